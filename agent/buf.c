@@ -1,0 +1,156 @@
+/* buf.c: capped growable buffers. Growth doubles, but never past the cap: a
+ * misbehaving peer can make an operation fail, never make xtars exhaust
+ * memory. Never prints. */
+#include "xtars/buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void xtars_buf_init(struct xtars_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+void xtars_buf_cleanup(struct xtars_buf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void xtars_buf_reset(struct xtars_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+xtars_err xtars_buf_reserve(struct xtars_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *grown;
+
+    if (extra > b->max || b->len > b->max - extra)
+        return XTARS_ETOOBIG;
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return XTARS_OK;
+    cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
+    if (cap > b->max + 1)
+        cap = b->max + 1;
+    grown = realloc(b->data, cap);
+    if (grown == NULL)
+        return XTARS_ENOMEM;
+    b->data = grown;
+    b->cap = cap;
+    return XTARS_OK;
+}
+
+xtars_err xtars_buf_append(struct xtars_buf *b, const void *mem, size_t n)
+{
+    xtars_err rc = xtars_buf_reserve(b, n);
+
+    if (rc != XTARS_OK)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, mem, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return XTARS_OK;
+}
+
+xtars_err xtars_buf_puts(struct xtars_buf *b, const char *s)
+{
+    return xtars_buf_append(b, s, strlen(s));
+}
+
+xtars_err xtars_buf_putc(struct xtars_buf *b, char c)
+{
+    return xtars_buf_append(b, &c, 1);
+}
+
+xtars_err xtars_buf_vprintf(struct xtars_buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    int n;
+    xtars_err rc;
+
+    va_copy(again, ap);
+    n = vsnprintf(NULL, 0, fmt, again);
+    va_end(again);
+    if (n < 0)
+        return XTARS_EINVAL;
+    rc = xtars_buf_reserve(b, (size_t)n);
+    if (rc != XTARS_OK)
+        return rc;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    return XTARS_OK;
+}
+
+xtars_err xtars_buf_printf(struct xtars_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    xtars_err rc;
+
+    va_start(ap, fmt);
+    rc = xtars_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+char *xtars_buf_detach(struct xtars_buf *b, size_t *len_out)
+{
+    char *data = b->data;
+
+    if (len_out)
+        *len_out = b->len;
+    if (data == NULL)
+        data = calloc(1, 1);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    return data;
+}
+
+xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max, char *err)
+{
+    FILE *f;
+    char chunk[65536];
+    size_t n;
+    xtars_err rc = XTARS_OK;
+
+    xtars_buf_init(b, max);
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return xtars_error(err, XTARS_EIO, "%s: %s", path, strerror(errno));
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        rc = xtars_buf_append(b, chunk, n);
+        if (rc == XTARS_ETOOBIG) {
+            xtars_error(err, rc, "%s: larger than the limit of %zu bytes", path, max);
+            break;
+        }
+        if (rc != XTARS_OK) {
+            xtars_error(err, rc, "%s: out of memory", path);
+            break;
+        }
+    }
+    if (rc == XTARS_OK && ferror(f))
+        rc = xtars_error(err, XTARS_EIO, "%s: read error: %s", path, strerror(errno));
+    fclose(f);
+    if (rc == XTARS_OK && b->data == NULL)
+        rc = xtars_buf_append(b, "", 0);
+    if (rc != XTARS_OK)
+        xtars_buf_cleanup(b);
+    return rc;
+}

@@ -1,0 +1,101 @@
+/* cli.h: private interface between the xtars executable's dispatcher and its
+ * commands. Each command lives in its own cmd_<name>.c and exposes one
+ * struct cli_command. Only CLI code prints and chooses exit codes. */
+#ifndef XTARS_CLI_H
+#define XTARS_CLI_H
+
+#include <getopt.h>
+
+#include "xtars/config.h"
+#include "xtars/error.h"
+
+/* Documented exit codes (README, `xtars help`). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,         /* task finished / command succeeded */
+    CLI_EXIT_RUNTIME = 1,    /* runtime error */
+    CLI_EXIT_USAGE = 2,      /* usage or config error */
+    CLI_EXIT_MODEL = 3,      /* model endpoint failure */
+    CLI_EXIT_INCOMPLETE = 4  /* task not completed: max steps, call_user, stopped */
+};
+
+struct cli_command {
+    const char *name;
+    const char *summary;  /* one line for `xtars help` */
+    const char *usage;    /* full help text for `xtars help NAME` and --help */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+/* Options shared by every command that reads the config. Their getopt values
+ * start at CLI_OPT_COMMON so commands can number their own below it. */
+enum {
+    CLI_OPT_COMMON = 1000,
+    CLI_OPT_CONFIG,
+    CLI_OPT_SET,
+    CLI_OPT_LOG_LEVEL,
+    CLI_OPT_LOG_FORMAT,
+    CLI_OPT_HELP
+};
+
+#define CLI_COMMON_LONGOPTS                                   \
+    {"config", required_argument, NULL, CLI_OPT_CONFIG},      \
+    {"set", required_argument, NULL, CLI_OPT_SET},            \
+    {"log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL}, \
+    {"log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT}, \
+    {"help", no_argument, NULL, CLI_OPT_HELP}
+
+#define CLI_COMMON_USAGE                                                              \
+    "Common options:\n"                                                               \
+    "  --config FILE        load settings from a JSON file (see docs/config.md)\n"   \
+    "  --set KEY=VALUE      override one setting (repeatable)\n"                      \
+    "  --log-level LEVEL    error, warn, info or debug\n"                             \
+    "  --log-format FMT     text or json (JSON lines on stderr)\n"                    \
+    "  --help               show this help\n"
+
+#define CLI_MAX_SETS 64
+
+/* Collected by cli_common_option(); applied by cli_config_load(). */
+struct cli_common {
+    const char *config_file;
+    const char *sets[CLI_MAX_SETS];  /* "key=value" strings from argv */
+    int set_count;
+    const char *log_level;           /* NULL: from config */
+    int want_help;
+};
+
+/* Handles one of the common options; returns 1 if opt was one, 0 if not, and
+ * -1 after printing an error (caller exits 2). */
+int cli_common_option(const struct cli_command *cmd, struct cli_common *common, int opt,
+                      const char *arg);
+
+/* Builds the effective config: defaults < --config file < XTARS_* environment
+ * < flag overrides already stored in `flags` (key=value pairs, same form as
+ * --set) < --set. Prints a one-line error and returns CLI_EXIT_USAGE on
+ * failure, CLI_EXIT_OK otherwise. Also applies log_level. */
+int cli_config_load(const struct cli_command *cmd, const struct cli_common *common,
+                    const char *const *flags, int flag_count, struct xtars_config *cfg);
+
+/* Reports an unknown option or a missing value after getopt_long returned
+ * '?' or ':' (optstring must start with ':'), suggesting the nearest valid
+ * option. Returns CLI_EXIT_USAGE. */
+int cli_bad_option(const struct cli_command *cmd, const struct option *longopts, char **argv,
+                   int opt);
+
+/* Prints cmd->usage on stdout. Returns CLI_EXIT_OK. */
+int cli_print_usage(const struct cli_command *cmd);
+
+/* Prints "xtars CMD: message" on stderr (secrets redacted) and returns code. */
+int cli_fail(const struct cli_command *cmd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Maps a library error to the documented exit code. */
+int cli_exit_code(xtars_err err);
+
+/* The commands, defined in cmd_*.c. */
+extern const struct cli_command cli_cmd_help;
+extern const struct cli_command cli_cmd_version;
+extern const struct cli_command cli_cmd_config;
+
+/* The dispatch table (main.c), NULL-name terminated, for `xtars help`. */
+extern const struct cli_command *const cli_commands[];
+
+#endif

@@ -1,0 +1,182 @@
+/* log.c: leveled logging to stderr, as text or JSON lines, with secret
+ * redaction applied to every line. Used only by the loop and the CLI. */
+#include "xtars/log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "xtars/buf.h"
+#include "xtars/json.h"
+
+#define MAX_SECRETS 16
+#define REDACTED "[redacted]"
+
+static enum xtars_log_level current_level = XTARS_LOG_INFO;
+static enum xtars_log_format current_format = XTARS_LOG_TEXT;
+static int out_fd = 2;
+static char *secrets[MAX_SECRETS];
+static int secret_count;
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void xtars_log_set_level(enum xtars_log_level level) { current_level = level; }
+enum xtars_log_level xtars_log_get_level(void) { return current_level; }
+void xtars_log_set_format(enum xtars_log_format format) { current_format = format; }
+void xtars_log_set_fd(int fd) { out_fd = fd; }
+
+const char *xtars_log_level_name(enum xtars_log_level level)
+{
+    return (unsigned)level <= XTARS_LOG_DEBUG ? level_names[level] : "?";
+}
+
+xtars_err xtars_log_level_from_name(const char *name, enum xtars_log_level *out)
+{
+    for (int i = 0; i <= XTARS_LOG_DEBUG; i++) {
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum xtars_log_level)i;
+            return XTARS_OK;
+        }
+    }
+    return XTARS_EINVAL;
+}
+
+xtars_err xtars_log_format_from_name(const char *name, enum xtars_log_format *out)
+{
+    if (strcmp(name, "text") == 0)
+        *out = XTARS_LOG_TEXT;
+    else if (strcmp(name, "json") == 0)
+        *out = XTARS_LOG_JSON;
+    else
+        return XTARS_EINVAL;
+    return XTARS_OK;
+}
+
+xtars_err xtars_log_add_secret(const char *secret)
+{
+    xtars_err rc = XTARS_OK;
+
+    if (secret == NULL || strlen(secret) < 4)
+        return XTARS_OK;
+    pthread_mutex_lock(&secrets_lock);
+    if (secret_count == MAX_SECRETS) {
+        rc = XTARS_ETOOBIG;
+    } else if ((secrets[secret_count] = strdup(secret)) == NULL) {
+        rc = XTARS_ENOMEM;
+    } else {
+        secret_count++;
+    }
+    pthread_mutex_unlock(&secrets_lock);
+    return rc;
+}
+
+void xtars_log_cleanup(void)
+{
+    pthread_mutex_lock(&secrets_lock);
+    for (int i = 0; i < secret_count; i++) {
+        volatile char *p = secrets[i];
+        while (*p)
+            *p++ = 0;
+        free(secrets[i]);
+        secrets[i] = NULL;
+    }
+    secret_count = 0;
+    pthread_mutex_unlock(&secrets_lock);
+    current_level = XTARS_LOG_INFO;
+    current_format = XTARS_LOG_TEXT;
+    out_fd = 2;
+}
+
+/* Leftmost match of any secret at or after text; sets *which. */
+static const char *find_secret(const char *text, int *which)
+{
+    const char *best = NULL;
+
+    for (int i = 0; i < secret_count; i++) {
+        const char *hit = strstr(text, secrets[i]);
+        if (hit && (best == NULL || hit < best)) {
+            best = hit;
+            *which = i;
+        }
+    }
+    return best;
+}
+
+char *xtars_log_redact(const char *text)
+{
+    struct xtars_buf out;
+    const char *cursor = text, *hit;
+    int which = 0;
+    xtars_err rc = XTARS_OK;
+
+    xtars_buf_init(&out, (size_t)-1 / 2);
+    pthread_mutex_lock(&secrets_lock);
+    while (rc == XTARS_OK && (hit = find_secret(cursor, &which)) != NULL) {
+        rc = xtars_buf_append(&out, cursor, (size_t)(hit - cursor));
+        if (rc == XTARS_OK)
+            rc = xtars_buf_puts(&out, REDACTED);
+        cursor = hit + strlen(secrets[which]);
+    }
+    pthread_mutex_unlock(&secrets_lock);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_puts(&out, cursor);
+    if (rc != XTARS_OK) {
+        xtars_buf_cleanup(&out);
+        return NULL;
+    }
+    return xtars_buf_detach(&out, NULL);
+}
+
+static void write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+void xtars_log(enum xtars_log_level level, const char *fmt, ...)
+{
+    struct xtars_buf raw, line;
+    va_list ap;
+    char *clean;
+
+    if (level > current_level)
+        return;
+    xtars_buf_init(&raw, 1 << 20);
+    va_start(ap, fmt);
+    xtars_buf_vprintf(&raw, fmt, ap);
+    va_end(ap);
+    clean = xtars_log_redact(raw.data ? raw.data : "");
+    xtars_buf_cleanup(&raw);
+    if (clean == NULL)
+        return;
+    xtars_buf_init(&line, 1 << 21);
+    if (current_format == XTARS_LOG_JSON) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        xtars_buf_printf(&line, "{\"ts\":%lld.%03d,\"level\":\"%s\",\"msg\":",
+                         (long long)tv.tv_sec, (int)(tv.tv_usec / 1000), level_names[level]);
+        xtars_json_put_string(&line, clean);
+        xtars_buf_puts(&line, "}\n");
+    } else {
+        for (char *p = clean; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        xtars_buf_printf(&line, "xtars: %s%s%s\n",
+                         level == XTARS_LOG_INFO ? "" : level_names[level],
+                         level == XTARS_LOG_INFO ? "" : ": ", clean);
+    }
+    if (line.data)
+        write_all(out_fd, line.data, line.len);
+    xtars_buf_cleanup(&line);
+    free(clean);
+}

@@ -1,0 +1,40 @@
+/* xtars/json.h: small JSON writing helpers shared by every module that emits
+ * JSON (config printing, canonical actions, trajectories, logs).
+ *
+ * They append to a caller-owned xtars_buf and allocate nothing else. Reading
+ * JSON is done with cJSON inside each module; cJSON trees never cross a
+ * module boundary.
+ */
+#ifndef XTARS_JSON_H
+#define XTARS_JSON_H
+
+#include <stddef.h>
+
+#include "xtars/buf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Appends s as a quoted JSON string (NULL becomes null). Bytes >= 0x80 are
+ * copied as they are (UTF-8 passes through); invalid UTF-8 sequences are
+ * replaced by U+FFFD so the output is always valid JSON. */
+xtars_err xtars_json_put_string(struct xtars_buf *out, const char *s);
+
+/* Same for n bytes that may contain NULs. */
+xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n);
+
+/* Appends a number in the shortest form that reads back to the same double;
+ * NaN and infinities (not JSON) are written as null. */
+xtars_err xtars_json_put_number(struct xtars_buf *out, double v);
+
+/* Version of the cJSON library this process runs with (static string). */
+const char *xtars_json_cjson_version(void);
+
+/* Line and column (1-based) of byte offset `at` in text, for error messages. */
+void xtars_json_position(const char *text, size_t at, int *line, int *column);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,258 @@
+/* Config: defaults, the shipped default.json, precedence, and every kind of
+ * bad value with a message that names the key, file and line. */
+#include <stdio.h>
+
+#include "test.h"
+#include "xtars/config.h"
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", xt_tmpdir(), name);
+    f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+TEST(defaults_match_the_brief)
+{
+    struct xtars_config c;
+
+    xtars_config_defaults(&c);
+    ASSERT_STR_EQ(c.endpoint, "http://127.0.0.1:8000/v1");
+    ASSERT_STR_EQ(c.api_key_env, "XTARS_API_KEY");
+    ASSERT_EQ(c.family, XTARS_FAMILY_UITARS15);
+    ASSERT_EQ(c.max_pixels, 12845056);
+    ASSERT_EQ(c.min_pixels, 78400);
+    ASSERT_EQ(c.image_format, XTARS_IMAGE_PNG);
+    ASSERT_EQ(c.history_images, 5);
+    ASSERT_EQ(c.max_steps, 100);
+    ASSERT_NEAR(c.temperature, 0.0, 0);
+    ASSERT_NEAR(c.top_p, 0.7, 1e-12);
+    ASSERT_EQ(c.max_tokens, 1000);
+    ASSERT_EQ(c.timeout_ms, 60000);
+    ASSERT_EQ(c.retries, 3);
+    ASSERT_STR_EQ(c.language, "English");
+    ASSERT_STR_EQ(c.prompt, "computer_use");
+    ASSERT_STR_EQ(c.display, "");
+    ASSERT_STR_EQ(c.monitor, "");
+    ASSERT_EQ(c.wait_ms, 5000);
+    ASSERT_STR_EQ(c.out_dir, "runs");
+    ASSERT_EQ(c.log_level, 2);
+    for (int i = 0; i < xtars_config_field_count(); i++)
+        ASSERT_EQ(c.source[i], XTARS_SOURCE_DEFAULT);
+    ASSERT_EQ(xtars_config_validate(&c, NULL), XTARS_OK);
+}
+
+TEST(shipped_default_json_has_every_key_with_its_default)
+{
+    struct xtars_config defaults, loaded;
+    struct xtars_buf a, b;
+    char path[1024], err[XTARS_ERRLEN];
+
+    snprintf(path, sizeof path, "%s/configs/default.json", XT_SOURCE_DIR);
+    xtars_config_defaults(&defaults);
+    xtars_config_defaults(&loaded);
+    if (xtars_config_load_file(&loaded, path, err) != XTARS_OK)
+        FAIL("%s", err);
+    for (int i = 0; i < xtars_config_field_count(); i++)
+        if (loaded.source[i] != XTARS_SOURCE_FILE)
+            FAIL("configs/default.json lacks key '%s'", xtars_config_field_name(i));
+    xtars_buf_init(&a, 1 << 16);
+    xtars_buf_init(&b, 1 << 16);
+    xtars_config_to_json(&defaults, 0, &a);
+    xtars_config_to_json(&loaded, 0, &b);
+    ASSERT_STR_EQ(b.data, a.data);
+    xtars_buf_cleanup(&a);
+    xtars_buf_cleanup(&b);
+}
+
+TEST(precedence_file_then_env_then_flag)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *path = write_file("p.json", "{\"max_steps\": 7, \"model\": \"from-file\", \"top_p\": 0.5}");
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_load_file(&c, path, err), XTARS_OK);
+    ASSERT_EQ(c.max_steps, 7);
+    setenv("XTARS_MAX_STEPS", "9", 1);
+    setenv("XTARS_MODEL", "from-env", 1);
+    ASSERT_EQ(xtars_config_load_env(&c, err), XTARS_OK);
+    ASSERT_EQ(c.max_steps, 9);
+    ASSERT_STR_EQ(c.model, "from-env");
+    ASSERT_EQ(xtars_config_set(&c, "max_steps", "11", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_EQ(c.max_steps, 11);
+    ASSERT_NEAR(c.top_p, 0.5, 1e-12);
+    ASSERT_EQ(c.source[xtars_config_field_index("max_steps")], XTARS_SOURCE_FLAG);
+    ASSERT_EQ(c.source[xtars_config_field_index("model")], XTARS_SOURCE_ENV);
+    ASSERT_EQ(c.source[xtars_config_field_index("top_p")], XTARS_SOURCE_FILE);
+    ASSERT_EQ(c.source[xtars_config_field_index("retries")], XTARS_SOURCE_DEFAULT);
+}
+
+TEST(unknown_key_names_file_line_and_suggests)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *path = write_file("typo.json", "{\n  \"model\": \"m\",\n  \"max_step\": 20\n}\n");
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_load_file(&c, path, err), XTARS_ECONFIG);
+    ASSERT_STR_CONTAINS(err, "unknown key 'max_step'");
+    ASSERT_STR_CONTAINS(err, "typo.json line 3");
+    ASSERT_STR_CONTAINS(err, "(did you mean 'max_steps'?)");
+}
+
+TEST(unknown_key_without_close_match)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_set(&c, "zzzzzzzzzzzz", "1", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: unknown key 'zzzzzzzzzzzz' (command line)");
+    ASSERT_STR_EQ(xtars_config_suggest("temprature"), "temperature");
+    ASSERT_STR_EQ(xtars_config_suggest("histroy_images"), "history_images");
+}
+
+TEST(wrong_types)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *text;
+
+    xtars_config_defaults(&c);
+    text = "{\"max_steps\": \"ten\"}";
+    ASSERT_EQ(xtars_config_load_text(&c, "t.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'max_steps' in t.json line 1 must be a number");
+    text = "{\"model\": 5}";
+    ASSERT_EQ(xtars_config_load_text(&c, "t.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'model' in t.json line 1 must be a string");
+    text = "{\"stream\": 1}";
+    ASSERT_EQ(xtars_config_load_text(&c, "t.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'stream' in t.json line 1 must be true or false");
+    text = "{\"max_steps\": 2.5}";
+    ASSERT_EQ(xtars_config_load_text(&c, "t.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'max_steps' in t.json line 1 must be a whole number");
+    text = "[1, 2]";
+    ASSERT_EQ(xtars_config_load_text(&c, "t.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: t.json: top level must be a JSON object");
+}
+
+TEST(ranges_and_enums)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_set(&c, "top_p", "1.5", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'top_p' (command line) must be between 0 and 1");
+    ASSERT_EQ(xtars_config_set(&c, "max_steps", "0", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'max_steps' (command line) must be between 1 and 100000");
+    ASSERT_EQ(xtars_config_set(&c, "max_steps", "12abc", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'max_steps' (command line) must be a number, not '12abc'");
+    ASSERT_EQ(xtars_config_set(&c, "family", "uitars-2", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'family' (command line) must be one of uitars-1.5, uitars-1.0, "
+                       "doubao, pixels, not 'uitars-2'");
+    ASSERT_EQ(xtars_config_set(&c, "family", "doubao", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_EQ(c.family, XTARS_FAMILY_DOUBAO);
+    ASSERT_EQ(xtars_config_set(&c, "stream", "true", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_EQ(c.stream, 1);
+    ASSERT_EQ(xtars_config_set(&c, "stream", "maybe", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_EQ(c.max_steps, 100); /* failed sets changed nothing */
+    ASSERT_NEAR(c.top_p, 0.7, 1e-12);
+}
+
+TEST(env_value_errors_name_the_variable)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+
+    xtars_config_defaults(&c);
+    setenv("XTARS_RETRIES", "-1", 1);
+    ASSERT_EQ(xtars_config_load_env(&c, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'retries' (from $XTARS_RETRIES) must be between 0 and 20");
+}
+
+TEST(syntax_error_position)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *text = "{\n  \"model\": \"m\",\n  \"retries\": ,\n}";
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_load_text(&c, "s.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_CONTAINS(err, "s.json line 3");
+    ASSERT_STR_CONTAINS(err, "not valid JSON");
+}
+
+TEST(long_string_rejected)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN], value[600];
+
+    xtars_config_defaults(&c);
+    memset(value, 'a', sizeof value - 1);
+    value[sizeof value - 1] = '\0';
+    ASSERT_EQ(xtars_config_set(&c, "endpoint", value, XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_CONTAINS(err, "'endpoint' (command line) is longer than 511 bytes");
+    ASSERT_STR_EQ(c.endpoint, "http://127.0.0.1:8000/v1");
+}
+
+TEST(validate_relations)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+
+    xtars_config_defaults(&c);
+    c.min_pixels = c.max_pixels + 1;
+    ASSERT_EQ(xtars_config_validate(&c, err), XTARS_ECONFIG);
+    ASSERT_STR_CONTAINS(err, "min_pixels");
+    xtars_config_defaults(&c);
+    strcpy(c.endpoint, "ftp://x");
+    ASSERT_EQ(xtars_config_validate(&c, err), XTARS_ECONFIG);
+    ASSERT_STR_CONTAINS(err, "endpoint 'ftp://x' must start with http:// or https://");
+}
+
+TEST(json_output_with_sources)
+{
+    struct xtars_config c;
+    struct xtars_buf b;
+    char err[XTARS_ERRLEN];
+
+    xtars_config_defaults(&c);
+    xtars_config_set(&c, "model", "m\"q", XTARS_SOURCE_FLAG, err);
+    xtars_buf_init(&b, 1 << 16);
+    ASSERT_EQ(xtars_config_to_json(&c, 1, &b), XTARS_OK);
+    ASSERT_STR_CONTAINS(b.data, "\"model\": {\"value\": \"m\\\"q\", \"source\": \"flag\"}");
+    ASSERT_STR_CONTAINS(b.data, "\"top_p\": {\"value\": 0.7, \"source\": \"default\"}");
+    ASSERT_STR_CONTAINS(b.data, "\"family\": {\"value\": \"uitars-1.5\", \"source\": \"default\"}");
+    xtars_buf_cleanup(&b);
+}
+
+/* README.md's config table must be exactly what the field table generates. */
+TEST(readme_table_matches_field_table)
+{
+    struct xtars_buf readme, table;
+    char path[1024], err[XTARS_ERRLEN];
+    const char *begin, *end;
+    const char *open_mark = "<!-- config-table:begin (generated by `xtars config --markdown`) -->\n";
+
+    snprintf(path, sizeof path, "%s/README.md", XT_SOURCE_DIR);
+    if (xtars_buf_read_file(&readme, path, 1 << 20, err) != XTARS_OK)
+        FAIL("%s", err);
+    begin = strstr(readme.data, open_mark);
+    end = strstr(readme.data, "<!-- config-table:end -->");
+    ASSERT(begin != NULL && end != NULL && end > begin);
+    begin += strlen(open_mark);
+    xtars_buf_init(&table, 1 << 16);
+    xtars_config_markdown(&table);
+    if ((size_t)(end - begin) != table.len || memcmp(begin, table.data, table.len) != 0)
+        FAIL("README.md config table is stale: regenerate it with `build/xtars config --markdown`");
+    xtars_buf_cleanup(&readme);
+    xtars_buf_cleanup(&table);
+}

@@ -1,0 +1,76 @@
+/* JSON writers: escaping, UTF-8 handling, numbers, positions. */
+#include "test.h"
+#include "xtars/json.h"
+
+static char *str_json(const char *s, size_t n)
+{
+    static char out[1024];
+    struct xtars_buf b;
+
+    xtars_buf_init(&b, 1000);
+    ASSERT_EQ(xtars_json_put_stringn(&b, s, n), XTARS_OK);
+    snprintf(out, sizeof out, "%s", b.data);
+    xtars_buf_cleanup(&b);
+    return out;
+}
+
+static char *num_json(double v)
+{
+    static char out[64];
+    struct xtars_buf b;
+
+    xtars_buf_init(&b, 100);
+    ASSERT_EQ(xtars_json_put_number(&b, v), XTARS_OK);
+    snprintf(out, sizeof out, "%s", b.data);
+    xtars_buf_cleanup(&b);
+    return out;
+}
+
+TEST(escapes_specials)
+{
+    ASSERT_STR_EQ(str_json("a\"b\\c\n\t\r\x01", 9), "\"a\\\"b\\\\c\\n\\t\\r\\u0001\"");
+    ASSERT_STR_EQ(str_json("nul\0x", 5), "\"nul\\u0000x\"");
+}
+
+TEST(utf8_passes_invalid_replaced)
+{
+    ASSERT_STR_EQ(str_json("caf\xc3\xa9 \xe4\xbd\xa0 \xf0\x9f\x98\x80", 14),
+                  "\"caf\xc3\xa9 \xe4\xbd\xa0 \xf0\x9f\x98\x80\"");
+    ASSERT_STR_EQ(str_json("a\xff" "b", 3), "\"a\xef\xbf\xbd" "b\"");
+    ASSERT_STR_EQ(str_json("\xc3", 1), "\"\xef\xbf\xbd\"");                 /* truncated */
+    ASSERT_STR_EQ(str_json("\xed\xa0\x80", 3), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
+    ASSERT_STR_EQ(str_json("\xc0\xaf", 2), "\"\xef\xbf\xbd\xef\xbf\xbd\"");  /* overlong */
+}
+
+TEST(null_string)
+{
+    struct xtars_buf b;
+
+    xtars_buf_init(&b, 100);
+    xtars_json_put_string(&b, NULL);
+    ASSERT_STR_EQ(b.data, "null");
+    xtars_buf_cleanup(&b);
+}
+
+TEST(numbers_shortest_form)
+{
+    ASSERT_STR_EQ(num_json(0), "0");
+    ASSERT_STR_EQ(num_json(0.7), "0.7");
+    ASSERT_STR_EQ(num_json(-3), "-3");
+    ASSERT_STR_EQ(num_json(197.5), "197.5");
+    ASSERT_STR_EQ(num_json(0.1 + 0.2), "0.30000000000000004");
+    ASSERT_STR_EQ(num_json(1e300), "1e+300");
+    ASSERT_STR_EQ(num_json(1.0 / 3), "0.3333333333333333");
+    ASSERT_STR_EQ(num_json(NAN), "null");
+    ASSERT_STR_EQ(num_json(INFINITY), "null");
+}
+
+TEST(position_counts_lines)
+{
+    int line, column;
+    const char *text = "{\n  \"a\": 1,\n  \"b\": x\n}";
+
+    xtars_json_position(text, (size_t)(strchr(text, 'x') - text), &line, &column);
+    ASSERT_EQ(line, 3);
+    ASSERT_EQ(column, 8);
+}

@@ -1,0 +1,94 @@
+/* Logger: levels, JSON lines, and secrets never reaching the output. */
+#include <unistd.h>
+
+#include "test.h"
+#include "xtars/log.h"
+
+static char captured[8192];
+
+/* Runs fn with the logger writing into a pipe, then reads what it wrote. */
+static const char *capture(void (*fn)(void))
+{
+    int fds[2];
+    ssize_t n;
+
+    ASSERT_EQ(pipe(fds), 0);
+    xtars_log_set_fd(fds[1]);
+    fn();
+    close(fds[1]);
+    n = read(fds[0], captured, sizeof captured - 1);
+    captured[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    return captured;
+}
+
+static void log_levels(void)
+{
+    xtars_log_set_level(XTARS_LOG_WARN);
+    xtars_log_debug("hidden debug");
+    xtars_log_info("hidden info");
+    xtars_log_warn("shown %d", 1);
+    xtars_log_error("shown %s", "two");
+}
+
+TEST(level_filter_and_text_format)
+{
+    ASSERT_STR_EQ(capture(log_levels), "xtars: warn: shown 1\nxtars: error: shown two\n");
+}
+
+static void log_json(void)
+{
+    xtars_log_set_format(XTARS_LOG_JSON);
+    xtars_log_info("quote \" and\nnewline");
+}
+
+TEST(json_lines)
+{
+    const char *out = capture(log_json);
+
+    ASSERT(strncmp(out, "{\"ts\":", 6) == 0);
+    ASSERT_STR_CONTAINS(out, "\"level\":\"info\",\"msg\":\"quote \\\" and\\nnewline\"}\n");
+}
+
+static void log_secret(void)
+{
+    ASSERT_EQ(xtars_log_add_secret("sk-planted-SECRET-123"), XTARS_OK);
+    xtars_log_set_level(XTARS_LOG_DEBUG);
+    xtars_log_debug("Authorization: Bearer sk-planted-SECRET-123 and again sk-planted-SECRET-123");
+}
+
+TEST(secrets_redacted_even_at_debug)
+{
+    const char *out = capture(log_secret);
+
+    ASSERT(strstr(out, "SECRET") == NULL);
+    ASSERT_STR_EQ(out, "xtars: debug: Authorization: Bearer [redacted] and again [redacted]\n");
+}
+
+TEST(redact_copies_and_short_values_ignored)
+{
+    char *s;
+
+    ASSERT_EQ(xtars_log_add_secret("abc"), XTARS_OK); /* too short to be a key; ignored */
+    ASSERT_EQ(xtars_log_add_secret("tok-42424242"), XTARS_OK);
+    s = xtars_log_redact("abc tok-42424242 abc");
+    ASSERT_STR_EQ(s, "abc [redacted] abc");
+    free(s);
+    xtars_log_cleanup();
+    s = xtars_log_redact("tok-42424242");
+    ASSERT_STR_EQ(s, "tok-42424242");
+    free(s);
+}
+
+TEST(level_names)
+{
+    enum xtars_log_level level;
+    enum xtars_log_format format;
+
+    ASSERT_EQ(xtars_log_level_from_name("debug", &level), XTARS_OK);
+    ASSERT_EQ(level, XTARS_LOG_DEBUG);
+    ASSERT_EQ(xtars_log_level_from_name("verbose", &level), XTARS_EINVAL);
+    ASSERT_EQ(xtars_log_format_from_name("json", &format), XTARS_OK);
+    ASSERT_EQ(format, XTARS_LOG_JSON);
+    ASSERT_EQ(xtars_log_format_from_name("xml", &format), XTARS_EINVAL);
+}
