@@ -21,8 +21,8 @@ TEST(installed_headers_library_and_pkg_config_work)
     snprintf(script, sizeof script,
              "set -e; d='%s'; cmake --install '%s' --prefix \"$d/p\" >/dev/null; "
              "export PKG_CONFIG_PATH=$(dirname $(find \"$d/p\" -name xtars.pc)); "
-             "cc \"$d/embed.c\" -o \"$d/embed\" $(pkg-config --cflags --libs xtars); \"$d/embed\"",
-             xt_tmpdir(), XT_BINARY_DIR);
+             "cc %s \"$d/embed.c\" -o \"$d/embed\" $(pkg-config --cflags --libs xtars); \"$d/embed\"",
+             xt_tmpdir(), XT_BINARY_DIR, XT_BUILD_CFLAGS);
     r = xt_run((const char *const[]){"sh", "-c", script, NULL}, NULL, NULL);
     if (r.status != 0)
         FAIL("install check failed (%d): %s", r.status, r.err);
