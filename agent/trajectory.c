@@ -1,0 +1,168 @@
+/* trajectory.c: writing trajectory directories. Everything is written so that
+ * a crash, a kill or a full disk at any moment leaves a directory whose
+ * run.json is whole and whose steps.jsonl holds only complete lines. Never
+ * prints. */
+#include "xtars/trajectory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct xtars_traj {
+    char dir[PATH_MAX];
+    int steps_fd;
+};
+
+static xtars_err io_error(char *err, const char *path, const char *what)
+{
+    return xtars_error(err, XTARS_EIO, "%s: %s: %s", path, what, strerror(errno));
+}
+
+xtars_err xtars_mkdir_p(const char *dir, char *err)
+{
+    char path[PATH_MAX];
+    size_t len = strlen(dir);
+
+    if (len == 0 || len >= sizeof path)
+        return xtars_error(err, XTARS_EIO, "bad directory name '%.200s'", dir);
+    memcpy(path, dir, len + 1);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return io_error(err, path, "cannot create directory");
+        *p = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return io_error(err, path, "cannot create directory");
+    return XTARS_OK;
+}
+
+static xtars_err write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = ENOSPC;
+            return XTARS_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return XTARS_OK;
+}
+
+xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len, char *err)
+{
+    char tmp[PATH_MAX + 16];
+    int fd;
+
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return xtars_error(err, XTARS_EIO, "path too long: %.200s", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return io_error(err, path, "cannot write");
+    if (write_all(fd, data, len) != XTARS_OK || fsync(fd) != 0) {
+        xtars_err rc = io_error(err, path, "cannot write");
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        xtars_err rc = io_error(err, path, "cannot write");
+        unlink(tmp);
+        return rc;
+    }
+    return XTARS_OK;
+}
+
+xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err)
+{
+    struct xtars_traj *traj;
+    char path[PATH_MAX + 32];
+    xtars_err rc;
+
+    *out = NULL;
+    if (strlen(dir) >= PATH_MAX - 32)
+        return xtars_error(err, XTARS_EIO, "trajectory directory name too long");
+    rc = xtars_mkdir_p(dir, err);
+    if (rc != XTARS_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    if (access(path, F_OK) == 0)
+        return xtars_error(err, XTARS_EIO, "%s: a run is already recorded there", dir);
+    traj = calloc(1, sizeof *traj);
+    if (traj == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "out of memory");
+    snprintf(traj->dir, sizeof traj->dir, "%s", dir);
+    snprintf(path, sizeof path, "%s/steps.jsonl", dir);
+    traj->steps_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (traj->steps_fd < 0) {
+        rc = io_error(err, path, "cannot open");
+        free(traj);
+        return rc;
+    }
+    *out = traj;
+    return XTARS_OK;
+}
+
+const char *xtars_traj_dir(const struct xtars_traj *traj) { return traj->dir; }
+
+xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char *err)
+{
+    char path[PATH_MAX + 32];
+
+    snprintf(path, sizeof path, "%s/run.json", traj->dir);
+    return xtars_write_file_atomic(path, text, len, err);
+}
+
+xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len, char *err)
+{
+    char path[PATH_MAX + 32];
+    off_t before;
+
+    snprintf(path, sizeof path, "%s/steps.jsonl", traj->dir);
+    if (memchr(line, '\n', len))
+        return xtars_error(err, XTARS_EINVAL, "%s: a step line must not contain a newline", path);
+    before = lseek(traj->steps_fd, 0, SEEK_END);
+    if (write_all(traj->steps_fd, line, len) != XTARS_OK ||
+        write_all(traj->steps_fd, "\n", 1) != XTARS_OK || fdatasync(traj->steps_fd) != 0) {
+        xtars_err rc = io_error(err, path, "cannot append step");
+        /* Drop the partial line so the file stays valid JSONL. */
+        if (before >= 0 && ftruncate(traj->steps_fd, before) != 0)
+            errno = 0;
+        return rc;
+    }
+    return XTARS_OK;
+}
+
+xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const void *data,
+                                size_t len, char *err)
+{
+    char path[PATH_MAX + 256];
+
+    if (strchr(name, '/') || strcmp(name, "..") == 0 || name[0] == '\0')
+        return xtars_error(err, XTARS_EINVAL, "bad file name '%.100s'", name);
+    snprintf(path, sizeof path, "%s/%s", traj->dir, name);
+    return xtars_write_file_atomic(path, data, len, err);
+}
+
+void xtars_traj_close(struct xtars_traj *traj)
+{
+    if (traj == NULL)
+        return;
+    if (traj->steps_fd >= 0)
+        close(traj->steps_fd);
+    free(traj);
+}

@@ -1,0 +1,62 @@
+/* xtars/trajectory.h: the on-disk record of a run (docs/trajectory.md).
+ *
+ * A trajectory directory holds run.json (rewritten atomically: temp file,
+ * fsync, rename), steps.jsonl (one JSON object per completed step, each line
+ * written whole and flushed to the disk before the next step starts) and the
+ * screenshot of every step exactly as sent to the model.
+ *
+ * Ownership: xtars_traj_open() returns a handle that xtars_traj_close() frees
+ * (accepts NULL). The writer never builds JSON itself: callers hand it
+ * complete text, so it cannot drift from docs/trajectory.md in two places.
+ */
+#ifndef XTARS_TRAJECTORY_H
+#define XTARS_TRAJECTORY_H
+
+#include <stddef.h>
+
+#include "xtars/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XTARS_TRAJ_FORMAT "xtars-trajectory"
+#define XTARS_TRAJ_VERSION 1
+
+struct xtars_traj;
+
+/* Creates dir (and missing parents) and opens steps.jsonl for appending.
+ * A directory that already holds a run.json is refused (EIO), so no run is
+ * overwritten. Errors name the path and the system error. */
+xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err);
+
+/* The directory path given to open. */
+const char *xtars_traj_dir(const struct xtars_traj *traj);
+
+/* Replaces run.json atomically with text. EIO names the file on failure
+ * (disk full, permissions); the previous run.json then stays intact. */
+xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char *err);
+
+/* Appends one step line (text must be one JSON object without a newline) and
+ * flushes it to the disk. EIO on failure; a partial line is truncated away
+ * so steps.jsonl stays valid JSONL. */
+xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len, char *err);
+
+/* Writes a file (a screenshot) into the directory atomically. */
+xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const void *data,
+                                size_t len, char *err);
+
+/* Closes steps.jsonl and frees the handle. Accepts NULL. */
+void xtars_traj_close(struct xtars_traj *traj);
+
+/* Writes data to path atomically (temp file in the same directory, fsync,
+ * rename). Shared by the writer and by tools that produce one file. */
+xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len, char *err);
+
+/* Creates dir and its missing parents (mode 0755). EIO names the path. */
+xtars_err xtars_mkdir_p(const char *dir, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
