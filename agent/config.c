@@ -53,6 +53,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->settle_timeout_ms  = 3000;
     cfg->stuck_limit        = 3;
     cfg->parse_fail_limit   = 3;
+    cfg->policy[0]          = '\0';               /* empty: the built-in default policy */
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "runs");
     cfg->log_level          = 2;                  /* info */
 }
@@ -112,6 +113,7 @@ static const struct field fields[] = {
     NUM(settle_timeout_ms, T_INT, 0, 600000, "Longest wait for the screen to stop changing"),
     NUM(stuck_limit, T_INT, 1, 1000, "Repeats of one action without screen change before the run stops"),
     NUM(parse_fail_limit, T_INT, 1, 1000, "Unparseable replies in a row before the run stops"),
+    STR(policy, "Action policy file (docs/policy.md); empty: built-in default; none: no policy"),
     STR(out_dir, "Directory under which run trajectories are written"),
     ENUMF(log_level, level_choices, "Log verbosity"),
 };

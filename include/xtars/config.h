@@ -72,6 +72,7 @@ struct xtars_config {
     int settle_timeout_ms;
     int stuck_limit;
     int parse_fail_limit;
+    char policy[1024];      /* "": built-in default policy; "none"; or a file */
     char out_dir[1024];
     int log_level;          /* enum xtars_log_level */
 
