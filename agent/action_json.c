@@ -472,10 +472,12 @@ static xtars_err put_key_list(struct xtars_buf *out, const struct xtars_action *
     size_t n = 0;
 
     for (int i = 0; i < a->key_count && i < XTARS_ACTION_MAX_KEYS; i++) {
-        size_t k = strnlen(a->keys[i], XTARS_KEY_NAME_LEN - 1);
+        /* A lone "+" between spaces reads back as a separator: spell it out. */
+        const char *name = strcmp(a->keys[i], "+") == 0 ? "plus" : a->keys[i];
+        size_t k = strnlen(name, XTARS_KEY_NAME_LEN - 1);
         if (i > 0)
             joined[n++] = ' ';
-        memcpy(joined + n, a->keys[i], k);
+        memcpy(joined + n, name, k);
         n += k;
     }
     joined[n] = '\0';

@@ -578,7 +578,7 @@ static xtars_err keys_value(struct parse_cursor *c, const struct call *call,
         return parse_fail(c, arg->at, "more than %d keys in %.*s", XTARS_ACTION_MAX_KEYS,
                           (int)arg->key_len, arg->key);
     if (rc != XTARS_OK && bad_len == 0)
-        return parse_fail(c, arg->at, "%.*s needs key", (int)call->name_len, call->name);
+        return parse_fail(c, call->name_at, "%.*s needs key", (int)call->name_len, call->name);
     if (rc != XTARS_OK) {
         parse_snippet(snip, buf + bad_at, bad_len);
         return parse_fail(c, arg->at, "unknown key '%s'", snip);
