@@ -129,7 +129,7 @@ xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_N
     if (function_key(norm, out))
         return XTARS_OK;
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
-        if (strcmp(aliases[i].spelling, norm) == 0) {
+        if (aliases[i].spelling[0] == norm[0] && strcmp(aliases[i].spelling, norm) == 0) {
             strcpy(out, aliases[i].canonical);
             return XTARS_OK;
         }

@@ -15,13 +15,12 @@
 #define NONE ((size_t)-1)
 #define MARKER_ATTEMPTS 16  /* "Action:" markers tried, from the last one back */
 
-static const char *const end_tokens[] = {"<|im_end|>", "<|endoftext|>", "<|eot_id|>",
-                                         "<|end|>", "[EOS]", "</s>", NULL};
-
-int parse_is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
-}
+#define TOKEN(s) {s, sizeof s - 1}
+static const struct {
+    const char *text;
+    size_t len;
+} end_tokens[] = {TOKEN("<|im_end|>"), TOKEN("<|endoftext|>"), TOKEN("<|eot_id|>"),
+                  TOKEN("<|end|>"), TOKEN("[EOS]"), TOKEN("</s>")};
 
 /* 1-based column of offset at, counting UTF-8 characters (continuation
  * bytes do not count), line breaks included. */
@@ -35,16 +34,24 @@ static size_t column_of(const char *text, size_t at)
     return column;
 }
 
+/* Formats straight into the caller's buffer: this runs for every bad reply
+ * (and for every marker tried), so it avoids a second formatting pass. The
+ * reason never holds a line break: snippets of the reply are sanitised. */
 xtars_err parse_fail(struct parse_cursor *c, size_t at, const char *fmt, ...)
 {
-    char reason[XTARS_ERRLEN];
     va_list ap;
+    int n;
 
+    if (c->err == NULL)
+        return XTARS_EPARSE;
+    memcpy(c->err, "parse: ", 8);
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
+    n = vsnprintf(c->err + 7, XTARS_ERRLEN - 7, fmt, ap);
     va_end(ap);
-    return xtars_error(c->err, XTARS_EPARSE, "parse: %s at column %zu", reason,
-                       column_of(c->text, at < c->len ? at : c->len));
+    if (n >= 0 && n < XTARS_ERRLEN - 40)
+        snprintf(c->err + 7 + n, XTARS_ERRLEN - 7 - (size_t)n, " at column %zu",
+                 column_of(c->text, at < c->len ? at : c->len));
+    return XTARS_EPARSE;
 }
 
 void parse_snippet(char out[64], const char *s, size_t n)
@@ -63,9 +70,11 @@ void parse_snippet(char out[64], const char *s, size_t n)
 
 size_t parse_end_token(const struct parse_cursor *c, size_t at)
 {
-    for (int i = 0; end_tokens[i]; i++) {
-        size_t n = strlen(end_tokens[i]);
-        if (n <= c->len - at && memcmp(c->text + at, end_tokens[i], n) == 0)
+    if (at >= c->len || (c->text[at] != '<' && c->text[at] != '['))
+        return 0;
+    for (size_t i = 0; i < sizeof end_tokens / sizeof end_tokens[0]; i++) {
+        size_t n = end_tokens[i].len;
+        if (n <= c->len - at && memcmp(c->text + at, end_tokens[i].text, n) == 0)
             return n;
     }
     return 0;
@@ -94,7 +103,7 @@ static int is_word_char(char ch)
  * The word must not continue a longer word ("SubAction:" is no marker). */
 static size_t label_at(const struct parse_cursor *c, size_t at, const char *word)
 {
-    size_t n = strlen(word);
+    size_t n = word[0] == 'A' && word[6] == '\0' ? 6 : strlen(word); /* "Action" is the hot one */
 
     if (at > c->len || n > c->len - at || memcmp(c->text + at, word, n) != 0)
         return 0;
@@ -124,19 +133,34 @@ static size_t find_label(const struct parse_cursor *c, size_t from, size_t end, 
 /* Last "Action:" marker starting in [from, before), or NONE. */
 static size_t last_marker(const struct parse_cursor *c, size_t from, size_t before)
 {
-    for (size_t i = before; i > from; i--)
-        if (c->text[i - 1] == 'A' && label_at(c, i - 1, "Action"))
-            return i - 1;
+    while (before > from) {
+        const char *a = memrchr(c->text + from, 'A', before - from);
+        if (a == NULL)
+            return NONE;
+        before = (size_t)(a - c->text);
+        if (label_at(c, before, "Action"))
+            return before;
+    }
     return NONE;
 }
 
 /* ---- <think> blocks ---------------------------------------------------- */
 
+/* First needle (which starts with '<') at or after from, or NULL. */
 static const char *find_text(const struct parse_cursor *c, size_t from, const char *needle)
 {
-    if (from > c->len)
-        return NULL;
-    return memmem(c->text + from, c->len - from, needle, strlen(needle));
+    size_t n = strlen(needle);
+
+    while (from < c->len) {
+        const char *p = memchr(c->text + from, '<', c->len - from);
+        if (p == NULL)
+            return NULL;
+        from = (size_t)(p - c->text);
+        if (n <= c->len - from && memcmp(p, needle, n) == 0)
+            return p;
+        from++;
+    }
+    return NULL;
 }
 
 /* Offset where the reply proper starts: after whitespace and any <think>
@@ -145,7 +169,7 @@ static const char *find_text(const struct parse_cursor *c, size_t from, const ch
 static xtars_err skip_thinking(struct parse_cursor *c, size_t *start)
 {
     size_t at = 0;
-    const char *close = find_text(c, 0, "</think>"), *marker;
+    const char *close = find_text(c, 0, "</think>");
 
     for (;;) {
         while (at < c->len && parse_is_space(c->text[at]))
@@ -159,9 +183,9 @@ static xtars_err skip_thinking(struct parse_cursor *c, size_t *start)
         close = NULL;
     }
     if (close != NULL) {
-        marker = find_text(c, at, "Action");
-        if (marker == NULL || marker > close)
-            at = (size_t)(close - c->text) + 8;
+        size_t close_at = (size_t)(close - c->text);
+        if (find_label(c, at, close_at, "Action") == NONE)
+            at = close_at + 8;
         while (at < c->len && parse_is_space(c->text[at]))
             at++;
     }
@@ -333,7 +357,7 @@ void xtars_reply_cleanup(struct xtars_reply *reply)
     free(reply->reflection);
     free(reply->action_summary);
     for (int i = 0; i < reply->action_count; i++)
-        xtars_action_cleanup(&reply->actions[i]);
+        free(reply->actions[i].text);  /* the array goes too: no need to zero each */
     free(reply->actions);
     memset(reply, 0, sizeof *reply);
 }

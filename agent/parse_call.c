@@ -38,7 +38,7 @@ struct call {
 
 /* Every action name the references or the models use, and what it means.
  * Matched without regard to ASCII case. */
-static const struct {
+static const struct action_name {
     const char *name;
     enum xtars_action_type type;
 } action_names[] = {
@@ -146,7 +146,8 @@ static xtars_err read_head(struct parse_cursor *c, int after_action, struct call
     if (n == 0 || open >= c->len || c->text[open] != '(')
         return not_a_call(c, at, after_action);
     for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++) {
-        if (same_word(c->text + at, n, action_names[i].name)) {
+        if (action_names[i].name[0] == ascii_lower(c->text[at]) &&
+            same_word(c->text + at, n, action_names[i].name)) {
             call->type = action_names[i].type;
             call->name = c->text + at;
             call->name_len = n > MAX_NAME ? MAX_NAME : n;
@@ -190,14 +191,24 @@ static int argument_ends(const struct parse_cursor *c, size_t at)
     return n > 0 && at < c->len && c->text[at] == '=';
 }
 
-/* Offset of the first unescaped q at or after from, or len. */
+/* Offset of the first unescaped q at or after from, or len. A quote is
+ * escaped when an odd number of backslashes (after from) precede it; memchr
+ * keeps long content values cheap. */
 static size_t find_quote(const struct parse_cursor *c, size_t from, char q)
 {
-    for (size_t i = from; i < c->len; i++) {
-        if (c->text[i] == '\\')
-            i++;
-        else if (c->text[i] == q)
-            return i;
+    size_t i = from;
+
+    while (i < c->len) {
+        const char *p = memchr(c->text + i, q, c->len - i);
+        size_t at, backslashes = 0;
+        if (p == NULL)
+            return c->len;
+        at = (size_t)(p - c->text);
+        while (at - backslashes > from && c->text[at - backslashes - 1] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0)
+            return at;
+        i = at + 1;
     }
     return c->len;
 }
@@ -325,7 +336,8 @@ static const struct arg *find_arg(const struct call *call, const char *const *na
 
     for (int i = 0; i < call->arg_count; i++)
         for (int j = 0; names[j]; j++)
-            if (same_word(call->args[i].key, call->args[i].key_len, names[j]))
+            if (names[j][0] == ascii_lower(call->args[i].key[0]) &&
+                same_word(call->args[i].key, call->args[i].key_len, names[j]))
                 found = &call->args[i];
     return found;
 }
@@ -421,8 +433,12 @@ static xtars_err whole_number(struct parse_cursor *c, const struct arg *arg, lon
 
 /* ---- coordinates ------------------------------------------------------- */
 
-static const char *const coord_tokens[] = {"<|box_start|>", "<|box_end|>", "<point>", "</point>",
-                                           "<bbox>", "</bbox>", NULL};
+#define TOKEN(s) {s, sizeof s - 1}
+static const struct {
+    const char *text;
+    size_t len;
+} coord_tokens[] = {TOKEN("<|box_start|>"), TOKEN("<|box_end|>"), TOKEN("<point>"),
+                    TOKEN("</point>"), TOKEN("<bbox>"), TOKEN("</bbox>")};
 
 /* One number at text[*i] (sign, digits, optional fraction): exact for up to
  * MAX_DIGITS digits because it is one integer divided by a power of ten. */
@@ -475,10 +491,12 @@ static xtars_err coord_numbers(struct parse_cursor *c, const struct arg *arg, do
     while (i < end) {
         char ch = c->text[i];
         size_t tok = 0;
-        for (int t = 0; coord_tokens[t] && tok == 0; t++) {
-            size_t len = strlen(coord_tokens[t]);
-            if (len <= end - i && memcmp(c->text + i, coord_tokens[t], len) == 0)
-                tok = len;
+        for (size_t t = 0; ch == '<' && t < sizeof coord_tokens / sizeof coord_tokens[0]; t++) {
+            if (coord_tokens[t].len <= end - i &&
+                memcmp(c->text + i, coord_tokens[t].text, coord_tokens[t].len) == 0) {
+                tok = coord_tokens[t].len;
+                break;
+            }
         }
         if (tok) {
             i += tok;
@@ -721,10 +739,11 @@ static xtars_err build_action(struct parse_cursor *c, const struct call *call,
 
 xtars_err parse_call(struct parse_cursor *c, int after_action, struct xtars_action *out)
 {
+    static const struct xtars_action zero;
     struct call call;
     xtars_err rc;
 
-    memset(out, 0, sizeof *out);
+    *out = zero;  /* a copy, not memset: far cheaper than rep stos for this size */
     call.arg_count = 0;
     rc = read_head(c, after_action, &call);
     if (rc == XTARS_OK)

@@ -30,7 +30,10 @@ xtars_err parse_fail(struct parse_cursor *c, size_t at, const char *fmt, ...)
 void parse_snippet(char out[64], const char *s, size_t n);
 
 /* 1 for ' ', '\t', '\n', '\r', '\f', '\v'. */
-int parse_is_space(char ch);
+static inline int parse_is_space(char ch)
+{
+    return ch == ' ' || (ch >= '\t' && ch <= '\r');
+}
 
 /* Length of a model end-of-text token (<|im_end|>, [EOS], </s>, ...) at
  * c->text + at, 0 if there is none. Such tokens are ignored between calls. */
