@@ -57,6 +57,9 @@ demo: deps build
 	@echo
 	@echo "xtars: the demo (a scripted task on a private Xvfb with an HTML report) is not there yet."
 
+bench: build
+	./$(BUILD)/bench/bench_parse tests/data/parse
+
 install: build
 	cmake --install $(BUILD)
 

@@ -22,6 +22,48 @@ extern "C" {
 xtars_err xtars_smart_resize(int width, int height, long min_pixels, long max_pixels,
                              int *out_width, int *out_height);
 
+/* A rectangle of the root window, in pixels: the whole screen, one XRandR
+ * monitor, or one window. */
+struct xtars_rect {
+    int x, y, width, height; /* root-window pixels */
+};
+
+/* Everything needed to turn a model's numbers into screen pixels. */
+struct xtars_coord_space {
+    int family;                     /* enum xtars_family from config.h */
+    int sent_width, sent_height;    /* size of the image the model saw */
+    struct xtars_rect target;       /* the screen rectangle that image shows */
+};
+
+/* Model space -> root-window pixels. Per family (docs/coordinates.md):
+ *   uitars-1.5:  x = target.x + floor(model_x * target.width / sent_width)
+ *   uitars-1.0, doubao: the same with 1000 in place of sent_width
+ *   pixels:      x = floor(model_x) (absolute root-window pixels)
+ * and likewise for y. The product is formed before the division, so exact
+ * results are never nudged down by a rounding error. The result is clamped
+ * into the target (x in [target.x, target.x + width - 1]). Model numbers must
+ * be finite; anything beyond the extent (see xtars_coords_extent) is clamped,
+ * not refused: range policy belongs to the caller (the parser refuses numbers
+ * far outside). Errors: EINVAL for a bad space (unknown family, empty target,
+ * uitars-1.5 without a sent size) or a non-finite number (*x, *y are 0). */
+xtars_err xtars_coords_to_screen(const struct xtars_coord_space *space, double model_x,
+                                 double model_y, int *x, int *y);
+
+/* Root-window pixels -> model space: the model coordinates of the centre of
+ * pixel (x, y), so xtars_coords_to_screen() of the result gives (x, y) back
+ * for every pixel of the target (pixels family: exactly x and y). Used for
+ * history text, replays and imports; callers that write text for a model may
+ * round to integers, which is what models write. Errors: EINVAL for a bad
+ * space, ERANGE when (x, y) is outside the target (*model_x, *model_y 0). */
+xtars_err xtars_coords_to_model(const struct xtars_coord_space *space, int x, int y,
+                                double *model_x, double *model_y);
+
+/* The largest meaningful model number on each axis: sent_width/height for
+ * uitars-1.5, 1000 for uitars-1.0 and doubao, the target's right/bottom edge
+ * (target.x + width, target.y + height) for pixels. EINVAL for a bad space. */
+xtars_err xtars_coords_extent(const struct xtars_coord_space *space, double *extent_x,
+                              double *extent_y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,50 @@
+/* xtars/keys.h: key names. The model writes keys many ways ("Control",
+ * "arrowleft", "page_down", "cmd", "ctrl+c"); the parser turns every accepted
+ * spelling into one canonical lowercase name, and the executors map only the
+ * canonical names to keysyms.
+ *
+ * The canonical set (an executor must handle every one of these):
+ *   ctrl shift alt super
+ *   enter esc tab backspace delete space
+ *   up down left right home end pageup pagedown insert
+ *   capslock printscreen
+ *   f1 f2 ... f24
+ *   any single character, as its UTF-8 bytes (ASCII letters in lowercase:
+ *   "A" names the same key as "a"; use "shift a" or type() for a capital)
+ *
+ * Pure functions over caller buffers; nothing is allocated. See docs/parser.md
+ * for the full list of accepted spellings.
+ */
+#ifndef XTARS_KEYS_H
+#define XTARS_KEYS_H
+
+#include <stddef.h>
+
+#include "xtars/action.h"
+#include "xtars/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Canonical name of the key spelled by name[0..len) (not NUL-terminated; no
+ * surrounding spaces). Case-insensitive; '_' and '-' inside multi-character
+ * names are ignored ("Page_Down", "page-down", "PageDown" are "pagedown").
+ * EINVAL for an unknown or empty name (out is then ""). */
+xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN]);
+
+/* Splits a key combination ("ctrl c", "ctrl+c", "Ctrl + Shift + T", "ctrl++")
+ * into canonical names, in order. Keys are separated by whitespace and/or one
+ * '+'; a '+' where a key is expected (first, or right after a '+' separator)
+ * or left over at the end ("ctrl+") is the plus key itself.
+ * Errors: EINVAL when a name is unknown or there are no keys at all:
+ * *bad_at and *bad_len locate the offending name in text (bad_len 0 when
+ * there is none); ERANGE when there are more than max_keys keys (*bad_at is
+ * the first extra name). *count is the number of keys stored. */
+xtars_err xtars_key_split(const char *text, size_t len, char keys[][XTARS_KEY_NAME_LEN],
+                          int max_keys, int *count, size_t *bad_at, size_t *bad_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
