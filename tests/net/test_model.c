@@ -355,6 +355,28 @@ TEST(retry_after_is_honoured_on_429)
     cJSON_Delete(requests);
 }
 
+/* The HTTP-date form: a date in the past means "now". */
+TEST(retry_after_as_http_date)
+{
+    struct xt_mserver s;
+    struct xtars_config cfg;
+    struct xtars_model_reply reply;
+    char err[XTARS_ERRLEN];
+
+    xt_mserver_start(&s, "[{\"status\": 503, \"retry_after\": \"Wed, 21 Oct 2015 07:28:00 GMT\"}, "
+                         "{\"status\": 503, \"retry_after\": \"Fri, 01 Jan 2100 00:00:00 GMT\"}, "
+                         "\"Action: wait()\"]", server_env);
+    cfg = config_for(s.endpoint);
+    ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+    /* past date: retried at once; far-future date: over a minute, refused */
+    ASSERT_EQ(reply.attempts, 2);
+    ASSERT_EQ(reply.backoff_ms, 0);
+    ASSERT_STR_CONTAINS(err, "(the server asked to wait ");
+    ASSERT_STR_CONTAINS(err, " s: not retrying) (after 2 attempts)");
+    xtars_model_reply_cleanup(&reply);
+    xt_mserver_stop(&s);
+}
+
 TEST(backoff_on_5xx_then_give_up)
 {
     struct xt_mserver s;
@@ -943,4 +965,24 @@ TEST(model_server_help_and_bad_script)
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_EQ(r.err, "xtars-model-server: --script FILE is required (see --help)\n");
     xt_result_free(&r);
+}
+
+/* https:// to a plain-HTTP server: the TLS handshake fails on loopback. */
+TEST(tls_failure_is_named)
+{
+    struct xt_mserver s;
+    struct xtars_config cfg;
+    struct xtars_model_reply reply;
+    char endpoint[64], err[XTARS_ERRLEN], expect[200];
+
+    xt_mserver_start(&s, "[\"never\"]", server_env);
+    snprintf(endpoint, sizeof endpoint, "https://127.0.0.1:%d/v1", s.port);
+    cfg = config_for(endpoint);
+    cfg.retries = 0;
+    ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+    snprintf(expect, sizeof expect, "model: TLS failure with %s/chat/completions: ", endpoint);
+    if (strncmp(err, expect, strlen(expect)) != 0)
+        FAIL("got: %s", err);
+    xtars_model_reply_cleanup(&reply);
+    xt_mserver_stop(&s);
 }

@@ -49,7 +49,7 @@ struct entry {
     char finish_reason[32];
     int status;
     long delay_ms;
-    long retry_after;        /* seconds, -1: no header */
+    char retry_after[64];    /* Retry-After value, "" for none */
     long oversize_bytes;
     int drop, truncate, non_json, stream, stream_cut;
     int repeat;
@@ -139,7 +139,6 @@ static void parse_entry(const cJSON *item, int index, struct entry *e)
 
     memset(e, 0, sizeof *e);
     e->status = 200;
-    e->retry_after = -1;
     e->repeat = 1;
     snprintf(e->finish_reason, sizeof e->finish_reason, "stop");
     if (cJSON_IsString(item)) {
@@ -162,7 +161,11 @@ static void parse_entry(const cJSON *item, int index, struct entry *e)
         e->usage = cJSON_PrintUnformatted(v);
     e->status = (int)number(item, "status", 200);
     e->delay_ms = number(item, "delay_ms", 0);
-    e->retry_after = number(item, "retry_after", -1);
+    v = cJSON_GetObjectItemCaseSensitive(item, "retry_after");
+    if (cJSON_IsNumber(v))
+        snprintf(e->retry_after, sizeof e->retry_after, "%ld", (long)v->valuedouble);
+    else if (cJSON_IsString(v))  /* an HTTP date, or anything to test the client with */
+        snprintf(e->retry_after, sizeof e->retry_after, "%s", v->valuestring);
     e->oversize_bytes = number(item, "oversize_bytes", 0);
     e->repeat = (int)number(item, "repeat", 1);
     e->drop = flag(item, "drop");
@@ -497,7 +500,6 @@ static enum MHD_Result answer_script(struct server *s, struct MHD_Connection *co
     struct MHD_Response *r;
     const char *type;
     enum MHD_Result ret;
-    char value[32];
 
     if (e == NULL) {
         char msg[300];
@@ -513,10 +515,8 @@ static enum MHD_Result answer_script(struct server *s, struct MHD_Connection *co
     if (r == NULL)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
-    if (e->retry_after >= 0) {
-        snprintf(value, sizeof value, "%ld", e->retry_after);
-        MHD_add_response_header(r, "Retry-After", value);
-    }
+    if (e->retry_after[0])
+        MHD_add_response_header(r, "Retry-After", e->retry_after);
     ret = MHD_queue_response(conn, (unsigned)e->status, r);
     MHD_destroy_response(r);
     return ret;
