@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xtars/json.h"
 
@@ -58,7 +59,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->log_level          = 2;                  /* info */
 }
 
-enum field_type { T_STRING, T_INT, T_LONG, T_DOUBLE, T_ENUM, T_BOOL };
+enum field_type { T_STRING, T_INT, T_LONG, T_DOUBLE, T_ENUM, T_BOOL, T_HEADERS };
 
 struct field {
     const char *name;
@@ -78,11 +79,13 @@ static const char *const level_choices[] = {"error", "warn", "info", "debug", NU
 #define STR(f, help) {#f, T_STRING, OFF(f), sizeof(((struct xtars_config *)0)->f), 0, 0, NULL, help}
 #define NUM(f, type, lo, hi, help) {#f, type, OFF(f), 0, lo, hi, NULL, help}
 #define ENUMF(f, choices, help) {#f, T_ENUM, OFF(f), 0, 0, 0, choices, help}
+#define HEADERS(f, help) {#f, T_HEADERS, OFF(f), sizeof(((struct xtars_config *)0)->f), 0, 0, NULL, help}
 
 static const struct field fields[] = {
     STR(endpoint, "Base URL of the OpenAI-compatible API; /chat/completions is appended"),
     STR(model, "Model name sent in each request"),
     STR(api_key_env, "Environment variable holding the API key (unset: no Authorization header)"),
+    HEADERS(extra_headers, "Extra HTTP headers for model requests, a JSON object of name to value; ${VAR} in a value reads the environment"),
     ENUMF(family, family_choices, "Coordinate space of the model's replies"),
     NUM(max_pixels, T_LONG, 784, 1e9, "smart_resize upper bound on sent image pixels"),
     NUM(min_pixels, T_LONG, 784, 1e9, "smart_resize lower bound on sent image pixels"),
@@ -274,6 +277,93 @@ static xtars_err set_string(struct xtars_config *cfg, const struct field *f, con
     return XTARS_OK;
 }
 
+/* Header names are RFC 9110 tokens; values must not break the header line. */
+static int header_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n == 0 || n > 100)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && strchr("!#$%&'*+-.^_`|~", name[i]) == NULL)
+            return 0;
+    return strcasecmp(name, "Content-Length") != 0 && strcasecmp(name, "Transfer-Encoding") != 0;
+}
+
+/* extra_headers is stored as "Name: value\n" lines, the form libcurl takes;
+ * it is given as a JSON object in files and in --set / XTARS_EXTRA_HEADERS. */
+static xtars_err set_headers(struct xtars_config *cfg, const struct field *f, const cJSON *obj,
+                             const char *where, char *err)
+{
+    struct xtars_buf lines;
+    const cJSON *item;
+    xtars_err rc = XTARS_OK;
+
+    if (!cJSON_IsObject(obj))
+        return xtars_error(err, XTARS_ECONFIG,
+                           "config: '%s'%s must be a JSON object of header name to value", f->name,
+                           where);
+    xtars_buf_init(&lines, f->size - 1);
+    cJSON_ArrayForEach(item, obj) {
+        if (!header_name_ok(item->string)) {
+            rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s: '%.100s' is not a usable header name",
+                             f->name, where, item->string);
+        } else if (!cJSON_IsString(item) || strpbrk(item->valuestring, "\r\n")) {
+            rc = xtars_error(err, XTARS_ECONFIG,
+                             "config: '%s'%s: header '%s' must have a one-line string value", f->name,
+                             where, item->string);
+        } else if (xtars_buf_printf(&lines, "%s: %s\n", item->string, item->valuestring) != XTARS_OK) {
+            rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is longer than %zu bytes", f->name,
+                             where, f->size - 1);
+        }
+        if (rc != XTARS_OK)
+            break;
+    }
+    if (rc == XTARS_OK)
+        memcpy(field_ptr(cfg, f), lines.data ? lines.data : "", lines.len + 1);
+    xtars_buf_cleanup(&lines);
+    return rc;
+}
+
+static xtars_err set_headers_text(struct xtars_config *cfg, const struct field *f,
+                                  const char *value, const char *where, char *err)
+{
+    cJSON *obj = cJSON_Parse(value);
+    xtars_err rc;
+
+    if (obj == NULL)
+        return xtars_error(err, XTARS_ECONFIG,
+                           "config: '%s'%s must be a JSON object such as {\"X-Name\": \"value\"}",
+                           f->name, where);
+    rc = set_headers(cfg, f, obj, where, err);
+    cJSON_Delete(obj);
+    return rc;
+}
+
+static xtars_err put_headers(struct xtars_buf *out, const char *lines)
+{
+    xtars_err rc = xtars_buf_putc(out, '{');
+    const char *line = lines;
+
+    while (rc == XTARS_OK && *line) {
+        const char *colon = strchr(line, ':'), *end = strchr(line, '\n');
+        if (colon == NULL || end == NULL || colon > end)
+            break;
+        if (line != lines)
+            rc = xtars_buf_puts(out, ", ");
+        if (rc == XTARS_OK)
+            rc = xtars_json_put_stringn(out, line, (size_t)(colon - line));
+        if (rc == XTARS_OK)
+            rc = xtars_buf_puts(out, ": ");
+        if (rc == XTARS_OK)
+            rc = xtars_json_put_stringn(out, colon + 2, (size_t)(end - colon - 2));
+        line = end + 1;
+    }
+    if (rc == XTARS_OK)
+        rc = xtars_buf_putc(out, '}');
+    return rc;
+}
+
 static xtars_err parse_text_number(const struct field *f, const char *value, double *out,
                                    const char *where, char *err)
 {
@@ -306,6 +396,8 @@ static xtars_err set_from_text(struct xtars_config *cfg, int index, const char *
 
     if (f->type == T_STRING || f->type == T_ENUM) {
         rc = set_string(cfg, f, value, where, err);
+    } else if (f->type == T_HEADERS) {
+        rc = set_headers_text(cfg, f, value, where, err);
     } else {
         rc = parse_text_number(f, value, &number, where, err);
         if (rc == XTARS_OK)
@@ -379,7 +471,10 @@ static xtars_err load_item(struct xtars_config *cfg, const cJSON *item, const ch
     if (index < 0)
         return unknown_key(item->string, where, err);
     f = &fields[index];
-    if (f->type == T_STRING || f->type == T_ENUM) {
+    if (f->type == T_HEADERS) {
+        if (set_headers(cfg, f, item, where, err) != XTARS_OK)
+            return XTARS_ECONFIG;
+    } else if (f->type == T_STRING || f->type == T_ENUM) {
         if (!cJSON_IsString(item))
             return xtars_error(err, XTARS_ECONFIG, "config: '%s'%s must be a string", f->name,
                                where);
@@ -481,6 +576,8 @@ static xtars_err put_value(struct xtars_buf *out, const struct xtars_config *cfg
         return xtars_buf_printf(out, "%ld", *(const long *)p);
     case T_DOUBLE:
         return xtars_json_put_number(out, *(const double *)p);
+    case T_HEADERS:
+        return put_headers(out, p);
     }
     return XTARS_EINVAL;
 }
@@ -509,7 +606,8 @@ xtars_err xtars_config_to_json(const struct xtars_config *cfg, int with_sources,
 
 static const char *type_name(const struct field *f)
 {
-    static const char *const names[] = {"string", "integer", "integer", "number", "choice", "boolean"};
+    static const char *const names[] = {"string", "integer", "integer", "number", "choice", "boolean",
+                                        "object"};
     return names[f->type];
 }
 
@@ -533,6 +631,8 @@ xtars_err xtars_config_markdown(struct xtars_buf *out)
                 rc = xtars_buf_printf(out, "%s`%s`", c ? ", " : "", f->choices[c]);
         } else if (rc == XTARS_OK && f->type == T_STRING) {
             rc = xtars_buf_printf(out, "up to %zu bytes", f->size - 1);
+        } else if (rc == XTARS_OK && f->type == T_HEADERS) {
+            rc = xtars_buf_printf(out, "JSON object of strings, up to %zu bytes", f->size - 1);
         } else if (rc == XTARS_OK && f->type == T_BOOL) {
             rc = xtars_buf_puts(out, "`true`, `false`");
         } else if (rc == XTARS_OK) {

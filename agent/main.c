@@ -12,6 +12,7 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_version,
     &cli_cmd_config,
     &cli_cmd_parse,
+    &cli_cmd_model_check,
     NULL,
 };
 

@@ -256,3 +256,46 @@ TEST(readme_table_matches_field_table)
     xtars_buf_cleanup(&readme);
     xtars_buf_cleanup(&table);
 }
+
+/* extra_headers: a JSON object in files and on the command line, stored as
+ * "Name: value" lines, printed back as the same object. */
+TEST(extra_headers_object)
+{
+    struct xtars_config c;
+    struct xtars_buf b;
+    char err[XTARS_ERRLEN];
+    const char *text = "{\n  \"extra_headers\": {\"X-Team\": \"ui\", \"api-key\": \"${AZ_KEY}\"}\n}";
+
+    xtars_config_defaults(&c);
+    ASSERT_STR_EQ(c.extra_headers, "");
+    ASSERT_EQ(xtars_config_load_text(&c, "h.json", text, strlen(text), err), XTARS_OK);
+    ASSERT_STR_EQ(c.extra_headers, "X-Team: ui\napi-key: ${AZ_KEY}\n");
+    xtars_buf_init(&b, 1 << 16);
+    ASSERT_EQ(xtars_config_to_json(&c, 0, &b), XTARS_OK);
+    ASSERT_STR_CONTAINS(b.data, "\"extra_headers\": {\"X-Team\": \"ui\", \"api-key\": \"${AZ_KEY}\"},\n");
+    xtars_buf_cleanup(&b);
+    ASSERT_EQ(xtars_config_set(&c, "extra_headers", "{}", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_STR_EQ(c.extra_headers, "");
+
+    text = "{\"extra_headers\": \"X-Team: ui\"}";
+    ASSERT_EQ(xtars_config_load_text(&c, "h.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'extra_headers' in h.json line 1 must be a JSON object of header "
+                       "name to value");
+    text = "{\"extra_headers\": {\"X-N\": 5}}";
+    ASSERT_EQ(xtars_config_load_text(&c, "h.json", text, strlen(text), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'extra_headers' in h.json line 1: header 'X-N' must have a "
+                       "one-line string value");
+    ASSERT_EQ(xtars_config_set(&c, "extra_headers", "{\"Bad Name\": \"v\"}", XTARS_SOURCE_FLAG, err),
+              XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'extra_headers' (command line): 'Bad Name' is not a usable header "
+                       "name");
+    ASSERT_EQ(xtars_config_set(&c, "extra_headers", "{\"X\": \"a\\r\\nInjected: 1\"}",
+                               XTARS_SOURCE_FLAG, err),
+              XTARS_ECONFIG);
+    ASSERT_EQ(xtars_config_set(&c, "extra_headers", "{\"Content-Length\": \"9\"}", XTARS_SOURCE_FLAG,
+                               err),
+              XTARS_ECONFIG);
+    ASSERT_EQ(xtars_config_set(&c, "extra_headers", "X-A: b", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'extra_headers' (command line) must be a JSON object such as "
+                       "{\"X-Name\": \"value\"}");
+}
