@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "xtars/action.h"
 #include "xtars/error.h"
 
 #ifdef __cplusplus
@@ -55,6 +56,50 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
 
 /* Creates dir and its missing parents (mode 0755). EIO names the path. */
 xtars_err xtars_mkdir_p(const char *dir, char *err);
+
+/* ---- Reading (replay, report, export) ---- */
+
+struct xtars_traj_step {
+    int step;
+    char *screenshot;             /* file name in the directory, or NULL */
+    int sent_width, sent_height;
+    double capture_ms, encode_ms, model_ms, exec_ms, settle_ms, total_ms;
+    long prompt_tokens, completion_tokens;
+    char *reply, *thought, *reflection, *parse_error;  /* each may be NULL */
+    struct xtars_action *actions;
+    int action_count;
+    int *action_ok;               /* action_count flags */
+    char **action_errors;         /* action_count strings or NULLs */
+    char **notes;
+    int note_count;
+    int settled, screen_changed;
+    int replayable;               /* 0 for imported steps that could not be translated */
+    double similarity;            /* replay --verify score, or -1 when absent */
+};
+
+struct xtars_traj_run {
+    char dir[4096];
+    char *source, *instruction, *model, *endpoint, *status, *message;
+    char *started_at, *ended_at;
+    int family;                   /* enum xtars_family */
+    int screen_width, screen_height;
+    int target_x, target_y, target_width, target_height;
+    int sent_width, sent_height;
+    int image_format;             /* enum xtars_image_format */
+    long prompt_tokens, completion_tokens;
+    struct xtars_traj_step *steps;
+    int step_count;
+    char warning[XTARS_ERRLEN];   /* "" or the first bad line of steps.jsonl */
+};
+
+/* Reads run.json and every complete step of steps.jsonl. A bad or truncated
+ * line ends the steps read and is described in run->warning (the complete
+ * steps before it are kept). Errors: EFORMAT (not a trajectory, unknown
+ * version: the message names both), EIO, ENOMEM. On failure *run is clean. */
+xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err);
+
+/* Frees everything xtars_traj_load() allocated. Accepts a zeroed run. */
+void xtars_traj_run_cleanup(struct xtars_traj_run *run);
 
 #ifdef __cplusplus
 }

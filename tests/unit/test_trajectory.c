@@ -7,6 +7,7 @@
 
 #include "test.h"
 #include "xtars/buf.h"
+#include "xtars/config.h"
 #include "xtars/trajectory.h"
 
 static char *slurp(const char *dir, const char *name)
@@ -124,4 +125,116 @@ TEST(full_disk_keeps_complete_lines_and_old_run_json)
     text = slurp(dir, "run.json");
     ASSERT_STR_EQ(text, "{\"v\":1}");
     free(text);
+}
+
+static const char *run_json =
+    "{\"format\": \"xtars-trajectory\", \"version\": 1, \"source\": \"run\", \"instruction\": \"do it\","
+    " \"model\": \"m\", \"endpoint\": \"http://127.0.0.1:1/v1\", \"family\": \"uitars-1.0\","
+    " \"screen\": {\"width\": 1280, \"height\": 800}, \"target\": {\"x\": 0, \"y\": 0, \"width\": 1280,"
+    " \"height\": 800}, \"sent\": {\"width\": 1288, \"height\": 812}, \"image_format\": \"png\","
+    " \"status\": \"finished\", \"message\": \"done\", \"steps\": 2,"
+    " \"usage\": {\"prompt_tokens\": 10, \"completion_tokens\": 4}}";
+
+static const char *step1 =
+    "{\"step\": 1, \"screenshot\": \"step-0001.png\", \"sent\": {\"width\": 1288, \"height\": 812},"
+    " \"timings\": {\"capture_ms\": 1.5, \"model_ms\": 300}, \"reply\": \"Action: click(point='<point>500 500</point>')\","
+    " \"thought\": null, \"actions\": [{\"type\": \"click\", \"x\": 640, \"y\": 400, \"model_x\": 500,"
+    " \"model_y\": 500}], \"results\": [{\"ok\": true, \"ms\": 31, \"error\": null}],"
+    " \"screen_changed\": false, \"notes\": [\"hello\"]}";
+
+static void write_traj(const char *dir, const char *steps)
+{
+    struct xtars_traj *t;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_traj_open(dir, &t, err), XTARS_OK);
+    ASSERT_EQ(xtars_traj_write_run(t, run_json, strlen(run_json), err), XTARS_OK);
+    xtars_traj_close(t);
+    {
+        char path[1200];
+        FILE *f;
+        snprintf(path, sizeof path, "%s/steps.jsonl", dir);
+        f = fopen(path, "w");
+        fputs(steps, f);
+        fclose(f);
+    }
+}
+
+TEST(load_reads_run_and_steps)
+{
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN], steps[4096];
+    const char *dir = subdir("load");
+
+    snprintf(steps, sizeof steps, "%s\n{\"step\": 2, \"actions\": [{\"type\": \"finished\", \"text\": \"done\"}]}\n",
+             step1);
+    write_traj(dir, steps);
+    if (xtars_traj_load(dir, &run, err) != XTARS_OK)
+        FAIL("%s", err);
+    ASSERT_STR_EQ(run.instruction, "do it");
+    ASSERT_EQ(run.family, XTARS_FAMILY_UITARS10);
+    ASSERT_EQ(run.screen_width, 1280);
+    ASSERT_EQ(run.sent_height, 812);
+    ASSERT_STR_EQ(run.status, "finished");
+    ASSERT_EQ(run.prompt_tokens, 10);
+    ASSERT_EQ(run.step_count, 2);
+    ASSERT_STR_EQ(run.warning, "");
+    ASSERT_STR_EQ(run.steps[0].screenshot, "step-0001.png");
+    ASSERT_EQ(run.steps[0].action_count, 1);
+    ASSERT_EQ(run.steps[0].actions[0].type, XTARS_ACTION_CLICK);
+    ASSERT_EQ(run.steps[0].actions[0].x, 640);
+    ASSERT_NEAR(run.steps[0].actions[0].model_x, 500, 0);
+    ASSERT_EQ(run.steps[0].action_ok[0], 1);
+    ASSERT_NEAR(run.steps[0].model_ms, 300, 0);
+    ASSERT_EQ(run.steps[0].screen_changed, 0);
+    ASSERT_EQ(run.steps[0].note_count, 1);
+    ASSERT_STR_EQ(run.steps[0].notes[0], "hello");
+    ASSERT_NEAR(run.steps[0].similarity, -1, 0);
+    ASSERT_EQ(run.steps[1].actions[0].type, XTARS_ACTION_FINISHED);
+    ASSERT_STR_EQ(run.steps[1].actions[0].text, "done");
+    xtars_traj_run_cleanup(&run);
+    xtars_traj_run_cleanup(&run);
+}
+
+TEST(truncated_or_bad_line_keeps_complete_steps)
+{
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN], steps[4096];
+
+    snprintf(steps, sizeof steps, "%s\n{\"step\": 2, \"actions\": [{\"type\": \"cli", step1);
+    write_traj(subdir("cut"), steps);
+    ASSERT_EQ(xtars_traj_load(subdir("cut"), &run, err), XTARS_OK);
+    ASSERT_EQ(run.step_count, 1);
+    ASSERT_STR_EQ(run.warning, "steps.jsonl line 2 is incomplete (the run was killed while writing "
+                               "it); using the 1 complete steps");
+    xtars_traj_run_cleanup(&run);
+    snprintf(steps, sizeof steps, "%s\n{\"step\": 2, \"actions\": [{\"type\": \"clik\"}]}\n%s\n", step1, step1);
+    write_traj(subdir("bad"), steps);
+    ASSERT_EQ(xtars_traj_load(subdir("bad"), &run, err), XTARS_OK);
+    ASSERT_EQ(run.step_count, 1);
+    ASSERT_STR_CONTAINS(run.warning, "steps.jsonl line 2: action: ");
+    ASSERT_STR_CONTAINS(run.warning, "using the 1 steps before it");
+    xtars_traj_run_cleanup(&run);
+}
+
+TEST(unknown_version_and_foreign_files_are_refused)
+{
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN], path[1200];
+    FILE *f;
+    const char *dir = subdir("v9");
+
+    ASSERT_EQ(xtars_mkdir_p(dir, err), XTARS_OK);
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    f = fopen(path, "w");
+    fputs("{\"format\": \"xtars-trajectory\", \"version\": 9}", f);
+    fclose(f);
+    ASSERT_EQ(xtars_traj_load(dir, &run, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "trajectory format version 9 is not supported (this xtars reads version 1)");
+    f = fopen(path, "w");
+    fputs("{\"hello\": 1}", f);
+    fclose(f);
+    ASSERT_EQ(xtars_traj_load(dir, &run, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "run.json: not an xtars trajectory");
+    ASSERT_EQ(xtars_traj_load(subdir("nothing-here"), &run, err), XTARS_EIO);
 }

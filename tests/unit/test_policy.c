@@ -1,0 +1,186 @@
+/* The action policy: every rule kind, first match wins, the shipped default
+ * (destructive commands and dangerous hotkeys need confirmation; ordinary
+ * typing does not), and bad policy files refused with clear messages. */
+#include "test.h"
+#include "xtars/keys.h"
+#include "xtars/policy.h"
+
+static struct xtars_action typing(const char *text)
+{
+    struct xtars_action a;
+
+    memset(&a, 0, sizeof a);
+    a.type = XTARS_ACTION_TYPE;
+    a.text = (char *)text;
+    return a;
+}
+
+static struct xtars_action hotkey(const char *k1, const char *k2, const char *k3)
+{
+    struct xtars_action a;
+    const char *keys[] = {k1, k2, k3};
+
+    memset(&a, 0, sizeof a);
+    a.type = XTARS_ACTION_HOTKEY;
+    for (int i = 0; i < 3 && keys[i]; i++)
+        strcpy(a.keys[a.key_count++], keys[i]);
+    return a;
+}
+
+static struct xtars_action click(int x, int y)
+{
+    struct xtars_action a;
+
+    memset(&a, 0, sizeof a);
+    a.type = XTARS_ACTION_CLICK;
+    a.has_point = 1;
+    a.x = x, a.y = y;
+    return a;
+}
+
+static enum xtars_policy_effect check(const struct xtars_policy *p, struct xtars_action a)
+{
+    struct xtars_rect bounds = {100, 100, 800, 600};
+    char reason[200];
+
+    return xtars_policy_check(p, &a, &bounds, reason, sizeof reason);
+}
+
+TEST(default_policy_confirms_destructive_commands)
+{
+    struct xtars_policy *p;
+    char err[XTARS_ERRLEN];
+    const char *dangerous[] = {
+        "rm -rf /", "cd /tmp && rm -rf build\n", "rm -fr ~", "rm -r -f docs", "RM -RF x",
+        "sudo apt-get install x", "echo hi; sudo -s", "mkfs.ext4 /dev/sda1",
+        "dd if=/dev/zero of=/dev/sda bs=1M", ":(){ :|:& };:", "chmod -R 777 /",
+        "export OPENAI_API_KEY=sk-abcdefghijklmnopqrstuvwx", "AKIAABCDEFGHIJKLMNOP",
+        "-----BEGIN RSA PRIVATE KEY-----"};
+    const char *harmless[] = {"Hello, world", "rm notes.txt", "sudoku solver", "perform -rf test",
+                              "add of=3 to the list", "chmod 644 file", "mkdir build",
+                              "sk-short", "I prefer firm rules"};
+
+    ASSERT_EQ(xtars_policy_new_default(&p, err), XTARS_OK);
+    ASSERT_GE(xtars_policy_rule_count(p), 9);
+    for (size_t i = 0; i < sizeof dangerous / sizeof dangerous[0]; i++)
+        if (check(p, typing(dangerous[i])) != XTARS_POLICY_CONFIRM)
+            FAIL("default policy let through: %s", dangerous[i]);
+    for (size_t i = 0; i < sizeof harmless / sizeof harmless[0]; i++)
+        if (check(p, typing(harmless[i])) != XTARS_POLICY_ALLOW)
+            FAIL("default policy stopped harmless text: %s", harmless[i]);
+    xtars_policy_free(p);
+}
+
+TEST(default_policy_confirms_dangerous_hotkeys_in_any_order)
+{
+    struct xtars_policy *p;
+    char err[XTARS_ERRLEN], reason[200];
+    struct xtars_action a = hotkey("alt", "ctrl", "delete");
+
+    ASSERT_EQ(xtars_policy_new_default(&p, err), XTARS_OK);
+    ASSERT_EQ(xtars_policy_check(p, &a, NULL, reason, sizeof reason), XTARS_POLICY_CONFIRM);
+    ASSERT_STR_CONTAINS(reason, "ctrl+alt+delete");
+    ASSERT_EQ(check(p, hotkey("ctrl", "alt", "backspace")), XTARS_POLICY_CONFIRM);
+    ASSERT_EQ(check(p, hotkey("ctrl", "c", NULL)), XTARS_POLICY_ALLOW);
+    ASSERT_EQ(check(p, hotkey("ctrl", "alt", NULL)), XTARS_POLICY_ALLOW);
+    ASSERT_EQ(check(p, click(10, 10)), XTARS_POLICY_ALLOW);
+    xtars_policy_free(p);
+}
+
+static struct xtars_policy *parse(const char *text)
+{
+    struct xtars_policy *p;
+    char err[XTARS_ERRLEN];
+
+    if (xtars_policy_parse("p.json", text, strlen(text), &p, err) != XTARS_OK)
+        FAIL("%s", err);
+    return p;
+}
+
+TEST(rule_kinds_and_first_match_wins)
+{
+    struct xtars_policy *p = parse(
+        "{\"rules\": ["
+        "{\"effect\": \"allow\", \"types\": [\"type\"], \"text\": \"^rm -rf \\\\./build$\"},"
+        "{\"effect\": \"deny\", \"types\": [\"type\"], \"text\": \"rm\", \"reason\": \"no rm\"},"
+        "{\"effect\": \"deny\", \"types\": [\"right_click\", \"middle_click\"]},"
+        "{\"effect\": \"confirm\", \"region\": {\"x\": 0, \"y\": 0, \"width\": 200, \"height\": 50}},"
+        "{\"effect\": \"deny\", \"outside_bounds\": true, \"reason\": \"outside the window\"}"
+        "]}");
+    struct xtars_action right = click(300, 300);
+    char reason[200];
+    struct xtars_rect bounds = {100, 100, 800, 600};
+
+    right.type = XTARS_ACTION_RIGHT_CLICK;
+    ASSERT_EQ(check(p, typing("rm -rf ./build")), XTARS_POLICY_ALLOW);  /* first rule */
+    ASSERT_EQ(check(p, typing("rm -rf /")), XTARS_POLICY_DENY);
+    ASSERT_EQ(xtars_policy_check(p, &(struct xtars_action){.type = XTARS_ACTION_TYPE, .text = "rm x"},
+                                 &bounds, reason, sizeof reason), XTARS_POLICY_DENY);
+    ASSERT_STR_EQ(reason, "no rm");
+    ASSERT_EQ(check(p, typing("ls")), XTARS_POLICY_ALLOW);
+    ASSERT_EQ(check(p, right), XTARS_POLICY_DENY);
+    ASSERT_EQ(check(p, click(150, 120)), XTARS_POLICY_ALLOW);     /* in bounds, not in region */
+    ASSERT_EQ(check(p, click(150, 30)), XTARS_POLICY_CONFIRM);    /* region, listed before bounds */
+    ASSERT_EQ(check(p, click(950, 500)), XTARS_POLICY_DENY);      /* outside bounds */
+    ASSERT_EQ(xtars_policy_check(p, &(struct xtars_action){.type = XTARS_ACTION_CLICK, .has_point = 1,
+                                 .x = 950, .y = 500}, &bounds, reason, sizeof reason), XTARS_POLICY_DENY);
+    ASSERT_STR_EQ(reason, "outside the window");
+    ASSERT_EQ(check(p, click(500, 500)), XTARS_POLICY_ALLOW);
+    xtars_policy_free(p);
+}
+
+TEST(drag_end_outside_bounds_counts)
+{
+    struct xtars_policy *p = parse("{\"rules\": [{\"effect\": \"deny\", \"outside_bounds\": true}]}");
+    struct xtars_action drag = click(200, 200);
+
+    drag.type = XTARS_ACTION_DRAG;
+    drag.has_end = 1;
+    drag.x2 = 2000, drag.y2 = 200;
+    ASSERT_EQ(check(p, drag), XTARS_POLICY_DENY);
+    drag.x2 = 300;
+    ASSERT_EQ(check(p, drag), XTARS_POLICY_ALLOW);
+    xtars_policy_free(p);
+}
+
+static void expect_error(const char *text, const char *message)
+{
+    struct xtars_policy *p = (struct xtars_policy *)1;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_policy_parse("p.json", text, strlen(text), &p, err), XTARS_ECONFIG);
+    ASSERT(p == NULL);
+    ASSERT_STR_EQ(err, message);
+}
+
+TEST(bad_policies_are_refused)
+{
+    expect_error("{\"rule\": []}", "policy: p.json: must be a JSON object with one key, \"rules\" (an array)");
+    expect_error("not json", "policy: p.json: must be a JSON object with one key, \"rules\" (an array)");
+    expect_error("{\"rules\": [{\"types\": [\"click\"]}]}", "policy: p.json: rules[0]: 'effect' is required");
+    expect_error("{\"rules\": [{\"effect\": \"block\"}]}",
+                 "policy: p.json: rules[0]: 'effect' must be allow, confirm or deny");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"types\": [\"clik\"]}]}",
+                 "policy: p.json: rules[0]: unknown action type 'clik'");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"keys\": \"ctrl hyper\"}]}",
+                 "policy: p.json: rules[0]: unknown key 'hyper'");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"(unclosed\"}]}",
+                 "policy: p.json: rules[0]: bad regular expression: Unmatched ( or \\(");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"colour\": \"red\"}]}",
+                 "policy: p.json: rules[0]: unknown key 'colour'");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"region\": {\"x\": 1}}]}",
+                 "policy: p.json: rules[0]: 'region' needs numbers x, y, width, height");
+}
+
+TEST(empty_policy_allows_everything_and_missing_file_fails)
+{
+    struct xtars_policy *p;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_policy_new_empty(&p, err), XTARS_OK);
+    ASSERT_EQ(check(p, typing("rm -rf /")), XTARS_POLICY_ALLOW);
+    xtars_policy_free(p);
+    ASSERT_EQ(xtars_policy_load("/nonexistent/policy.json", &p, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "policy: /nonexistent/policy.json: No such file or directory");
+    xtars_policy_free(NULL);
+}
