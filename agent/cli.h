@@ -94,6 +94,7 @@ int cli_exit_code(xtars_err err);
 extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_version;
 extern const struct cli_command cli_cmd_config;
+extern const struct cli_command cli_cmd_screenshot;
 
 /* The dispatch table (main.c), NULL-name terminated, for `xtars help`. */
 extern const struct cli_command *const cli_commands[];

@@ -11,6 +11,7 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_help,
     &cli_cmd_version,
     &cli_cmd_config,
+    &cli_cmd_screenshot,
     NULL,
 };
 
