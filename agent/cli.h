@@ -96,6 +96,7 @@ extern const struct cli_command cli_cmd_version;
 extern const struct cli_command cli_cmd_config;
 extern const struct cli_command cli_cmd_parse;
 extern const struct cli_command cli_cmd_model_check;
+extern const struct cli_command cli_cmd_screenshot;
 
 /* The dispatch table (main.c), NULL-name terminated, for `xtars help`. */
 extern const struct cli_command *const cli_commands[];

@@ -16,8 +16,8 @@ const struct cli_command cli_cmd_version = {
     .name = "version",
     .summary = "print the versions of xtars and its libraries",
     .usage = "Usage: xtars version [--json]\n\n"
-             "Prints the xtars version and the versions of libcurl, libpng, zlib and cJSON\n"
-             "this process runs with.\n\n"
+             "Prints the xtars version and the versions of libcurl, libpng, zlib, cJSON,\n"
+             "libjpeg-turbo and ISA-L (\"none\" when built without it) this process runs with.\n\n"
              "  --json               one JSON object on stdout\n"
              "  --help               show this help\n",
     .run = run_version,
@@ -45,12 +45,14 @@ static int run_version(int argc, char **argv)
         return cli_fail(&cli_cmd_version, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (json)
         printf("{\"xtars\": \"%s\", \"libcurl\": \"%s\", \"libpng\": \"%s\", \"zlib\": \"%s\", "
-               "\"cjson\": \"%s\"}\n",
+               "\"cjson\": \"%s\", \"libjpeg_turbo\": \"%s\", \"isal\": \"%s\"}\n",
                XTARS_VERSION, xtars_model_curl_version(), xtars_image_png_version(),
-               xtars_image_zlib_version(), xtars_json_cjson_version());
+               xtars_image_zlib_version(), xtars_json_cjson_version(), xtars_image_jpeg_version(),
+               xtars_image_isal_version());
     else
-        printf("xtars %s\nlibcurl %s\nlibpng %s\nzlib %s\ncJSON %s\n", XTARS_VERSION,
-               xtars_model_curl_version(), xtars_image_png_version(), xtars_image_zlib_version(),
-               xtars_json_cjson_version());
+        printf("xtars %s\nlibcurl %s\nlibpng %s\nzlib %s\ncJSON %s\nlibjpeg-turbo %s\nISA-L %s\n",
+               XTARS_VERSION, xtars_model_curl_version(), xtars_image_png_version(),
+               xtars_image_zlib_version(), xtars_json_cjson_version(), xtars_image_jpeg_version(),
+               xtars_image_isal_version());
     return CLI_EXIT_OK;
 }

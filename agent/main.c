@@ -13,6 +13,7 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_config,
     &cli_cmd_parse,
     &cli_cmd_model_check,
+    &cli_cmd_screenshot,
     NULL,
 };
 

@@ -58,7 +58,7 @@ TEST(unknown_flag_suggests)
 
 TEST(help_for_each_command_and_dash_dash_help)
 {
-    const char *names[] = {"help", "version", "config", "parse", "model-check"};
+    const char *names[] = {"help", "version", "config", "parse", "model-check", "screenshot"};
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct xt_result a = RUN("help", names[i]);
@@ -82,6 +82,8 @@ TEST(version_names_libraries)
     ASSERT_STR_CONTAINS(r.out, "\nlibpng 1.6");
     ASSERT_STR_CONTAINS(r.out, "\nzlib 1.");
     ASSERT_STR_CONTAINS(r.out, "\ncJSON 1.");
+    ASSERT_STR_CONTAINS(r.out, "\nlibjpeg-turbo 2.");
+    ASSERT_STR_CONTAINS(r.out, "\nISA-L ");
     xt_result_free(&r);
 }
 

@@ -1,0 +1,367 @@
+/* png_fast.c: the PNG fast path. libpng spends most of a screenshot's time
+ * in zlib; ISA-L's igzip compresses about ten times faster for a slightly
+ * larger file. This file writes the PNG container itself (signature, IHDR,
+ * one IDAT holding an igzip zlib stream of Sub-filtered RGB rows, IEND) so
+ * that igzip can be used; the result is an ordinary PNG that libpng decodes
+ * to the same pixels (the tests check every image they encode).
+ * Rows are filtered a chunk at a time straight from the B,G,R,X pixels, so
+ * no RGB copy of the whole image exists. Large images are compressed in
+ * horizontal bands on a few threads, each band its own deflate stream
+ * (byte-aligned by a sync flush), concatenated into one zlib stream, the way
+ * pigz does. Never prints. */
+#include "codec.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef XTARS_HAVE_ISAL
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
+#include <zlib.h>
+
+#include "bands.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_FILTER 1
+#endif
+
+#define CHUNK_BYTES (256 * 1024) /* filtered input handed to igzip at a time */
+#define OUT_STEP (256 * 1024)    /* minimum free output space per igzip call */
+#define ROW_SLACK 32             /* the vector filter stores a little past a row */
+
+int xtars_png_fast_available(void)
+{
+    return 1;
+}
+
+const char *xtars_png_fast_version(void)
+{
+#ifdef XTARS_ISAL_VERSION
+    return XTARS_ISAL_VERSION;
+#else
+    return "unknown";
+#endif
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Appends a whole chunk: length, type, data, CRC of type and data. */
+static xtars_err put_chunk(struct xtars_buf *out, const char *type, const unsigned char *data,
+                           uint32_t len)
+{
+    unsigned char head[8], tail[4];
+    uint32_t crc;
+    xtars_err rc;
+
+    put_be32(head, len);
+    memcpy(head + 4, type, 4);
+    crc = crc32_gzip_refl(0, head + 4, 4);
+    crc = crc32_gzip_refl(crc, data, len);
+    put_be32(tail, crc);
+    rc = xtars_buf_append(out, head, 8);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_append(out, data, len);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_append(out, tail, 4);
+    return rc;
+}
+
+static xtars_err put_header(struct xtars_buf *out, int width, int height)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char ihdr[13];
+    xtars_err rc;
+
+    put_be32(ihdr, (uint32_t)width);
+    put_be32(ihdr + 4, (uint32_t)height);
+    ihdr[8] = 8;   /* bits per sample */
+    ihdr[9] = 2;   /* colour type: RGB */
+    ihdr[10] = 0;  /* deflate */
+    ihdr[11] = 0;  /* adaptive filtering (filter type per row) */
+    ihdr[12] = 0;  /* no interlace */
+    rc = xtars_buf_append(out, signature, 8);
+    return rc == XTARS_OK ? put_chunk(out, "IHDR", ihdr, 13) : rc;
+}
+
+/* One row as PNG filter type 1 (Sub): each byte minus the byte 3 before it
+ * (the same channel of the previous pixel), pixels reordered to R, G, B. */
+static void filter_row_c(const unsigned char *in, int width, int first, unsigned char *o)
+{
+    for (int x = first; x < width; x++) {
+        const unsigned char *p = in + 4 * (size_t)x;
+        unsigned char *q = o + 3 * (size_t)x;
+        if (x == 0) {
+            q[0] = p[2];
+            q[1] = p[1];
+            q[2] = p[0];
+        } else {
+            q[0] = (unsigned char)(p[2] - p[-2]);
+            q[1] = (unsigned char)(p[1] - p[-3]);
+            q[2] = (unsigned char)(p[0] - p[-4]);
+        }
+    }
+}
+
+#ifdef HAVE_AVX2_FILTER
+/* Eight pixels per step: subtract the pixel vector shifted by one pixel,
+ * then drop X and reverse B,G,R within each lane. Each lane's 12 useful
+ * bytes are stored as 16, the extra 4 overwritten by the next store (a row
+ * buffer has ROW_SLACK spare bytes after it). */
+__attribute__((target("avx2"))) static void filter_row_avx2(const unsigned char *in, int width,
+                                                            unsigned char *o)
+{
+    const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                           2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+    int x = 1;
+
+    filter_row_c(in, 1, 0, o);
+    for (; x + 8 <= width; x += 8) {
+        __m256i cur = _mm256_loadu_si256((const __m256i *)(in + 4 * (size_t)x));
+        __m256i prev = _mm256_loadu_si256((const __m256i *)(in + 4 * (size_t)x - 4));
+        __m256i d = _mm256_shuffle_epi8(_mm256_sub_epi8(cur, prev), order);
+        _mm_storeu_si128((__m128i *)(o + 3 * (size_t)x), _mm256_castsi256_si128(d));
+        _mm_storeu_si128((__m128i *)(o + 3 * (size_t)x + 12), _mm256_extracti128_si256(d, 1));
+    }
+    filter_row_c(in, width, x, o);
+}
+
+static int have_avx2(void)
+{
+    static int cpu = -1;
+
+    if (cpu < 0) {
+        __builtin_cpu_init();
+        cpu = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return cpu;
+}
+#endif
+
+static void filter_row(const unsigned char *in, int width, unsigned char *o)
+{
+    o[0] = 1; /* filter type Sub */
+#ifdef HAVE_AVX2_FILTER
+    if (have_avx2()) {
+        filter_row_avx2(in, width, o + 1);
+        return;
+    }
+#endif
+    filter_row_c(in, width, 0, o + 1);
+}
+
+/* Runs igzip until it has taken all of the stream's input and, when asked
+ * to flush or end, written it all out; grows out as needed. */
+static xtars_err deflate_into(struct isal_zstream *zs, struct xtars_buf *out, char *err)
+{
+    for (;;) {
+        int ret;
+        size_t room;
+        xtars_err rc = xtars_buf_reserve(out, OUT_STEP);
+
+        if (rc != XTARS_OK)
+            return xtars_error(err, rc, "png: encoded image exceeds %zu bytes", out->max);
+        room = out->cap - out->len - 1;
+        zs->next_out = (uint8_t *)out->data + out->len;
+        zs->avail_out = room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+        ret = isal_deflate(zs);
+        out->len = (size_t)((char *)zs->next_out - out->data);
+        if (ret != COMP_OK)
+            return xtars_error(err, XTARS_EFORMAT, "png: igzip failed (%d)", ret);
+        if (zs->avail_in > 0)
+            continue;
+        if (zs->end_of_stream ? zs->internal_state.state == ZSTATE_END
+                              : zs->flush == NO_FLUSH || zs->avail_out > 0)
+            return XTARS_OK;
+    }
+}
+
+/* One band of rows becomes a raw deflate stream that ends byte-aligned (a
+ * sync flush) unless it is the last band, which ends the stream; the bands'
+ * streams are concatenated into one zlib stream. Each band starts with an
+ * empty history, which costs almost nothing in size. */
+struct band_out {
+    struct xtars_buf data;
+    uint32_t adler;     /* Adler-32 of the band's filtered bytes */
+    size_t raw_len;     /* filtered bytes */
+    xtars_err rc;
+    char err[XTARS_ERRLEN];
+};
+
+struct png_job {
+    const struct xtars_image *img;
+    int level;
+    int bands;
+    struct band_out out[XTARS_BANDS_MAX];
+};
+
+static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
+                                           ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
+
+static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
+                               int last_band, struct isal_zstream *zs, unsigned char *chunk)
+{
+    const struct xtars_image *img = job->img;
+    const size_t row_bytes = 1 + 3 * (size_t)img->width;
+    const int per_chunk = CHUNK_BYTES / row_bytes > 0 ? (int)(CHUNK_BYTES / row_bytes) : 1;
+
+    for (int y = y0; y < y1; y += per_chunk) {
+        int rows = y1 - y < per_chunk ? y1 - y : per_chunk, last_chunk = y + rows == y1;
+        size_t n = row_bytes * (size_t)rows;
+        xtars_err rc;
+
+        for (int r = 0; r < rows; r++)
+            filter_row(img->pixels + (size_t)(y + r) * img->stride, img->width,
+                       chunk + (size_t)r * row_bytes);
+        bo->adler = isal_adler32(bo->adler, chunk, n);
+        bo->raw_len += n;
+        zs->next_in = chunk;
+        zs->avail_in = (uint32_t)n;
+        zs->end_of_stream = last_band && last_chunk;
+        zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
+        rc = deflate_into(zs, &bo->data, bo->err);
+        if (rc != XTARS_OK)
+            return rc;
+    }
+    return XTARS_OK;
+}
+
+static void compress_band(void *arg, int band)
+{
+    struct png_job *job = arg;
+    struct band_out *bo = &job->out[band];
+    const size_t row_bytes = 1 + 3 * (size_t)job->img->width;
+    struct isal_zstream *zs = malloc(sizeof *zs);
+    unsigned char *chunk = malloc((CHUNK_BYTES > row_bytes ? CHUNK_BYTES : row_bytes) + ROW_SLACK);
+    unsigned char *level_buf = malloc(level_buf_size[job->level]);
+    int y0, y1;
+
+    bo->adler = 1;
+    if (zs == NULL || chunk == NULL || level_buf == NULL) {
+        bo->rc = xtars_error(bo->err, XTARS_ENOMEM, "png: out of memory");
+        goto out;
+    }
+    isal_deflate_init(zs);
+    zs->level = (uint32_t)job->level;
+    zs->level_buf = level_buf;
+    zs->level_buf_size = level_buf_size[job->level];
+    zs->gzip_flag = IGZIP_DEFLATE;
+    xtars_bands_rows(job->img->height, job->bands, band, &y0, &y1);
+    bo->rc = compress_rows(job, bo, y0, y1, band == job->bands - 1, zs, chunk);
+out:
+    free(zs);
+    free(chunk);
+    free(level_buf);
+}
+
+/* Writes the IDAT chunk: zlib header, the bands' deflate streams, Adler-32
+ * of all filtered bytes; length and CRC filled in at the end. */
+static xtars_err put_idat(struct png_job *job, struct xtars_buf *out, char *err)
+{
+    static const unsigned char zlib_header[2] = {0x78, 0x01}; /* deflate, 32K window, fastest */
+    size_t idat = out->len;
+    uint32_t adler = 1;
+    unsigned char trailer[4], crc[4];
+    xtars_err rc = xtars_buf_append(out, "\0\0\0\0IDAT", 8);
+
+    if (rc == XTARS_OK)
+        rc = xtars_buf_append(out, zlib_header, 2);
+    for (int b = 0; b < job->bands && rc == XTARS_OK; b++) {
+        rc = xtars_buf_append(out, job->out[b].data.data, job->out[b].data.len);
+        adler = (uint32_t)adler32_combine(adler, job->out[b].adler, (z_off_t)job->out[b].raw_len);
+    }
+    put_be32(trailer, adler);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_append(out, trailer, 4);
+    if (rc != XTARS_OK)
+        return xtars_error(err, rc, "png: encoded image exceeds %zu bytes", out->max);
+    if (out->len - idat - 8 > 0x7fffffffu)
+        return xtars_error(err, XTARS_ETOOBIG, "png: IDAT larger than 2 GB");
+    put_be32((unsigned char *)out->data + idat, (uint32_t)(out->len - idat - 8));
+    put_be32(crc, crc32_gzip_refl(0, (unsigned char *)out->data + idat + 4, out->len - idat - 4));
+    rc = xtars_buf_append(out, crc, 4);
+    if (rc != XTARS_OK)
+        return xtars_error(err, rc, "png: encoded image exceeds %zu bytes", out->max);
+    return XTARS_OK;
+}
+
+static xtars_err encode_bands(struct png_job *job, struct xtars_buf *out, char *err)
+{
+    xtars_err rc;
+
+    for (int b = 0; b < job->bands; b++)
+        xtars_buf_init(&job->out[b].data, out->max);
+    xtars_bands_run(job->bands, compress_band, job);
+    rc = put_header(out, job->img->width, job->img->height);
+    if (rc != XTARS_OK)
+        xtars_error(err, rc, "png: encoded image exceeds %zu bytes", out->max);
+    for (int b = 0; b < job->bands && rc == XTARS_OK; b++)
+        if (job->out[b].rc != XTARS_OK) {
+            rc = job->out[b].rc;
+            xtars_error(err, rc, "%s", job->out[b].err);
+        }
+    if (rc == XTARS_OK)
+        rc = put_idat(job, out, err);
+    if (rc == XTARS_OK) {
+        rc = put_chunk(out, "IEND", (const unsigned char *)"", 0);
+        if (rc != XTARS_OK)
+            xtars_error(err, rc, "png: encoded image exceeds %zu bytes", out->max);
+    }
+    for (int b = 0; b < job->bands; b++)
+        xtars_buf_cleanup(&job->out[b].data);
+    return rc;
+}
+
+xtars_err xtars_png_fast_encode(const struct xtars_image *img, int level, struct xtars_buf *out,
+                                char *err)
+{
+    size_t start = out->len;
+    struct png_job *job;
+    xtars_err rc;
+
+    if (level < 1 || level > 3)
+        return xtars_error(err, XTARS_EINVAL, "png: fast path level %d is not 1..3", level);
+    job = calloc(1, sizeof *job);
+    if (job == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "png: out of memory");
+    job->img = img;
+    job->level = level;
+    job->bands = xtars_bands_count((long)img->width * img->height);
+    rc = encode_bands(job, out, err);
+    free(job);
+    if (rc != XTARS_OK) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return rc;
+}
+
+#else /* built without ISA-L: png.c uses libpng for every level */
+
+int xtars_png_fast_available(void)
+{
+    return 0;
+}
+
+const char *xtars_png_fast_version(void)
+{
+    return "none";
+}
+
+xtars_err xtars_png_fast_encode(const struct xtars_image *img, int level, struct xtars_buf *out,
+                                char *err)
+{
+    (void)img;
+    (void)level;
+    (void)out;
+    return xtars_error(err, XTARS_ENOTSUP, "png: built without ISA-L");
+}
+#endif

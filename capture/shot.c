@@ -1,0 +1,120 @@
+/* shot.c: the screenshot pipeline: grab -> smart_resize -> encode, timing
+ * each stage. The sent size and the captured rectangle are filled in from
+ * the same grab, so coordinate mapping uses exactly what the model saw.
+ * Never prints. */
+#include "xtars/capture.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "xtars/coords.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void xtars_shot_options_from_config(const struct xtars_config *cfg,
+                                    struct xtars_shot_options *opts)
+{
+    opts->size = XTARS_SHOT_SMART;
+    opts->min_pixels = cfg->min_pixels;
+    opts->max_pixels = cfg->max_pixels;
+    opts->format = cfg->image_format;
+    opts->png_level = cfg->png_level;
+    opts->jpeg_quality = cfg->jpeg_quality;
+}
+
+void xtars_shot_init(struct xtars_shot *shot, size_t max_bytes)
+{
+    memset(shot, 0, sizeof *shot);
+    xtars_buf_init(&shot->data, max_bytes);
+    xtars_image_init(&shot->resized);
+}
+
+void xtars_shot_cleanup(struct xtars_shot *shot)
+{
+    if (shot == NULL)
+        return;
+    xtars_buf_cleanup(&shot->data);
+    xtars_image_cleanup(&shot->resized);
+    memset(&shot->frame, 0, sizeof shot->frame);
+}
+
+const char *xtars_shot_format_name(int format)
+{
+    return format == XTARS_IMAGE_JPEG ? "jpeg" : "png";
+}
+
+const char *xtars_shot_mime_type(int format)
+{
+    return format == XTARS_IMAGE_JPEG ? "image/jpeg" : "image/png";
+}
+
+/* Resizes the frame as asked; *sent points at the image to encode. */
+static xtars_err resize_frame(struct xtars_shot *shot, const struct xtars_shot_options *opts,
+                              const struct xtars_image **sent, char *err)
+{
+    int width = shot->frame.width, height = shot->frame.height;
+    xtars_err rc;
+
+    *sent = &shot->frame;
+    if (opts->size == XTARS_SHOT_NATIVE)
+        return XTARS_OK;
+    rc = xtars_smart_resize(shot->frame.width, shot->frame.height, opts->min_pixels,
+                            opts->max_pixels, &width, &height);
+    if (rc != XTARS_OK)
+        return xtars_error(err, rc, "capture: cannot size a %dx%d screenshot for the model "
+                           "(min_pixels %ld, max_pixels %ld)", shot->frame.width,
+                           shot->frame.height, opts->min_pixels, opts->max_pixels);
+    if (width == shot->frame.width && height == shot->frame.height)
+        return XTARS_OK;
+    rc = xtars_image_resize(&shot->frame, width, height, &shot->resized, err);
+    if (rc == XTARS_OK)
+        *sent = &shot->resized;
+    return rc;
+}
+
+static xtars_err encode(const struct xtars_image *img, const struct xtars_shot_options *opts,
+                        struct xtars_buf *out, char *err)
+{
+    if (opts->format == XTARS_IMAGE_JPEG)
+        return xtars_image_encode_jpeg(img, opts->jpeg_quality, out, err);
+    return xtars_image_encode_png(img, opts->png_level, out, err);
+}
+
+xtars_err xtars_capture_shot(struct xtars_capture *cap, const struct xtars_shot_options *opts,
+                             struct xtars_shot *shot, char *err)
+{
+    const struct xtars_image *sent;
+    double t0, t1, t2;
+    xtars_err rc;
+
+    if (opts->format != XTARS_IMAGE_PNG && opts->format != XTARS_IMAGE_JPEG)
+        return xtars_error(err, XTARS_EINVAL, "capture: unknown image format %d", opts->format);
+    xtars_buf_reset(&shot->data);
+    shot->sent_width = shot->sent_height = 0;
+    t0 = now_ms();
+    rc = xtars_capture_grab(cap, &shot->frame, err);
+    if (rc != XTARS_OK)
+        return rc;
+    shot->screen = xtars_capture_rect(cap);
+    t1 = now_ms();
+    rc = resize_frame(shot, opts, &sent, err);
+    if (rc != XTARS_OK)
+        return rc;
+    t2 = now_ms();
+    rc = encode(sent, opts, &shot->data, err);
+    if (rc != XTARS_OK)
+        return rc;
+    shot->sent_width = sent->width;
+    shot->sent_height = sent->height;
+    shot->format = opts->format;
+    shot->capture_ms = t1 - t0;
+    shot->resize_ms = t2 - t1;
+    shot->encode_ms = now_ms() - t2;
+    return XTARS_OK;
+}
