@@ -15,6 +15,8 @@ extern "C" {
 #define XTARS_DEFAULT_MIN_PIXELS (100L * 28 * 28)
 #define XTARS_DEFAULT_MAX_PIXELS (16384L * 28 * 28)
 
+struct xtars_rect { int x, y, width, height; };
+
 /* Qwen2.5-VL's smart_resize: the size (multiples of 28) the image of a
  * width x height screen is resized to before the model sees it. Rounding is
  * half-to-even like Python's round(). Errors: EINVAL for non-positive sizes
