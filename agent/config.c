@@ -51,6 +51,8 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->key_delay_ms       = 0;
     cfg->action_delay_ms    = 0;
     cfg->scroll_amount      = 5;                  /* notches, as the references send */
+    cfg->double_click_ms    = 20;                 /* far inside every toolkit's 200-500 ms */
+    cfg->clear_modifiers    = 1;                  /* a held Shift must not turn a click into shift-click */
     cfg->settle_timeout_ms  = 3000;
     cfg->stuck_limit        = 3;
     cfg->parse_fail_limit   = 3;
@@ -113,6 +115,8 @@ static const struct field fields[] = {
     NUM(key_delay_ms, T_INT, 0, 10000, "Pause between typed keys"),
     NUM(action_delay_ms, T_INT, 0, 60000, "Pause after each action"),
     NUM(scroll_amount, T_INT, 1, 100, "Wheel notches per scroll action"),
+    NUM(double_click_ms, T_INT, 0, 1000, "Pause between the two clicks of a double click"),
+    NUM(clear_modifiers, T_BOOL, 0, 1, "Release modifiers held by others and unlock Caps Lock while acting"),
     NUM(settle_timeout_ms, T_INT, 0, 600000, "Longest wait for the screen to stop changing"),
     NUM(stuck_limit, T_INT, 1, 1000, "Repeats of one action without screen change before the run stops"),
     NUM(parse_fail_limit, T_INT, 1, 1000, "Unparseable replies in a row before the run stops"),

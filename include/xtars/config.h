@@ -70,6 +70,8 @@ struct xtars_config {
     int key_delay_ms;
     int action_delay_ms;
     int scroll_amount;
+    int double_click_ms;
+    int clear_modifiers;
     int settle_timeout_ms;
     int stuck_limit;
     int parse_fail_limit;

@@ -1,0 +1,114 @@
+/* keys.c: canonical key names and characters to X keysyms, and UTF-8
+ * decoding. Pure tables and arithmetic (core library): <X11/keysym.h> is only
+ * a list of constants, nothing from libX11 is linked. Shared by both
+ * executors so a dry run rejects exactly the keys a real run would. */
+#include <X11/keysym.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xtars/exec.h"
+
+static const struct {
+    const char *name;
+    unsigned long keysym;
+} named_keys[] = {
+    {"ctrl", XK_Control_L},    {"shift", XK_Shift_L},      {"alt", XK_Alt_L},
+    {"super", XK_Super_L},     {"enter", XK_Return},       {"esc", XK_Escape},
+    {"tab", XK_Tab},           {"backspace", XK_BackSpace}, {"delete", XK_Delete},
+    {"space", XK_space},       {"up", XK_Up},              {"down", XK_Down},
+    {"left", XK_Left},         {"right", XK_Right},        {"home", XK_Home},
+    {"end", XK_End},           {"pageup", XK_Prior},       {"pagedown", XK_Next},
+    {"insert", XK_Insert},     {"capslock", XK_Caps_Lock}, {"printscreen", XK_Print},
+};
+
+int xtars_utf8_decode(const char *s, size_t n, unsigned long *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned long value;
+    int len;
+
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    if (u[0] >= 0xc2 && u[0] <= 0xdf)
+        len = 2, value = u[0] & 0x1f;
+    else if (u[0] >= 0xe0 && u[0] <= 0xef)
+        len = 3, value = u[0] & 0x0f;
+    else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+        len = 4, value = u[0] & 0x07;
+    else
+        return 0;
+    if ((size_t)len > n)
+        return 0;
+    for (int i = 1; i < len; i++) {
+        if ((u[i] & 0xc0) != 0x80)
+            return 0;
+        value = value << 6 | (u[i] & 0x3f);
+    }
+    if ((len == 3 && value < 0x800) || (len == 4 && (value < 0x10000 || value > 0x10ffff)) ||
+        (value >= 0xd800 && value <= 0xdfff))
+        return 0;
+    *cp = value;
+    return len;
+}
+
+unsigned long xtars_exec_char_keysym(unsigned long cp)
+{
+    switch (cp) {
+    case '\b': return XK_BackSpace;
+    case '\t': return XK_Tab;
+    case '\n': return XK_Return;
+    case '\r': return XK_Return;
+    case 0x1b: return XK_Escape;
+    case 0x7f: return XK_Delete;
+    }
+    if (cp < 0x20 || (cp >= 0x80 && cp < 0xa0) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    if (cp < 0x100)
+        return cp; /* Latin-1 keysyms are the code points */
+    return 0x01000000UL + cp;
+}
+
+static int function_key(const char *name, unsigned long *keysym)
+{
+    int number = 0;
+
+    if (name[0] != 'f' || name[1] < '1' || name[1] > '9')
+        return 0;
+    for (const char *p = name + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || p - name > 2)
+            return 0;
+        number = number * 10 + (*p - '0');
+    }
+    if (number < 1 || number > 24)
+        return 0;
+    *keysym = XK_F1 + (unsigned long)(number - 1);
+    return 1;
+}
+
+xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char *err)
+{
+    size_t len = strlen(name);
+    unsigned long cp;
+
+    *keysym = 0;
+    for (size_t i = 0; i < sizeof named_keys / sizeof named_keys[0]; i++) {
+        if (strcmp(named_keys[i].name, name) == 0) {
+            *keysym = named_keys[i].keysym;
+            return XTARS_OK;
+        }
+    }
+    if (function_key(name, keysym))
+        return XTARS_OK;
+    if (len > 0 && (size_t)xtars_utf8_decode(name, len, &cp) == len && cp >= 0x20 && cp != 0x7f) {
+        if (cp >= 'A' && cp <= 'Z')
+            cp += 'a' - 'A'; /* a hotkey names the key; shift must be listed */
+        *keysym = xtars_exec_char_keysym(cp);
+        if (*keysym != 0)
+            return XTARS_OK;
+    }
+    return xtars_error(err, XTARS_EINVAL, "exec: unknown key '%.32s'", name);
+}

@@ -1,0 +1,747 @@
+/* xtest.c: the XTest backend, the only place xtars generates input. Keys are
+ * found in the live XKB map (current group, shift and AltGr levels); a
+ * character the layout lacks is bound to a spare keycode (one with no
+ * symbols) for the action and unbound afterwards, the technique xdotool uses,
+ * with every binding of a chunk of text made before its keys are sent and one
+ * settle pause before undoing them. Everything pressed is tracked so it can
+ * always be released. Must never leave a key, a button or a binding behind on
+ * any path it returns from. */
+#include <X11/XKBlib.h>
+#include <X11/Xlib.h>
+#include <X11/extensions/XTest.h>
+#include <X11/keysym.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+#define MAX_HELD 32
+#define NKEYCODES 256
+
+enum { NEED_SHIFT = 1, NEED_LEVEL3 = 2 };
+
+struct sym_entry {
+    unsigned long keysym;
+    unsigned char keycode;
+    unsigned char needs;  /* NEED_SHIFT | NEED_LEVEL3 */
+    unsigned char level;
+};
+
+struct plan {
+    KeyCode keycode;
+    unsigned char needs;
+};
+
+struct held_key {
+    unsigned long keysym;
+    KeyCode keycode;
+    KeyCode mods[2];       /* modifier keys pressed for it (not held before) */
+    int mod_count;
+};
+
+struct binding {
+    KeyCode keycode;
+    unsigned long keysym;
+    int held;              /* used by a held key: kept until it is released */
+};
+
+struct xt {
+    Display *dpy;
+    int screen;
+    int key_delay_ms;
+    const volatile int *stop;
+
+    /* what this executor holds */
+    unsigned char down[NKEYCODES / 8];
+    KeyCode down_order[NKEYCODES];
+    int down_count;
+    unsigned buttons;
+    struct held_key held[MAX_HELD];
+    int held_count;
+    struct binding bound[NKEYCODES];
+    int bound_count;
+    int relock_caps;
+
+    /* keymap snapshot, taken at the start of each action */
+    int have_snapshot;
+    struct sym_entry *table;
+    int table_count;
+    unsigned char modmap[NKEYCODES];
+    KeyCode shift_keycode, level3_keycode;
+    KeyCode spare[NKEYCODES];
+    int spare_count;
+};
+
+/* ---- X errors: trapped only around requests that can fail on a valid
+ * connection (keyboard mapping changes); the handler is process-wide, so it is
+ * installed for the duration of one XSync and then put back. ---- */
+
+static int trapped_error;
+
+static int trap_error(Display *dpy, XErrorEvent *event)
+{
+    (void)dpy;
+    trapped_error = event->error_code;
+    return 0;
+}
+
+static xtars_err sync_checked(struct xt *x, const char *what, char *err)
+{
+    int (*previous)(Display *, XErrorEvent *) = XSetErrorHandler(trap_error);
+
+    trapped_error = 0;
+    XSync(x->dpy, False);
+    XSetErrorHandler(previous);
+    if (trapped_error != 0)
+        return xtars_error(err, XTARS_EX11, "exec: X error %d while %s", trapped_error, what);
+    return XTARS_OK;
+}
+
+/* ---- keys and buttons held ---- */
+
+static int is_down(const struct xt *x, KeyCode kc) { return x->down[kc / 8] >> (kc % 8) & 1; }
+
+static void send_key(struct xt *x, KeyCode kc, int down)
+{
+    XTestFakeKeyEvent(x->dpy, kc, down ? True : False, CurrentTime);
+    if (down && !is_down(x, kc)) {
+        x->down[kc / 8] |= (unsigned char)(1u << (kc % 8));
+        x->down_order[x->down_count++] = kc;
+    } else if (!down && is_down(x, kc)) {
+        x->down[kc / 8] &= (unsigned char)~(1u << (kc % 8));
+        for (int i = 0; i < x->down_count; i++) {
+            if (x->down_order[i] == kc) {
+                memmove(&x->down_order[i], &x->down_order[i + 1],
+                        (size_t)(x->down_count - i - 1) * sizeof x->down_order[0]);
+                x->down_count--;
+                break;
+            }
+        }
+    }
+}
+
+/* ---- keymap snapshot ---- */
+
+static void free_snapshot(struct xt *x)
+{
+    free(x->table);
+    x->table = NULL;
+    x->table_count = 0;
+    x->spare_count = 0;
+    x->have_snapshot = 0;
+}
+
+/* The modifier keys xtars can press to reach a level: Shift and, when the
+ * layout has one, the ISO_Level3_Shift (AltGr) key. */
+static void find_modifier_keys(struct xt *x, XkbDescPtr xkb, int group,
+                               unsigned *level3_mask)
+{
+    x->shift_keycode = x->level3_keycode = 0;
+    *level3_mask = 0;
+    for (int kc = xkb->min_key_code; kc <= xkb->max_key_code; kc++) {
+        int groups = XkbKeyNumGroups(xkb, kc);
+        KeySym sym;
+
+        if (groups == 0)
+            continue;
+        sym = XkbKeySymEntry(xkb, kc, 0, group % groups);
+        if (sym == XK_Shift_L && !x->shift_keycode && (xkb->map->modmap[kc] & ShiftMask))
+            x->shift_keycode = (KeyCode)kc;
+        if (sym == XK_ISO_Level3_Shift && !x->level3_keycode && xkb->map->modmap[kc]) {
+            x->level3_keycode = (KeyCode)kc;
+            *level3_mask = xkb->map->modmap[kc];
+        }
+    }
+}
+
+/* Which modifier keys reach `level` of a key of this type, or -1 when it
+ * needs something else (Lock, NumLock, Control...). */
+static int level_needs(const struct xt *x, XkbKeyTypePtr type, int level, unsigned level3_mask)
+{
+    if (level == 0)
+        return 0;
+    for (int i = 0; i < type->map_count; i++) {
+        const XkbKTMapEntryRec *entry = &type->map[i];
+        unsigned mask = entry->mods.mask;
+
+        if (!entry->active || entry->level != level)
+            continue;
+        if (mask == ShiftMask && x->shift_keycode)
+            return NEED_SHIFT;
+        if (level3_mask && mask == level3_mask && x->level3_keycode)
+            return NEED_LEVEL3;
+        if (level3_mask && mask == (ShiftMask | level3_mask) && x->shift_keycode &&
+            x->level3_keycode)
+            return NEED_SHIFT | NEED_LEVEL3;
+    }
+    return -1;
+}
+
+static int compare_entries(const void *pa, const void *pb)
+{
+    const struct sym_entry *a = pa, *b = pb;
+
+    if (a->keysym != b->keysym)
+        return a->keysym < b->keysym ? -1 : 1;
+    if (a->needs != b->needs) /* fewer modifiers first */
+        return __builtin_popcount(a->needs) - __builtin_popcount(b->needs);
+    if (a->level != b->level)
+        return a->level - b->level;
+    return a->keycode - b->keycode;
+}
+
+static xtars_err build_table(struct xt *x, XkbDescPtr xkb, int group, char *err)
+{
+    unsigned level3_mask;
+    size_t cap = 0;
+
+    find_modifier_keys(x, xkb, group, &level3_mask);
+    for (int kc = xkb->min_key_code; kc <= xkb->max_key_code; kc++)
+        cap += XkbKeyGroupsWidth(xkb, kc);
+    x->table = calloc(cap + 1, sizeof *x->table);
+    if (x->table == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "exec: out of memory");
+    for (int kc = xkb->min_key_code; kc <= xkb->max_key_code; kc++) {
+        int groups = XkbKeyNumGroups(xkb, kc), g;
+        XkbKeyTypePtr type;
+
+        if (groups == 0)
+            continue;
+        g = group % groups; /* XKB's default: out-of-range groups wrap */
+        type = XkbKeyKeyType(xkb, kc, g);
+        for (int level = 0; level < type->num_levels && (size_t)x->table_count < cap; level++) {
+            KeySym sym = XkbKeySymEntry(xkb, kc, level, g);
+            int needs = level_needs(x, type, level, level3_mask);
+            if (sym == NoSymbol || needs < 0)
+                continue;
+            x->table[x->table_count++] = (struct sym_entry){sym, (unsigned char)kc,
+                                                            (unsigned char)needs,
+                                                            (unsigned char)level};
+        }
+    }
+    qsort(x->table, (size_t)x->table_count, sizeof *x->table, compare_entries);
+    return XTARS_OK;
+}
+
+static int is_bound(const struct xt *x, KeyCode kc)
+{
+    for (int i = 0; i < x->bound_count; i++)
+        if (x->bound[i].keycode == kc)
+            return 1;
+    return 0;
+}
+
+/* Spare keycodes: no symbols in any group, not a modifier, not pressed.
+ * Listed upwards and taken from the end, so the highest are used first: low
+ * keycodes are more likely to gain meaning (keycode 8 is never used). */
+static void find_spares(struct xt *x, XkbDescPtr xkb, const char *keys_down)
+{
+    x->spare_count = 0;
+    for (int kc = xkb->min_key_code > 9 ? xkb->min_key_code : 9; kc <= xkb->max_key_code; kc++) {
+        int pressed = keys_down[kc / 8] >> (kc % 8) & 1;
+        if (XkbKeyNumGroups(xkb, kc) == 0 && XkbKeyNumSyms(xkb, kc) == 0 &&
+            xkb->map->modmap[kc] == 0 && !pressed && !is_bound(x, (KeyCode)kc))
+            x->spare[x->spare_count++] = (KeyCode)kc;
+    }
+}
+
+/* Reads the keymap once per action, when the action first needs it (pointer
+ * actions usually never do). */
+static xtars_err ensure_snapshot(struct xt *x, char *err)
+{
+    XkbDescPtr xkb;
+    XkbStateRec state;
+    char keys_down[32];
+    int group = 0;
+    xtars_err rc;
+
+    if (x->have_snapshot)
+        return XTARS_OK;
+    xkb = XkbGetMap(x->dpy, XkbKeyTypesMask | XkbKeySymsMask | XkbModifierMapMask,
+                    XkbUseCoreKbd);
+    if (xkb == NULL || xkb->map == NULL || xkb->map->modmap == NULL) {
+        if (xkb)
+            XkbFreeKeyboard(xkb, 0, True);
+        return xtars_error(err, XTARS_EX11, "exec: cannot read the keyboard map");
+    }
+    if (XkbGetState(x->dpy, XkbUseCoreKbd, &state) == Success)
+        group = state.group;
+    XQueryKeymap(x->dpy, keys_down);
+    memset(x->modmap, 0, sizeof x->modmap);
+    for (int kc = xkb->min_key_code; kc <= xkb->max_key_code; kc++)
+        x->modmap[kc] = xkb->map->modmap[kc];
+    rc = build_table(x, xkb, group, err);
+    if (rc == XTARS_OK)
+        find_spares(x, xkb, keys_down);
+    XkbFreeKeyboard(xkb, 0, True);
+    x->have_snapshot = rc == XTARS_OK;
+    return rc;
+}
+
+/* Legacy keysyms some layouts use for characters that also have a Unicode
+ * keysym (the euro sign on AltGr+E in most European layouts). */
+static unsigned long legacy_keysym(unsigned long keysym)
+{
+    return keysym == 0x10020ac ? XK_EuroSign : 0;
+}
+
+static int find_in_table(const struct xt *x, unsigned long keysym, struct plan *plan)
+{
+    int lo = 0, hi = x->table_count;
+
+    while (lo < hi) { /* first entry >= keysym; the best one for it comes first */
+        int mid = (lo + hi) / 2;
+        if (x->table[mid].keysym < keysym)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == x->table_count || x->table[lo].keysym != keysym)
+        return 0;
+    plan->keycode = x->table[lo].keycode;
+    plan->needs = x->table[lo].needs;
+    return 1;
+}
+
+static struct binding *find_binding(struct xt *x, unsigned long keysym)
+{
+    for (int i = 0; i < x->bound_count; i++)
+        if (x->bound[i].keysym == keysym)
+            return &x->bound[i];
+    return NULL;
+}
+
+static int find_plan(struct xt *x, unsigned long keysym, struct plan *plan)
+{
+    struct binding *b;
+
+    if (find_in_table(x, keysym, plan))
+        return 1;
+    if (legacy_keysym(keysym) && find_in_table(x, legacy_keysym(keysym), plan))
+        return 1;
+    b = find_binding(x, keysym);
+    if (b == NULL)
+        return 0;
+    plan->keycode = b->keycode;
+    plan->needs = 0;
+    return 1;
+}
+
+/* ---- temporary bindings ---- */
+
+/* Binds keysym to a spare keycode (the caller syncs). Both levels get the
+ * symbol so neither Shift nor Caps Lock can change what it types. */
+static struct binding *bind_keysym(struct xt *x, unsigned long keysym)
+{
+    KeySym syms[2] = {keysym, keysym};
+    struct binding *b;
+
+    if (x->spare_count == 0)
+        return NULL;
+    b = &x->bound[x->bound_count++];
+    b->keycode = x->spare[--x->spare_count];
+    b->keysym = keysym;
+    b->held = 0;
+    XChangeKeyboardMapping(x->dpy, b->keycode, 2, syms, 1);
+    return b;
+}
+
+/* Undoes the bindings not used by a held key (all of them with
+ * include_held). Clients look keysyms up when they read a key event, which
+ * can be after the server got the events, so the mapping stays until they
+ * had time to read them: XTARS_EXEC_REMAP_SETTLE_MS. */
+static xtars_err unbind(struct xt *x, int include_held, char *err)
+{
+    KeySym none = NoSymbol;
+    int kept = 0, undone = 0;
+
+    for (int i = 0; i < x->bound_count; i++)
+        undone += include_held || !x->bound[i].held;
+    if (undone == 0)
+        return XTARS_OK;
+    XSync(x->dpy, False);
+    exec_sleep_ms(XTARS_EXEC_REMAP_SETTLE_MS, NULL); /* even when stopping: the map must come back */
+    for (int i = 0; i < x->bound_count; i++) {
+        if (!include_held && x->bound[i].held) {
+            x->bound[kept++] = x->bound[i];
+            continue;
+        }
+        XChangeKeyboardMapping(x->dpy, x->bound[i].keycode, 1, &none, 1);
+        if (x->spare_count < NKEYCODES)
+            x->spare[x->spare_count++] = x->bound[i].keycode;
+    }
+    x->bound_count = kept;
+    return sync_checked(x, "restoring the keyboard mapping", err);
+}
+
+/* ---- typing ---- */
+
+static int tap(struct xt *x, const struct plan *plan)
+{
+    KeyCode mods[2];
+    int count = 0;
+
+    if ((plan->needs & NEED_SHIFT) && !is_down(x, x->shift_keycode))
+        mods[count++] = x->shift_keycode;
+    if ((plan->needs & NEED_LEVEL3) && !is_down(x, x->level3_keycode))
+        mods[count++] = x->level3_keycode;
+    for (int i = 0; i < count; i++)
+        send_key(x, mods[i], 1);
+    send_key(x, plan->keycode, 1);
+    send_key(x, plan->keycode, 0);
+    for (int i = count - 1; i >= 0; i--)
+        send_key(x, mods[i], 0);
+    return 2 + 2 * count;
+}
+
+/* Makes every character from s[pos] on typeable, binding missing keysyms to
+ * spare keycodes until they run out; *end is where the chunk stops. */
+static xtars_err prepare_chunk(struct xt *x, const char *s, size_t pos, size_t len, size_t *end,
+                               int *remapped, char *err)
+{
+    int bound_now = 0;
+    size_t i = pos;
+    unsigned long cp = 0;
+
+    while (i < len) {
+        struct plan plan;
+        int n = xtars_utf8_decode(s + i, len - i, &cp);
+        unsigned long keysym = n ? xtars_exec_char_keysym(cp) : 0;
+
+        if (keysym == 0)
+            return xtars_error(err, XTARS_EINVAL, "exec: type: cannot type byte %zu", i);
+        if (!find_plan(x, keysym, &plan)) {
+            if (bind_keysym(x, keysym) == NULL)
+                break;
+            bound_now++;
+        }
+        i += (size_t)n;
+    }
+    if (i == pos)
+        return xtars_error(err, XTARS_ENOTSUP,
+                           "exec: no spare keycode to type U+%04lX (every keycode is in use)", cp);
+    *end = i;
+    *remapped += bound_now;
+    return bound_now ? sync_checked(x, "binding a spare keycode", err) : XTARS_OK;
+}
+
+static xtars_err type_range(struct xt *x, const char *s, size_t pos, size_t end, int *events)
+{
+    for (size_t i = pos; i < end;) {
+        struct plan plan;
+        unsigned long cp;
+        int n = xtars_utf8_decode(s + i, end - i, &cp);
+
+        if (x->stop && *x->stop)
+            return XTARS_ESTOPPED;
+        if (n == 0 || !find_plan(x, xtars_exec_char_keysym(cp), &plan))
+            return XTARS_EINVAL; /* prepare_chunk made every one findable */
+        *events += tap(x, &plan);
+        i += (size_t)n;
+        if (x->key_delay_ms > 0 && i < end) {
+            XFlush(x->dpy);
+            if (exec_sleep_ms(x->key_delay_ms, x->stop) != XTARS_OK)
+                return XTARS_ESTOPPED;
+        }
+    }
+    return XTARS_OK;
+}
+
+static xtars_err xt_text(void *impl, const char *s, size_t len, int *events, int *remapped,
+                         char *err)
+{
+    struct xt *x = impl;
+    size_t pos = 0;
+    xtars_err rc = ensure_snapshot(x, err);
+
+    while (rc == XTARS_OK && pos < len) {
+        size_t end = pos;
+
+        rc = prepare_chunk(x, s, pos, len, &end, remapped, err);
+        if (rc == XTARS_OK)
+            rc = type_range(x, s, pos, end, events);
+        if (rc == XTARS_ESTOPPED)
+            return xtars_error(err, rc, "exec: stopped by request");
+        if (rc == XTARS_EINVAL)
+            return xtars_error(err, rc, "exec: type: lost a key binding at byte %zu", pos);
+        if (rc != XTARS_OK)
+            return rc;
+        pos = end;
+        if (pos < len) /* spare keycodes ran out: free them for the next chunk */
+            rc = unbind(x, 0, err);
+    }
+    XFlush(x->dpy);
+    return rc;
+}
+
+/* ---- the backend ---- */
+
+/* A modifier someone else holds (the user, a crashed earlier run) would turn
+ * a click into a shift-click and "a" into "A": release it for good (pressing
+ * it again afterwards could leave it stuck if the user let go meanwhile).
+ * Caps Lock is unlocked for the action and locked again at its end. */
+static xtars_err clear_foreign_modifiers(struct xt *x, char *err)
+{
+    XkbStateRec state;
+    char keys_down[32];
+    int any = 0;
+
+    XQueryKeymap(x->dpy, keys_down);
+    for (int kc = 8; kc < NKEYCODES; kc++)
+        any |= (keys_down[kc / 8] >> (kc % 8) & 1) && !is_down(x, (KeyCode)kc);
+    if (any && ensure_snapshot(x, err) != XTARS_OK)
+        return XTARS_EX11;
+    for (int kc = 8; kc < NKEYCODES && any; kc++)
+        if ((keys_down[kc / 8] >> (kc % 8) & 1) && x->modmap[kc] && !is_down(x, (KeyCode)kc))
+            XTestFakeKeyEvent(x->dpy, (unsigned)kc, False, CurrentTime);
+    if (XkbGetState(x->dpy, XkbUseCoreKbd, &state) != Success)
+        return XTARS_OK;
+    if (state.locked_mods & LockMask) {
+        XkbLockModifiers(x->dpy, XkbUseCoreKbd, LockMask, 0);
+        x->relock_caps = 1;
+    }
+    if (state.latched_mods)
+        XkbLatchModifiers(x->dpy, XkbUseCoreKbd, state.latched_mods, 0);
+    return XTARS_OK;
+}
+
+static xtars_err xt_begin(void *impl, int clear_modifiers, char *err)
+{
+    struct xt *x = impl;
+
+    free_snapshot(x); /* the layout may have changed since the last action */
+    return clear_modifiers ? clear_foreign_modifiers(x, err) : XTARS_OK;
+}
+
+static xtars_err xt_end(void *impl, char *err)
+{
+    struct xt *x = impl;
+    xtars_err rc = unbind(x, 0, err);
+
+    if (x->relock_caps) {
+        XkbLockModifiers(x->dpy, XkbUseCoreKbd, LockMask, LockMask);
+        x->relock_caps = 0;
+    }
+    if (rc == XTARS_OK)
+        rc = sync_checked(x, "sending input", err);
+    free_snapshot(x);
+    return rc;
+}
+
+static xtars_err xt_move(void *impl, int px, int py, char *err)
+{
+    struct xt *x = impl;
+
+    (void)err;
+    XTestFakeMotionEvent(x->dpy, x->screen, px, py, CurrentTime);
+    return XTARS_OK;
+}
+
+static xtars_err xt_button(void *impl, int number, int down, char *err)
+{
+    struct xt *x = impl;
+    unsigned bit = 1u << number;
+
+    (void)err;
+    if (down && (x->buttons & bit))
+        return XTARS_OK;
+    XTestFakeButtonEvent(x->dpy, (unsigned)number, down ? True : False, CurrentTime);
+    x->buttons = down ? x->buttons | bit : x->buttons & ~bit;
+    return XTARS_OK;
+}
+
+static int find_held(const struct xt *x, unsigned long keysym)
+{
+    for (int i = 0; i < x->held_count; i++)
+        if (x->held[i].keysym == keysym)
+            return i;
+    return -1;
+}
+
+static xtars_err press_held(struct xt *x, const char *name, unsigned long keysym, char *err)
+{
+    struct held_key *h;
+    struct plan plan;
+
+    if (x->held_count == MAX_HELD)
+        return xtars_error(err, XTARS_ETOOBIG, "exec: more than %d keys held", MAX_HELD);
+    if (!find_plan(x, keysym, &plan)) {
+        struct binding *b = bind_keysym(x, keysym);
+        xtars_err rc;
+        if (b == NULL)
+            return xtars_error(err, XTARS_ENOTSUP, "exec: no spare keycode for key '%s'", name);
+        rc = sync_checked(x, "binding a spare keycode", err);
+        if (rc != XTARS_OK)
+            return rc;
+        b->held = 1;
+        plan.keycode = b->keycode;
+        plan.needs = 0;
+    }
+    h = &x->held[x->held_count++];
+    memset(h, 0, sizeof *h);
+    h->keysym = keysym;
+    h->keycode = plan.keycode;
+    if ((plan.needs & NEED_SHIFT) && !is_down(x, x->shift_keycode))
+        h->mods[h->mod_count++] = x->shift_keycode;
+    if ((plan.needs & NEED_LEVEL3) && !is_down(x, x->level3_keycode))
+        h->mods[h->mod_count++] = x->level3_keycode;
+    for (int i = 0; i < h->mod_count; i++)
+        send_key(x, h->mods[i], 1);
+    send_key(x, h->keycode, 1);
+    return XTARS_OK;
+}
+
+static void release_held(struct xt *x, int at)
+{
+    struct held_key *h = &x->held[at];
+    struct binding *b;
+
+    send_key(x, h->keycode, 0);
+    for (int i = h->mod_count - 1; i >= 0; i--)
+        send_key(x, h->mods[i], 0);
+    for (b = x->bound; b < x->bound + x->bound_count; b++)
+        if (b->keycode == h->keycode)
+            b->held = 0; /* undone by the end of this action */
+    memmove(h, h + 1, (size_t)(x->held_count - at - 1) * sizeof *h);
+    x->held_count--;
+}
+
+static xtars_err xt_key(void *impl, const char *name, unsigned long keysym, int down,
+                        int *pressed, char *err)
+{
+    struct xt *x = impl;
+    int at = find_held(x, keysym);
+    struct plan plan;
+    xtars_err rc = ensure_snapshot(x, err);
+
+    if (pressed)
+        *pressed = down && at < 0;
+    if (rc != XTARS_OK)
+        return rc;
+    if (down)
+        return at >= 0 ? XTARS_OK : press_held(x, name, keysym, err);
+    if (at >= 0)
+        release_held(x, at);
+    else if (find_plan(x, keysym, &plan))
+        XTestFakeKeyEvent(x->dpy, plan.keycode, False, CurrentTime); /* held by someone else */
+    return XTARS_OK;
+}
+
+static xtars_err xt_pause(void *impl, int ms, char *err)
+{
+    struct xt *x = impl;
+
+    (void)err;
+    XFlush(x->dpy);
+    return exec_sleep_ms(ms, x->stop);
+}
+
+static void xt_release_all(void *impl)
+{
+    struct xt *x = impl;
+
+    while (x->down_count > 0)
+        send_key(x, x->down_order[x->down_count - 1], 0);
+    x->held_count = 0;
+    for (int number = 1; number < 32; number++)
+        if (x->buttons & (1u << number))
+            XTestFakeButtonEvent(x->dpy, (unsigned)number, False, CurrentTime);
+    x->buttons = 0;
+    unbind(x, 1, NULL);
+    if (x->relock_caps) {
+        XkbLockModifiers(x->dpy, XkbUseCoreKbd, LockMask, LockMask);
+        x->relock_caps = 0;
+    }
+    sync_checked(x, "releasing input", NULL);
+    free_snapshot(x);
+}
+
+static void xt_destroy(void *impl)
+{
+    struct xt *x = impl;
+
+    if (x == NULL)
+        return;
+    free_snapshot(x);
+    if (x->dpy)
+        XCloseDisplay(x->dpy);
+    free(x);
+}
+
+static const struct exec_backend xtest_backend = {
+    .kind = "xtest",
+    .begin = xt_begin,
+    .end = xt_end,
+    .move = xt_move,
+    .button = xt_button,
+    .key = xt_key,
+    .text = xt_text,
+    .pause = xt_pause,
+    .release_all = xt_release_all,
+    .destroy = xt_destroy,
+};
+
+static const char *display_label(const char *name)
+{
+    const char *env = getenv("DISPLAY");
+
+    if (name && name[0])
+        return name;
+    return env && env[0] ? env : "(DISPLAY not set)";
+}
+
+static xtars_err open_display(const char *name, Display **out, char *err)
+{
+    *out = XOpenDisplay(name && name[0] ? name : NULL);
+    if (*out == NULL)
+        return xtars_error(err, XTARS_EDISPLAY, "exec: cannot open X display '%s'",
+                           display_label(name));
+    return XTARS_OK;
+}
+
+xtars_err xtars_exec_screen_size(const char *display, int *width, int *height, char *err)
+{
+    Display *dpy;
+    xtars_err rc = open_display(display, &dpy, err);
+
+    *width = *height = 0;
+    if (rc != XTARS_OK)
+        return rc;
+    *width = DisplayWidth(dpy, DefaultScreen(dpy));
+    *height = DisplayHeight(dpy, DefaultScreen(dpy));
+    XCloseDisplay(dpy);
+    return XTARS_OK;
+}
+
+xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xtars_executor **out,
+                               char *err)
+{
+    struct xt *x = calloc(1, sizeof *x);
+    int event_base, error_base, major = 0, minor = 0, opcode, has_xtest;
+    struct xtars_rect screen = {0, 0, 0, 0};
+    xtars_err rc;
+
+    *out = NULL;
+    if (x == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "exec: out of memory");
+    rc = open_display(opts->display, &x->dpy, err);
+    if (rc != XTARS_OK) {
+        xt_destroy(x);
+        return rc;
+    }
+    has_xtest = XTestQueryExtension(x->dpy, &event_base, &error_base, &major, &minor);
+    major = XkbMajorVersion;
+    minor = XkbMinorVersion;
+    if (!has_xtest || !XkbQueryExtension(x->dpy, &opcode, &event_base, &error_base, &major, &minor)) {
+        xt_destroy(x);
+        return xtars_error(err, XTARS_ENOTSUP, "exec: X display '%s' lacks XTEST or XKEYBOARD",
+                           display_label(opts->display));
+    }
+    XTestGrabControl(x->dpy, True); /* our events pass even when a client grabs the server */
+    x->screen = DefaultScreen(x->dpy);
+    x->key_delay_ms = opts->key_delay_ms;
+    x->stop = opts->stop;
+    screen.width = DisplayWidth(x->dpy, x->screen);
+    screen.height = DisplayHeight(x->dpy, x->screen);
+    return exec_create(&xtest_backend, x, opts, screen, out, err);
+}

@@ -1,0 +1,267 @@
+/* bench_exec: what an action costs. On a private Xvfb with the xclient
+ * recorder it measures xtars clicks (with and without the configured pause)
+ * and typing throughput with the text verified on arrival, next to the same
+ * work done by xdotool (default delay and --delay 0), and prints the nut-js
+ * reference figures. Prints figures; asserts nothing (docs/performance.md).
+ *
+ *   bench_exec [--clicks N] [--chars N]
+ */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "xclient_ctl.h"
+#include "xtars/exec.h"
+#include "xtars/xvfb.h"
+
+extern char **environ;
+
+static struct xt_client client;
+static char tmp[256];
+
+/* xclient_ctl.c wants the test harness's scratch directory. */
+const char *xt_tmpdir(void) { return tmp; }
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static double run_program(const char *const *argv)
+{
+    double start = now_ms();
+    pid_t pid;
+    int status;
+
+    if (posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0) {
+        fprintf(stderr, "bench: cannot run %s\n", argv[0]);
+        exit(1);
+    }
+    waitpid(pid, &status, 0);
+    return now_ms() - start;
+}
+
+static struct xtars_executor *executor(int click_delay_ms)
+{
+    struct xtars_config cfg;
+    struct xtars_exec_options opts;
+    struct xtars_executor *ex;
+    char err[XTARS_ERRLEN];
+
+    xtars_config_defaults(&cfg);
+    xtars_exec_options_from_config(&opts, &cfg);
+    opts.click_delay_ms = click_delay_ms;
+    if (xtars_exec_new_xtest(&opts, &ex, err) != XTARS_OK) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    return ex;
+}
+
+static int presses_arrived(void)
+{
+    cJSON *events = xt_client_events(&client);
+    int count = xt_events_count(events, "button_press");
+
+    cJSON_Delete(events);
+    return count;
+}
+
+static void bench_xtars_clicks(int clicks, int click_delay_ms)
+{
+    struct xtars_executor *ex = executor(click_delay_ms);
+    struct xtars_action a = {.type = XTARS_ACTION_CLICK, .has_point = 1};
+    struct xtars_exec_result result;
+    double total = 0, own = 0, worst = 0;
+    char err[XTARS_ERRLEN];
+
+    for (int i = 0; i < clicks; i++) {
+        a.x = 100 + (i % 50) * 5;
+        a.y = 100 + (i % 20) * 5;
+        if (xtars_exec_perform(ex, &a, &result, err) != XTARS_OK) {
+            fprintf(stderr, "bench: %s\n", err);
+            exit(1);
+        }
+        total += result.duration_ms;
+        own += result.duration_ms - result.pause_ms;
+        if (result.duration_ms - result.pause_ms > worst)
+            worst = result.duration_ms - result.pause_ms;
+    }
+    printf("| xtars click, click_delay_ms=%d | %.2f ms | own cost %.3f ms (worst %.3f) | %d/%d arrived |\n",
+           click_delay_ms, total / clicks, own / clicks, worst, presses_arrived(), clicks);
+    xtars_exec_free(ex);
+}
+
+static void bench_xdotool_clicks(int clicks)
+{
+    double total = 0;
+    char x[16], y[16], count[16];
+
+    for (int i = 0; i < clicks; i++) {
+        snprintf(x, sizeof x, "%d", 100 + (i % 50) * 5);
+        snprintf(y, sizeof y, "%d", 100 + (i % 20) * 5);
+        total += run_program((const char *const[]){"xdotool", "mousemove", x, y, "click", "1", NULL});
+    }
+    printf("| xdotool mousemove X Y click 1 (one process per click) | %.2f ms | | %d/%d arrived |\n",
+           total / clicks, presses_arrived(), clicks);
+    snprintf(count, sizeof count, "%d", clicks);
+    total = run_program((const char *const[]){"xdotool", "click", "--repeat", count, "1", NULL});
+    printf("| xdotool click --repeat %d 1 (default delay 100 ms) | %.2f ms | | %d/%d arrived |\n",
+           clicks, total / clicks, presses_arrived(), clicks);
+    total = run_program(
+        (const char *const[]){"xdotool", "click", "--repeat", count, "--delay", "0", "1", NULL});
+    printf("| xdotool click --repeat %d --delay 0 1 | %.2f ms | | %d/%d arrived |\n", clicks,
+           total / clicks, presses_arrived(), clicks);
+}
+
+/* Milliseconds from start until xclient has every key event; *ok says
+ * whether the text it received is exactly `text`. */
+static double arrival(double start, const char *text, int *ok)
+{
+    cJSON *events = xt_client_events(&client);
+    double elapsed = now_ms() - start;
+    char *typed = xt_events_text(events);
+
+    *ok = strcmp(typed, text) == 0;
+    free(typed);
+    cJSON_Delete(events);
+    return elapsed;
+}
+
+static size_t count_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+static void report_typing(const char *who, const char *text, double ms, int ok)
+{
+    size_t chars = count_chars(text);
+
+    printf("| %s | %zu | %.1f ms | %.3f ms/char | %.0f chars/s | %s |\n", who, chars, ms,
+           ms / (double)chars, (double)chars * 1000.0 / ms, ok ? "exact" : "WRONG TEXT");
+}
+
+static void bench_xtars_type(const char *label, const char *text)
+{
+    struct xtars_executor *ex = executor(0);
+    struct xtars_action a = {.type = XTARS_ACTION_TYPE};
+    struct xtars_exec_result result;
+    char err[XTARS_ERRLEN], who[128];
+    double start = now_ms(), elapsed;
+    int ok;
+
+    a.text = (char *)text;
+    if (xtars_exec_perform(ex, &a, &result, err) != XTARS_OK) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    elapsed = arrival(start, text, &ok);
+    snprintf(who, sizeof who, "xtars type, %s (%d remapped)", label, result.remapped);
+    report_typing(who, text, elapsed, ok);
+    xtars_exec_free(ex);
+}
+
+static void bench_xdotool_type(const char *label, const char *text, const char *delay)
+{
+    char who[128];
+    double start = now_ms(), elapsed;
+    int ok;
+
+    if (delay)
+        run_program((const char *const[]){"xdotool", "type", "--delay", delay, text, NULL});
+    else
+        run_program((const char *const[]){"xdotool", "type", text, NULL});
+    elapsed = arrival(start, text, &ok);
+    snprintf(who, sizeof who, "xdotool type %s, %s", delay ? "--delay 0" : "(default 12 ms)", label);
+    report_typing(who, text, elapsed, ok);
+}
+
+static char *make_ascii(int n)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ 0123456789 .,;:!?-";
+    char *s = malloc((size_t)n + 1);
+
+    for (int i = 0; i < n; i++)
+        s[i] = alphabet[i * 7 % (int)(sizeof alphabet - 1)];
+    s[n] = '\0';
+    return s;
+}
+
+static char *make_unicode(int n)
+{
+    static const char *const pieces[] = {"é", "ß", "ü", "你", "好", "世", "界", "😀", "€", "ñ"};
+    char *s = malloc((size_t)n * 4 + 1), *p = s;
+
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, "%s", i % 3 == 2 ? "a" : pieces[i % 10]);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    struct xtars_xvfb_options xopts = {1280, 800, 24, 15000, NULL};
+    struct xtars_xvfb *xvfb;
+    char err[XTARS_ERRLEN];
+    int clicks = 50, chars = 1000;
+    char *ascii, *ascii_short, *unicode;
+
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--clicks") == 0)
+            clicks = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--chars") == 0)
+            chars = atoi(argv[i + 1]);
+    }
+    snprintf(tmp, sizeof tmp, "/tmp/xtars-bench-XXXXXX");
+    if (mkdtemp(tmp) == NULL || xtars_xvfb_start(&xopts, &xvfb, err) != XTARS_OK) {
+        fprintf(stderr, "bench: cannot start Xvfb: %s\n", err);
+        return 1;
+    }
+    setenv("DISPLAY", xtars_xvfb_display(xvfb), 1);
+    xt_client_start(&client, "1000x600+50+50");
+    cJSON_Delete(xt_client_events(&client));
+
+    printf("## Clicks (%d each)\n\n| what | per click | | |\n| --- | --- | --- | --- |\n", clicks);
+    bench_xtars_clicks(clicks, 0);
+    bench_xtars_clicks(clicks, 30);
+    bench_xdotool_clicks(clicks);
+    printf("| nut-js operator (UI-TARS-desktop), reference | 464 ms | | |\n");
+
+    ascii = make_ascii(chars);
+    ascii_short = make_ascii(200);
+    unicode = make_unicode(100);
+    printf("\n## Typing (until the last key event reached the client)\n\n"
+           "| what | chars | total | per char | throughput | text |\n"
+           "| --- | --- | --- | --- | --- | --- |\n");
+    bench_xtars_type("ASCII", ascii);
+    bench_xtars_type("mixed Unicode", unicode);
+    bench_xdotool_type("ASCII", ascii_short, NULL);
+    bench_xdotool_type("ASCII", ascii, "0");
+    bench_xdotool_type("mixed Unicode", unicode, NULL);
+    bench_xdotool_type("mixed Unicode", unicode, "0");
+    printf("| nut-js operator (UI-TARS-desktop), reference | | | 1.26 ms/char | 794 chars/s | |\n");
+
+    free(ascii);
+    free(ascii_short);
+    free(unicode);
+    xt_client_stop(&client);
+    xtars_xvfb_free(xvfb);
+    {
+        char command[300];
+        snprintf(command, sizeof command, "rm -rf '%s'", tmp);
+        if (system(command) != 0)
+            fprintf(stderr, "bench: could not remove %s\n", tmp);
+    }
+    return 0;
+}

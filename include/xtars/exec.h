@@ -1,0 +1,138 @@
+/* xtars/exec.h: performing actions. One interface, two executors: XTest on a
+ * live X display (actions/xtest.c, library xtars_x11, the only user of XTest)
+ * and a dry run that sends nothing and records what it would have done
+ * (actions/dry.c, core library). See docs/actions.md.
+ *
+ * Ownership: xtars_exec_new_*() return an executor the caller frees with
+ * xtars_exec_free() (NULL accepted). Freeing first releases every key and
+ * button the executor still holds and restores any keyboard mapping it
+ * changed. The options are copied; opts->display is only read during
+ * xtars_exec_new_*(); opts->stop must stay valid until the executor is freed.
+ *
+ * Threads and signals: an executor is used by one thread at a time and is NOT
+ * async-signal-safe. A SIGINT/SIGTERM handler must only set the int that
+ * opts->stop points to; the executor checks it between input events (and
+ * during pauses), releases everything it holds, restores the keymap and
+ * returns XTARS_ESTOPPED.
+ */
+#ifndef XTARS_EXEC_H
+#define XTARS_EXEC_H
+
+#include <stddef.h>
+
+#include "xtars/action.h"
+#include "xtars/config.h"
+#include "xtars/coords.h"
+#include "xtars/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xtars_executor;
+
+struct xtars_exec_options {
+    const char *display;         /* X display name; NULL or "" = $DISPLAY (XTest only) */
+    struct xtars_rect bounds;    /* actions must fall inside; width or height 0 = whole screen */
+    int click_delay_ms;          /* pause between moving the pointer and pressing a button */
+    int key_delay_ms;            /* pause between the keys of type() and hotkey() */
+    int action_delay_ms;         /* pause after each action that sent input */
+    int scroll_amount;           /* wheel notches when the action gives none */
+    int wait_ms;                 /* wait() when the action gives no duration */
+    int double_click_ms;         /* pause between the two clicks of a double click */
+    int clear_modifiers;         /* release modifier keys held by someone else and unlock
+                                    Caps Lock for the action (Caps Lock is locked again after) */
+    const volatile int *stop;    /* nonzero: abort between events, release everything; may be NULL */
+};
+
+#define XTARS_EXEC_DESCRIPTION_LEN 256
+
+/* Fixed parts of the behaviour, documented in docs/actions.md. */
+#define XTARS_EXEC_DRAG_STEPS 10        /* motion events between a drag's press and release */
+#define XTARS_EXEC_DRAG_STEP_MS 5       /* pause after each of them */
+#define XTARS_EXEC_REMAP_SETTLE_MS 100  /* wait before undoing a temporary key binding */
+
+struct xtars_exec_result {
+    double duration_ms;        /* wall time of xtars_exec_perform() */
+    double pause_ms;           /* part of it spent in configured pauses and wait() */
+    int events;                /* input events sent: motions, presses, releases */
+    int remapped;              /* keysyms bound to a spare keycode for this action */
+    int ends_run;              /* finished() or call_user(): the loop ends */
+    char description[XTARS_EXEC_DESCRIPTION_LEN]; /* "click at (120,340)", one line */
+};
+
+/* Options from the configuration: delays, amounts, display, clear_modifiers;
+ * bounds zero (whole screen) and stop NULL. */
+void xtars_exec_options_from_config(struct xtars_exec_options *opts,
+                                    const struct xtars_config *cfg);
+
+/* Opens the display and checks for XTEST and XKEYBOARD. Errors: EDISPLAY
+ * (cannot open), ENOTSUP (extension missing), EINVAL (bounds outside the
+ * screen or negative options). *out is NULL on failure. Defined in the
+ * xtars_x11 library. */
+xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xtars_executor **out,
+                               char *err);
+
+/* An executor that performs nothing and appends one line per would-be event
+ * to a log (format in docs/actions.md). bounds, when set, is both the screen
+ * and the target; when zero, only negative coordinates are rejected. Pauses
+ * are logged, not slept. EINVAL, ENOMEM. */
+xtars_err xtars_exec_new_dry(const struct xtars_exec_options *opts, struct xtars_executor **out,
+                             char *err);
+
+/* Performs one action (screen pixels). On success fills *result. Errors:
+ * ERANGE (a point outside the target, message gives point and rectangle),
+ * EINVAL (unknown key name: "exec: unknown key 'xyz'", invalid UTF-8, missing
+ * point, bad button or amount), ESTOPPED (*opts->stop became nonzero),
+ * ENOTSUP (no spare keycode for a character), EX11. On any error everything
+ * the executor holds is released, including keys held by an earlier
+ * key_down, and the keymap is restored; result still has duration and
+ * description. result may be NULL. */
+xtars_err xtars_exec_perform(struct xtars_executor *ex, const struct xtars_action *action,
+                             struct xtars_exec_result *result, char *err);
+
+/* Releases every key and button the executor holds (key_down, mouse_down)
+ * and restores the keymap. Done by xtars_exec_free() too. Accepts NULL. */
+void xtars_exec_release_all(struct xtars_executor *ex);
+
+/* Releases everything, closes the display, frees. Accepts NULL. */
+void xtars_exec_free(struct xtars_executor *ex);
+
+/* The rectangle actions must fall inside (the bounds, or the whole screen).
+ * Zero-sized for a dry executor without bounds. */
+struct xtars_rect xtars_exec_target(const struct xtars_executor *ex);
+
+/* "xtest" or "dry". */
+const char *xtars_exec_kind(const struct xtars_executor *ex);
+
+/* The dry-run log: every event since creation, one per line, NUL-terminated,
+ * owned by the executor and valid until the next call on it. NULL for an
+ * XTest executor. */
+const char *xtars_exec_dry_log(const struct xtars_executor *ex);
+
+/* Size of the screen of an X display (the root window), without XTest; for
+ * commands that need it before executing (xtars act --dry-run). EDISPLAY.
+ * Defined in the xtars_x11 library. */
+xtars_err xtars_exec_screen_size(const char *display, int *width, int *height, char *err);
+
+/* Key names. Canonical names (docs/actions.md): ctrl shift alt super enter
+ * esc tab backspace delete space up down left right home end pageup pagedown
+ * insert capslock printscreen f1..f24, or exactly one UTF-8 character (ASCII
+ * letters are taken in lower case: "A" is the key a; list shift for capitals).
+ * Sets *keysym to the X keysym. EINVAL "exec: unknown key 'xyz'" otherwise. */
+xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char *err);
+
+/* The X keysym that types Unicode code point cp: Latin-1 keysyms are the code
+ * point, other characters 0x01000000 + cp, and the control characters
+ * backspace, tab, newline, return, escape and delete their function keysyms.
+ * 0 for other control characters, surrogates and values above U+10FFFF. */
+unsigned long xtars_exec_char_keysym(unsigned long cp);
+
+/* Decodes one UTF-8 character at s (n bytes available). Returns its length
+ * (1-4) and sets *cp, or 0 for an invalid, overlong or truncated sequence. */
+int xtars_utf8_decode(const char *s, size_t n, unsigned long *cp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
