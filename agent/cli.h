@@ -95,6 +95,9 @@ extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_version;
 extern const struct cli_command cli_cmd_config;
 extern const struct cli_command cli_cmd_parse;
+extern const struct cli_command cli_cmd_run;
+extern const struct cli_command cli_cmd_task;
+extern const struct cli_command cli_cmd_report;
 extern const struct cli_command cli_cmd_model_check;
 extern const struct cli_command cli_cmd_screenshot;
 

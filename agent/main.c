@@ -8,6 +8,9 @@
 #include "xtars/log.h"
 
 const struct cli_command *const cli_commands[] = {
+    &cli_cmd_run,
+    &cli_cmd_task,
+    &cli_cmd_report,
     &cli_cmd_help,
     &cli_cmd_version,
     &cli_cmd_config,

@@ -1,0 +1,136 @@
+/* cli_session.c: what `run`, `replay` and `task` share around the loop: a
+ * private Xvfb (--xvfb), the apps to drive (--launch), the signal handlers
+ * that turn Ctrl-C / SIGTERM into an orderly stop, and the progress line. */
+#include "cli_session.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xtars/log.h"
+
+static struct xtars_agent *volatile signal_target;
+static volatile sig_atomic_t signal_pending;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    signal_pending = 1;
+    if (signal_target)
+        xtars_agent_stop(signal_target);
+}
+
+void cli_signals_install(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void cli_signals_target(struct xtars_agent *agent)
+{
+    signal_target = agent;
+    if (agent && signal_pending)
+        xtars_agent_stop(agent);
+}
+
+int cli_signals_pending(void) { return signal_pending; }
+
+/* Apps named in --launch and task files are found next to xtars too (the
+ * demo app lives in the build directory beside it). */
+static void path_with_own_dir(void)
+{
+    char self[PATH_MAX], path[8192];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    const char *old = getenv("PATH");
+    char *slash;
+
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    slash = strrchr(self, '/');
+    if (slash == NULL)
+        return;
+    *slash = '\0';
+    snprintf(path, sizeof path, "%s:%s", self, old ? old : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
+}
+
+int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
+                      const char *const *launch, int launch_count, struct xtars_config *cfg,
+                      struct cli_session *s)
+{
+    char err[XTARS_ERRLEN];
+
+    memset(s, 0, sizeof s[0]);
+    path_with_own_dir();
+    if (xvfb_size) {
+        struct xtars_xvfb_options opts = {0, 0, 24, 15000, NULL};
+        if (xtars_parse_size(xvfb_size, &opts.width, &opts.height) != XTARS_OK)
+            return cli_fail(cmd, CLI_EXIT_USAGE, "--xvfb needs WIDTHxHEIGHT such as 1280x800, not '%s'",
+                            xvfb_size);
+        if (xtars_xvfb_start(&opts, &s->xvfb, err) != XTARS_OK)
+            return cli_fail(cmd, CLI_EXIT_RUNTIME, "%s", err);
+        snprintf(cfg->display, sizeof cfg->display, "%s", xtars_xvfb_display(s->xvfb));
+        xtars_log_debug("private Xvfb %s (%s) on %s", xvfb_size, "no TCP", cfg->display);
+    }
+    for (int i = 0; i < launch_count && i < CLI_MAX_LAUNCH; i++) {
+        const char *display = cfg->display[0] ? cfg->display : getenv("DISPLAY");
+        if (xtars_launch_start(launch[i], display, NULL, NULL, 0, &s->launches[i], err) != XTARS_OK) {
+            cli_session_stop(s);
+            return cli_fail(cmd, CLI_EXIT_RUNTIME, "%s", err);
+        }
+        s->launch_count = i + 1;
+    }
+    return CLI_EXIT_OK;
+}
+
+void cli_session_stop(struct cli_session *s)
+{
+    for (int i = s->launch_count - 1; i >= 0; i--)
+        xtars_launch_free(s->launches[i]);
+    s->launch_count = 0;
+    xtars_xvfb_free(s->xvfb);
+    s->xvfb = NULL;
+}
+
+int cli_progress(const struct xtars_agent_step_info *info, void *user)
+{
+    const struct cli_progress_options *p = user;
+
+    if (p && p->quiet)
+        return 0;
+    xtars_log_info("step %d/%d  %s%s%s  capture %.1f ms  encode %.1f ms  model %.0f ms  exec %.0f ms  "
+                   "settle %.0f ms",
+                   info->step, info->max_steps, info->summary && info->summary[0] ? info->summary : "-",
+                   info->note ? "  note: " : "", info->note ? info->note : "", info->capture_ms,
+                   info->encode_ms, info->model_ms, info->exec_ms, info->settle_ms);
+    return 0;
+}
+
+int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
+{
+    FILE *tty;
+    char answer[16] = "";
+
+    (void)user;
+    if (!isatty(0) || (tty = fopen("/dev/tty", "r+")) == NULL)
+        return 0; /* no human to ask: deny (fail closed) */
+    fprintf(tty, "xtars: the model wants to %s%s%.80s%s (%s). Allow? [y/N] ",
+            xtars_action_type_name(action->type), action->text ? " '" : "",
+            action->text ? action->text : "", action->text ? "'" : "", reason);
+    fflush(tty);
+    if (fgets(answer, sizeof answer, tty) == NULL)
+        answer[0] = '\0';
+    fclose(tty);
+    return answer[0] == 'y' || answer[0] == 'Y';
+}

@@ -1,0 +1,126 @@
+/* xtars/agent.h: the perceive-think-act loop, callable from C.
+ *
+ * An agent owns a display connection (capture), an executor (XTest, or the
+ * dry-run executor), a model client (created on first use) and one
+ * trajectory directory. xtars_agent_run() drives the model on one
+ * instruction until finished(), call_user(), max_steps, a failure, or
+ * xtars_agent_stop(); it may be called several times (a task file's steps),
+ * all recorded in the same trajectory, each with a fresh model history.
+ *
+ * Ownership: xtars_agent_new() copies the config and the option strings it
+ * keeps. xtars_agent_free() releases every held key and button, writes the
+ * final run.json (status as last set by xtars_agent_finish(), else from the
+ * last run) and frees everything; it accepts NULL.
+ * Threads: xtars_agent_stop() may be called from another thread or from a
+ * signal handler; everything else from one thread.
+ */
+#ifndef XTARS_AGENT_H
+#define XTARS_AGENT_H
+
+#include "xtars/action.h"
+#include "xtars/config.h"
+#include "xtars/coords.h"
+#include "xtars/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum xtars_run_status {
+    XTARS_RUN_RUNNING = 0,
+    XTARS_RUN_FINISHED,      /* the model said finished() */
+    XTARS_RUN_CALL_USER,     /* the model asked for a human */
+    XTARS_RUN_MAX_STEPS,
+    XTARS_RUN_STUCK,         /* the same action kept having no effect */
+    XTARS_RUN_PARSE_ERRORS,  /* too many unparseable replies in a row */
+    XTARS_RUN_MODEL_ERROR,   /* the endpoint failed after retries */
+    XTARS_RUN_ERROR,         /* any other runtime error */
+    XTARS_RUN_STOPPED,       /* xtars_agent_stop(), Ctrl-C, SIGTERM */
+    XTARS_RUN_DIVERGED,      /* replay --verify: the screen no longer matches */
+    XTARS_RUN_FAILED         /* a task check failed */
+};
+
+/* Name used in run.json ("finished", "call_user", ...). */
+const char *xtars_run_status_name(enum xtars_run_status status);
+
+/* The documented exit code for a final status (0, 1, 3 or 4). */
+int xtars_run_status_exit_code(enum xtars_run_status status);
+
+/* What the per-step callback sees. Pointers are valid during the call only. */
+struct xtars_agent_step_info {
+    int step;                 /* 1-based, across the whole trajectory */
+    int max_steps;            /* of the current instruction */
+    const char *thought;      /* may be NULL */
+    const char *summary;      /* one line: the actions, as "click (640,380); type 'abc'" */
+    const char *note;         /* NULL, or what went wrong (parse error, policy refusal) */
+    double capture_ms, encode_ms, model_ms, exec_ms, settle_ms;
+};
+
+struct xtars_agent_options {
+    const char *out_dir;      /* trajectory directory to create; NULL: <out_dir>/<timestamp>-<pid> */
+    const char *source;       /* run.json "source"; NULL: "run" */
+    const char *title;        /* run.json "instruction" when several runs share a trajectory */
+    int dry_run;              /* perform no input events */
+    /* > 0: before the first step, wait up to this long for the screen to
+     * change from what it shows now (apps launched just before are still
+     * mapping their windows), then for it to settle. */
+    int startup_wait_ms;
+    /* Called after every step; return nonzero to stop the run. May be NULL. */
+    int (*on_step)(const struct xtars_agent_step_info *info, void *user);
+    /* Called for actions the policy wants confirmed; return nonzero to allow.
+     * NULL: deny (no terminal). */
+    int (*confirm)(const struct xtars_action *action, const char *reason, void *user);
+    void *user;
+};
+
+struct xtars_agent_result {
+    enum xtars_run_status status;
+    char message[1024];       /* finished / call_user content, or the one-line error */
+    int steps;                /* steps taken by this call */
+};
+
+struct xtars_agent;
+
+/* Connects to the display (cfg->display or $DISPLAY), sets up capture, the
+ * executor and the policy, creates the trajectory directory and writes
+ * run.json with status "running". Errors: EDISPLAY (no display, with a hint
+ * for Wayland sessions), ECONFIG (bad monitor, policy), EIO (output dir). */
+xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,
+                          struct xtars_agent **out, char *err);
+
+/* Runs the loop for one instruction. max_steps 0 = cfg->max_steps. The
+ * returned code is XTARS_OK whenever the run ended in an orderly way (any
+ * status, including model errors and stops, is in *result); other codes are
+ * failures to record (EIO: disk full). */
+xtars_err xtars_agent_run(struct xtars_agent *agent, const char *instruction, int max_steps,
+                          struct xtars_agent_result *result, char *err);
+
+/* Performs one literal UI-TARS call (task files), in the given family's
+ * coordinate space, recorded as a step without a model. result->status is
+ * FINISHED when it ran, ERROR (with message) when it was refused or failed. */
+xtars_err xtars_agent_act(struct xtars_agent *agent, const char *call, int family,
+                          struct xtars_agent_result *result, char *err);
+
+/* Records a step that is not an action (a task check or wait), with a note. */
+xtars_err xtars_agent_record_note(struct xtars_agent *agent, const char *kind, const char *note,
+                                  int ok, char *err);
+
+/* Sets the final status and message written to run.json by free. */
+void xtars_agent_finish(struct xtars_agent *agent, enum xtars_run_status status,
+                        const char *message);
+
+/* Asks the loop to stop at the next safe point. Async-signal-safe. */
+void xtars_agent_stop(struct xtars_agent *agent);
+
+/* The trajectory directory. */
+const char *xtars_agent_dir(const struct xtars_agent *agent);
+
+/* The screen rectangle the agent captures and acts on. */
+struct xtars_rect xtars_agent_target(const struct xtars_agent *agent);
+
+void xtars_agent_free(struct xtars_agent *agent);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
