@@ -53,9 +53,7 @@ test-asan: deps
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS)
 
 demo: deps build
-	@./$(BUILD)/xtars help
-	@echo
-	@echo "xtars: the demo (a scripted task on a private Xvfb with an HTML report) is not there yet."
+	@examples/demo/run.sh $(BUILD)
 
 bench: build
 	./$(BUILD)/bench/bench_parse tests/data/parse
