@@ -280,6 +280,15 @@ static void put_key_string(struct xtars_buf *b, const char *key, const char *v)
     xtars_json_put_string(b, v);
 }
 
+/* A token count, or null when the server did not report one (negative). */
+static void put_count(struct xtars_buf *b, const char *key, long v)
+{
+    if (v >= 0)
+        xtars_buf_printf(b, "\"%s\": %ld, ", key, v);
+    else
+        xtars_buf_printf(b, "\"%s\": null, ", key);
+}
+
 static void put_timings_and_model(struct xtars_buf *b, const struct step_record *s)
 {
     xtars_buf_puts(b, "\"timings\": {");
@@ -301,8 +310,9 @@ static void put_timings_and_model(struct xtars_buf *b, const struct step_record 
     }
     xtars_buf_puts(b, "{");
     put_key_number(b, "latency_ms", s->model->latency_ms);
-    xtars_buf_printf(b, ", \"attempts\": %d, \"prompt_tokens\": %ld, \"completion_tokens\": %ld, ",
-                     s->model->attempts, s->model->prompt_tokens, s->model->completion_tokens);
+    xtars_buf_printf(b, ", \"attempts\": %d, ", s->model->attempts);
+    put_count(b, "prompt_tokens", s->model->prompt_tokens);
+    put_count(b, "completion_tokens", s->model->completion_tokens);
     put_key_string(b, "finish_reason", s->model->finish_reason[0] ? s->model->finish_reason : NULL);
     xtars_buf_puts(b, "}");
 }
@@ -594,8 +604,10 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
     } else {
         s.model = &reply;
         s.reply = reply.text;
-        a->prompt_tokens += reply.prompt_tokens;
-        a->completion_tokens += reply.completion_tokens;
+        if (reply.prompt_tokens > 0)
+            a->prompt_tokens += reply.prompt_tokens;
+        if (reply.completion_tokens > 0)
+            a->completion_tokens += reply.completion_tokens;
         rc = xtars_history_set_reply(rs->history, reply.text ? reply.text : "");
         if (rc != XTARS_OK)
             xtars_error(err, rc, "out of memory");
@@ -606,6 +618,8 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
             summarize(s.actions, s.action_count, summary, sizeof summary);
             if (performed_input(&s))
                 rc = settle(a, before, &s, reason);
+            else
+                s.settled = 1; /* nothing was done: nothing to wait for */
             if (rc != XTARS_OK) {
                 res->status = XTARS_RUN_ERROR;
                 snprintf(res->message, sizeof res->message, "%s", reason);
