@@ -885,29 +885,34 @@ static xtars_err open_trajectory(struct xtars_agent *a, char *err)
     return xtars_traj_open(a->dir, &a->traj, err);
 }
 
-/* Apps launched just before the run need a moment to map their windows:
- * wait for the first change, then for the screen to settle. */
+/* Apps launched just before the run need a moment to map and draw their
+ * windows: wait at least STARTUP_MIN_MS, then until the screen has not
+ * changed for STARTUP_QUIET_MS, at most startup_wait_ms in all. */
+#define STARTUP_MIN_MS 500
+#define STARTUP_QUIET_MS 300
+
 static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
 {
     struct xtars_image frame;
-    struct step_record s;
-    uint64_t initial;
-    double start = now_ms();
+    uint64_t previous = 0, current;
+    double start = now_ms(), last_change = start;
     xtars_err rc;
 
     xtars_image_init(&frame);
-    if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
-        return rc;
-    initial = xtars_image_fingerprint(&frame);
-    while (!a->stop && now_ms() - start < a->opts.startup_wait_ms) {
-        sleep_ms(SETTLE_INTERVAL_MS);
+    while (!a->stop) {
+        double now = now_ms();
         if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
             return rc;
-        if (xtars_image_fingerprint(&frame) != initial)
+        current = xtars_image_fingerprint(&frame);
+        if (current != previous)
+            last_change = now;
+        previous = current;
+        if ((now - start >= STARTUP_MIN_MS && now - last_change >= STARTUP_QUIET_MS) ||
+            now - start >= a->opts.startup_wait_ms)
             break;
+        sleep_ms(SETTLE_INTERVAL_MS);
     }
-    memset(&s, 0, sizeof s);
-    return settle(a, initial, &s, err);
+    return XTARS_OK;
 }
 
 xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,
