@@ -479,3 +479,18 @@ TEST(dry_run_sends_no_input)
     xt_mserver_stop(&server);
     xt_client_stop(&client);
 }
+
+/* `xtars parse` takes the screen size from the display when --screen is not
+ * given: UITARS-FORMAT.md's example, (197,525) on 1920x1080 -> (195,519). */
+TEST(parse_reads_the_screen_size_from_the_display)
+{
+    struct xt_result r;
+
+    xt_x_start(1920, 1080, NULL);
+    r = xt_run((const char *const[]){"@xtars", "parse", NULL}, NULL,
+               "Thought: Open the menu.\nAction: click(start_box='(197,525)')");
+    if (r.status != 0)
+        FAIL("xtars parse exited %d: %s", r.status, r.err);
+    ASSERT_STR_CONTAINS(r.out, "{\"type\":\"click\",\"x\":195,\"y\":519,\"model_x\":197,\"model_y\":525}");
+    xt_result_free(&r);
+}
