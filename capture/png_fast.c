@@ -198,20 +198,7 @@ struct band_out {
     char err[XTARS_ERRLEN];
 };
 
-struct png_job {
-    const struct xtars_image *img;     /* the source */
-    const struct xtars_resizer *resizer; /* NULL: encode img as it is */
-    int width;                         /* of the encoded image */
-    int height;
-    int level;
-    int bands;
-    struct band_out out[XTARS_BANDS_MAX];
-};
-
-static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
-                                           ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
-
-/* Scratch of one band: the chunk of filtered rows, igzip's state and level
+/* Scratch of one worker thread, reused for each band it takes: the chunk of filtered rows, igzip's state and level
  * buffer, and for resizing, a chunk of resized rows and the resizer's. */
 struct band_work {
     struct isal_zstream *zs;
@@ -221,6 +208,21 @@ struct band_work {
     void *resizer_scratch;
     int rows_per_chunk;
 };
+
+struct png_job {
+    const struct xtars_image *img;     /* the source */
+    const struct xtars_resizer *resizer; /* NULL: encode img as it is */
+    int width;                         /* of the encoded image */
+    int height;
+    int level;
+    int bands;
+    struct band_out out[XTARS_BANDS_MAX];
+    struct band_work work[XTARS_WORKERS_MAX];
+    int work_state[XTARS_WORKERS_MAX]; /* 0 not made, 1 ready, -1 out of memory */
+};
+
+static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
+                                           ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
 
 static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
                                int last_band, struct band_work *w)
@@ -280,27 +282,27 @@ static void band_work_cleanup(struct band_work *w)
     free(w->resizer_scratch);
 }
 
-static void compress_band(void *arg, int band)
+static void compress_band(void *arg, int band, int worker)
 {
     struct png_job *job = arg;
     struct band_out *bo = &job->out[band];
-    struct band_work w;
+    struct band_work *w = &job->work[worker];
     int y0, y1;
 
     bo->adler = 1;
-    if (!band_work_init(job, &w)) {
+    if (job->work_state[worker] == 0)
+        job->work_state[worker] = band_work_init(job, w) ? 1 : -1;
+    if (job->work_state[worker] < 0) {
         bo->rc = xtars_error(bo->err, XTARS_ENOMEM, "png: out of memory");
-        band_work_cleanup(&w);
         return;
     }
-    isal_deflate_init(w.zs);
-    w.zs->level = (uint32_t)job->level;
-    w.zs->level_buf = w.level_buf;
-    w.zs->level_buf_size = level_buf_size[job->level];
-    w.zs->gzip_flag = IGZIP_DEFLATE;
+    isal_deflate_init(w->zs);
+    w->zs->level = (uint32_t)job->level;
+    w->zs->level_buf = w->level_buf;
+    w->zs->level_buf_size = level_buf_size[job->level];
+    w->zs->gzip_flag = IGZIP_DEFLATE;
     xtars_bands_rows(job->height, job->bands, band, &y0, &y1);
-    bo->rc = compress_rows(job, bo, y0, y1, band == job->bands - 1, &w);
-    band_work_cleanup(&w);
+    bo->rc = compress_rows(job, bo, y0, y1, band == job->bands - 1, w);
 }
 
 /* Writes the IDAT chunk: zlib header, the bands' deflate streams, Adler-32
@@ -358,6 +360,9 @@ static xtars_err encode_bands(struct png_job *job, struct xtars_buf *out, char *
     }
     for (int b = 0; b < job->bands; b++)
         xtars_buf_cleanup(&job->out[b].data);
+    for (int w = 0; w < XTARS_WORKERS_MAX; w++)
+        if (job->work_state[w] != 0)
+            band_work_cleanup(&job->work[w]);
     return rc;
 }
 

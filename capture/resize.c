@@ -428,12 +428,13 @@ struct resize_job {
     int failed[XTARS_BANDS_MAX];
 };
 
-static void resize_band(void *arg, int band)
+static void resize_band(void *arg, int band, int worker)
 {
     struct resize_job *job = arg;
     void *scratch = malloc(xtars_resizer_scratch_size(job->r));
     int y0, y1;
 
+    (void)worker;
     xtars_bands_rows(job->dst->height, job->bands, band, &y0, &y1);
     if (scratch)
         xtars_resizer_rows(job->r, job->src, y0, y1, job->dst->pixels + (size_t)y0 * job->dst->stride,

@@ -75,7 +75,7 @@ void xtars_image_resize_set_simd(int enabled);
 
 /* How many threads resizing and PNG encoding of large images may use: 0
  * (the default) means the online CPUs, at most 4; 1 keeps everything on the
- * calling thread. Results do not depend on it (PNG bytes may differ, their
+ * calling thread (at most 8). Results do not depend on it (PNG bytes may differ, their
  * pixels do not). Process-wide. */
 void xtars_image_set_threads(int threads);
 
