@@ -57,6 +57,11 @@ demo: deps build
 	@echo
 	@echo "xtars: the demo (a scripted task on a private Xvfb with an HTML report) is not there yet."
 
+# Capture/resize/encode figures against scrot, import and the nut-js stack
+# (docs/performance.md). Prints; never fails on slowness.
+bench: deps
+	BUILD=$(BUILD) bench/capture.sh
+
 install: build
 	cmake --install $(BUILD)
 
