@@ -58,6 +58,11 @@ demo: deps build
 bench: build
 	./$(BUILD)/bench/bench_parse tests/data/parse
 
+# Capture/resize/encode figures against scrot, import and the nut-js stack
+# (docs/performance.md). Prints; never fails on slowness.
+bench: deps
+	BUILD=$(BUILD) bench/capture.sh
+
 install: build
 	cmake --install $(BUILD)
 
