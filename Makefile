@@ -55,19 +55,17 @@ test-asan: deps
 demo: deps build
 	@examples/demo/run.sh $(BUILD)
 
-bench: build
-	./$(BUILD)/bench/bench_parse tests/data/parse
-
-# Capture/resize/encode figures against scrot, import and the nut-js stack
-# (docs/performance.md). Prints; never fails on slowness.
-bench: deps
-	BUILD=$(BUILD) bench/capture.sh
-
 install: build
 	cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
 
+# Benchmarks print figures next to the peers' (docs/performance.md); they never
+# fail on slowness. Parser, executor, capture pipeline (against scrot, import and
+# the nut-js stack), and the loop's own overhead per step.
 bench: deps build
-	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+	./$(BUILD)/bench/bench_parse tests/data/parse
+	./$(BUILD)/bench/bench_exec
+	BUILD=$(BUILD) bench/capture.sh
+	./$(BUILD)/bench/bench_loop
