@@ -418,7 +418,7 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
     for (int i = 0; i < s->action_count && !a->stop; i++) {
         const struct xtars_action *x = &s->actions[i];
         struct xtars_exec_result er;
-        char reason[200], note[NOTE_LEN];
+        char reason[200], note[NOTE_LEN], failure[XTARS_ERRLEN];
         enum xtars_policy_effect effect;
         double t0 = now_ms();
 
@@ -441,9 +441,10 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
             snprintf(rs->note, sizeof rs->note, "%s", note);
             continue;
         }
-        if (xtars_exec_perform(a->exec, x, &er, s->errors[i]) == XTARS_OK) {
+        if (xtars_exec_perform(a->exec, x, &er, failure) == XTARS_OK) {
             s->ok[i] = 1;
         } else {
+            snprintf(s->errors[i], sizeof s->errors[i], "%.199s", failure);
             snprintf(note, sizeof note, "Your action %s failed: %s.", xtars_action_type_name(x->type),
                      s->errors[i]);
             snprintf(rs->note, sizeof rs->note, "%s", note);
