@@ -470,7 +470,10 @@ static int performed_input(const struct step_record *s)
 static void stuck_guard(struct xtars_agent *a, struct run_state *rs, const char *summary,
                         struct step_record *s, struct xtars_agent_result *res, int *done)
 {
-    if (s->changed || summary[0] == '\0' || s->parse_error) {
+    /* wait() is meant to see nothing happen for a while: never "stuck". */
+    int waiting = s->action_count == 1 && s->actions[0].type == XTARS_ACTION_WAIT;
+
+    if (s->changed || summary[0] == '\0' || s->parse_error || waiting) {
         rs->same_without_change = 0;
     } else if (strcmp(summary, rs->last_summary) == 0) {
         rs->same_without_change++;
