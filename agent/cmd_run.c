@@ -7,10 +7,11 @@
 #include "cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/log.h"
+#include "xtars/report.h"
 
 enum {
     OPT_ENDPOINT = 1, OPT_MODEL, OPT_FAMILY, OPT_MAX_STEPS, OPT_HISTORY, OPT_DISPLAY, OPT_MONITOR,
-    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_QUIET
+    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_QUIET, OPT_NO_REPORT
 };
 
 static int run_run(int argc, char **argv);
@@ -23,7 +24,8 @@ const struct cli_command cli_cmd_run = {
         "Captures the screen, asks the model, performs its actions, and repeats until the\n"
         "model says finished() (exit 0) or call_user() (exit 4), max_steps is reached (4),\n"
         "the endpoint fails (3) or another error happens (1). Ctrl-C stops cleanly (4).\n"
-        "Every step is recorded in a trajectory directory (docs/trajectory.md).\n\n"
+        "Every step is recorded in a trajectory directory (docs/trajectory.md), with\n"
+        "report.html written at the end.\n\n"
         "  --endpoint URL       model API base URL (config endpoint)\n"
         "  --model NAME         model name (config model)\n"
         "  --family F           uitars-1.5, uitars-1.0, doubao or pixels\n"
@@ -35,7 +37,8 @@ const struct cli_command cli_cmd_run = {
         "  --dry-run            everything but the input events\n"
         "  --xvfb WxH           run on a private headless Xvfb of that size\n"
         "  --launch CMD         start CMD on the display first (repeatable)\n"
-        "  --quiet              no progress lines\n\n" CLI_COMMON_USAGE
+        "  --quiet              no progress lines\n"
+        "  --no-report          do not write report.html\n\n" CLI_COMMON_USAGE
         "\nThe API key is read from the variable named by api_key_env (XTARS_API_KEY).\n",
     .run = run_run,
 };
@@ -46,7 +49,7 @@ struct run_args {
     char flag_text[16][600];
     const char *out, *xvfb;
     const char *launch[CLI_MAX_LAUNCH];
-    int launch_count, dry_run, quiet;
+    int launch_count, dry_run, quiet, no_report;
 };
 
 static int add_flag(struct run_args *r, const char *key, const char *value)
@@ -74,6 +77,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
         {"xvfb", required_argument, NULL, OPT_XVFB},
         {"launch", required_argument, NULL, OPT_LAUNCH},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-report", no_argument, NULL, OPT_NO_REPORT},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -102,6 +106,8 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
             rc = cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "at most %d --launch commands", CLI_MAX_LAUNCH);
         else if (opt == OPT_QUIET)
             r->quiet = 1;
+        else if (opt == OPT_NO_REPORT)
+            r->no_report = 1;
         else
             return cli_bad_option(&cli_cmd_run, longopts, argv, opt);
     }
@@ -132,7 +138,7 @@ static int run_run(int argc, char **argv)
     struct xtars_agent_options opts;
     struct xtars_agent *agent = NULL;
     struct xtars_agent_result res;
-    char err[XTARS_ERRLEN];
+    char err[XTARS_ERRLEN], dir[4096];
     int rc;
 
     memset(&r, 0, sizeof r);
@@ -171,7 +177,12 @@ static int run_run(int argc, char **argv)
     print_outcome(&res, xtars_agent_dir(agent));
     cli_signals_target(NULL);
     rc = xtars_run_status_exit_code(res.status);
-    xtars_agent_free(agent);
+    snprintf(dir, sizeof dir, "%s", xtars_agent_dir(agent));
+    xtars_agent_free(agent); /* writes the final run.json the report reads */
     cli_session_stop(&session);
+    if (!r.no_report && xtars_report_write(dir, NULL, NULL, err) != XTARS_OK)
+        xtars_log_warn("report: %s", err);
+    else if (!r.no_report)
+        xtars_log_info("report: %s/report.html", dir);
     return rc;
 }
