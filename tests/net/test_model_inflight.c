@@ -90,6 +90,20 @@ TEST(no_request_without_a_slot)
     xtars_inflight_remove(dir);
 }
 
+/* Whether the server has logged a whole request line (it may be writing one). */
+static int logged(const struct xt_mserver *s)
+{
+    char buf[1 << 16];
+    FILE *f = fopen(s->log, "r");
+    size_t n;
+
+    if (f == NULL)
+        return 0;
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return memchr(buf, '\n', n) != NULL;
+}
+
 struct prober {
     const struct xt_mserver *s;
     const char *dir;
@@ -104,9 +118,9 @@ static void *probe(void *arg)
     volatile sig_atomic_t give_up = 1;
     char err[XTARS_ERRLEN];
 
-    for (int i = 0; i < 500 && request_count(p->s) == 0; i++)
+    for (int i = 0; i < 500 && !logged(p->s); i++)
         usleep(10000);
-    if (request_count(p->s) == 0 || xtars_inflight_open(p->dir, &inf, err) != XTARS_OK)
+    if (!logged(p->s) || xtars_inflight_open(p->dir, &inf, err) != XTARS_OK)
         return NULL;
     p->slot_free_during_request = xtars_inflight_acquire(inf, &give_up, NULL, err) == XTARS_OK;
     xtars_inflight_free(inf);
