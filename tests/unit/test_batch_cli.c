@@ -109,6 +109,73 @@ TEST(bad_lists_and_task_files_stop_before_anything_runs)
     ASSERT(stat(tmp("out/results.jsonl"), &st) != 0);
 }
 
+/* Resumption decides from results.jsonl alone. The task here is a task file
+ * that does not exist, so a task the batch decides to run stops it with a
+ * usage error before anything starts, and a task it skips does not. */
+static struct xt_result resume_with(const char *result_line, const char *flag)
+{
+    const char *dir = tmp("resume");
+
+    mkdir(dir, 0755);
+    write_text(tmp("resume/list.jsonl"), "{\"id\": \"t1\", \"task_file\": \"missing.json\"}\n");
+    write_text(tmp("resume/out-results.jsonl"), result_line);
+    mkdir(tmp("resume/out"), 0755);
+    rename(tmp("resume/out-results.jsonl"), tmp("resume/out/results.jsonl"));
+    if (flag)
+        return RUN("batch", flag, "--out", tmp("resume/out"), tmp("resume/list.jsonl"));
+    return RUN("batch", "--out", tmp("resume/out"), tmp("resume/list.jsonl"));
+}
+
+/* FNV-1a 64 of the list line above, computed independently (Python). */
+#define LINE_HASH "0d9d9f13c169dd57"
+#define PASSED_LINE "{\"id\": \"t1\", \"status\": \"finished\", \"passed\": true, \"exit_code\": 0, " \
+                    "\"task_hash\": \"" LINE_HASH "\"}\n"
+
+TEST(resumption_skips_final_results_and_reruns_the_rest)
+{
+    struct xt_result r;
+
+    /* Passed, same line: skipped; the recorded result decides the exit code. */
+    r = resume_with(PASSED_LINE, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "{\"tasks\": 1, \"passed\": 1, \"failed\": 0, \"not_completed\": 0, "
+                         "\"run\": 0, \"exit_code\": 0}\n");
+    xt_result_free(&r);
+    /* A final failure is skipped too, and still fails the batch ... */
+    r = resume_with("{\"id\": \"t1\", \"status\": \"max_steps\", \"exit_code\": 4, "
+                    "\"task_hash\": \"" LINE_HASH "\"}\n", NULL);
+    ASSERT_EQ(r.status, 4);
+    ASSERT_STR_CONTAINS(r.out, "\"failed\": 1");
+    xt_result_free(&r);
+    /* ... unless --retry-failed: then it is run (and the missing file stops it). */
+    r = resume_with("{\"id\": \"t1\", \"status\": \"max_steps\", \"exit_code\": 4, "
+                    "\"task_hash\": \"" LINE_HASH "\"}\n", "--retry-failed");
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "xtars batch: line 1: task: ");
+    xt_result_free(&r);
+    /* Not final: run again. */
+    r = resume_with("{\"id\": \"t1\", \"status\": \"stopped\", \"exit_code\": 4, "
+                    "\"task_hash\": \"" LINE_HASH "\"}\n", NULL);
+    ASSERT_EQ(r.status, 2);
+    xt_result_free(&r);
+    /* Passed, but the line changed since: run again, with a warning. */
+    r = resume_with("{\"id\": \"t1\", \"status\": \"finished\", \"passed\": true, \"exit_code\": 0, "
+                    "\"task_hash\": \"0000000000000000\"}\n", NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "task 't1' (line 1) changed since its result was recorded");
+    xt_result_free(&r);
+    /* A cut last line (a kill mid-write) is trimmed away; the complete line
+     * before it still counts. */
+    r = resume_with(PASSED_LINE "{\"id\": \"t1\", \"status\": \"stopp", NULL);
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+    {
+        char *text = slurp(tmp("resume/out/results.jsonl"));
+        ASSERT_STR_EQ(text, PASSED_LINE);
+        free(text);
+    }
+}
+
 /* Two shards as a batch would leave them: paths relative to each directory. */
 static void make_shards(void)
 {
