@@ -101,6 +101,7 @@ extern const struct cli_command cli_cmd_report;
 extern const struct cli_command cli_cmd_model_check;
 extern const struct cli_command cli_cmd_screenshot;
 extern const struct cli_command cli_cmd_act;
+extern const struct cli_command cli_cmd_batch;
 
 /* The dispatch table (main.c), NULL-name terminated, for `xtars help`. */
 extern const struct cli_command *const cli_commands[];

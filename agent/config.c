@@ -38,6 +38,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->timeout_ms         = 60000;              /* whole request */
     cfg->connect_timeout_ms = 10000;
     cfg->retries            = 3;
+    cfg->max_inflight_requests = 0;               /* batch: no limit; the server queues */
     cfg->max_request_bytes  = 64L << 20;          /* images dropped oldest first past this */
     cfg->max_response_bytes = 8L << 20;
     cfg->stream             = 0;
@@ -102,6 +103,7 @@ static const struct field fields[] = {
     NUM(timeout_ms, T_INT, 100, 3600000, "Total time limit of one model request"),
     NUM(connect_timeout_ms, T_INT, 100, 600000, "Connection time limit of one model request"),
     NUM(retries, T_INT, 0, 20, "Retries on connection errors, timeouts, 429 and 5xx"),
+    NUM(max_inflight_requests, T_INT, 0, 1024, "xtars batch: model requests in flight at once across its tasks (0: no limit)"),
     NUM(max_request_bytes, T_LONG, 65536, 2e9, "Request body cap; oldest images are dropped to fit"),
     NUM(max_response_bytes, T_LONG, 1024, 1e9, "Response body cap"),
     NUM(stream, T_BOOL, 0, 1, "Use server-sent events streaming"),

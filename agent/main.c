@@ -18,6 +18,7 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_model_check,
     &cli_cmd_screenshot,
     &cli_cmd_act,
+    &cli_cmd_batch,
     NULL,
 };
 

@@ -17,6 +17,7 @@
 
 #include "xtars/buf.h"
 #include "xtars/chat.h"
+#include "xtars/inflight.h"
 #include "xtars/log.h"
 #include "xtars/version.h"
 
@@ -37,6 +38,7 @@ struct xtars_model {
     void (*trace)(void *ctx, const char *line);
     void *trace_ctx;
     unsigned rng;
+    struct xtars_inflight *inflight; /* $XTARS_INFLIGHT_DIR: shared request slots, or NULL */
 };
 
 /* What one HTTP exchange produced. */
@@ -285,6 +287,20 @@ static void make_url(struct xtars_model *m, const char *endpoint)
     snprintf(m->url, sizeof m->url, "%.*s/chat/completions", (int)n, endpoint);
 }
 
+/* `xtars batch` with max_inflight_requests hands its tasks a directory of
+ * request slots; each request then holds one (include/xtars/inflight.h). */
+static xtars_err open_inflight(struct xtars_model *m, char *err)
+{
+    const char *dir = getenv(XTARS_INFLIGHT_ENV);
+    char why[XTARS_ERRLEN];
+
+    if (dir == NULL || dir[0] == '\0')
+        return XTARS_OK;
+    if (xtars_inflight_open(dir, &m->inflight, why) != XTARS_OK)
+        return xtars_error(err, XTARS_ECONFIG, "model: %s", why);
+    return XTARS_OK;
+}
+
 xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **out, char *err)
 {
     struct xtars_model *m;
@@ -313,6 +329,8 @@ xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **o
         return xtars_error(err, XTARS_EMODEL, "model: cannot create a libcurl handle");
     }
     rc = build_headers(m, cfg, err);
+    if (rc == XTARS_OK)
+        rc = open_inflight(m, err);
     if (rc != XTARS_OK) {
         xtars_model_free(m);
         return rc;
@@ -331,6 +349,7 @@ void xtars_model_free(struct xtars_model *m)
     for (struct curl_slist *h = m->headers; h; h = h->next)
         memset(h->data, 0, strlen(h->data));
     curl_slist_free_all(m->headers);
+    xtars_inflight_free(m->inflight);
     if (m->key) {
         volatile char *p = m->key;
         while (*p)
@@ -766,11 +785,24 @@ static xtars_err attempt_once(struct xtars_model *m, const char *body, size_t bo
     CURLcode cc;
     xtars_err rc;
 
+    if (m->inflight) {
+        double waited;
+        *retryable = 0;
+        *retry_after = -1;
+        if ((rc = xtars_inflight_acquire(m->inflight, m->stop, &waited, err)) != XTARS_OK)
+            return rc == XTARS_ESTOPPED
+                       ? xtars_error(err, rc, "model: stopped while waiting to ask %s", m->url)
+                       : rc;
+        if (waited >= 1)
+            tracef(m, "waited %.0f ms for one of %d request slots", waited,
+                   xtars_inflight_slots(m->inflight));
+    }
     attempt_init(&a, m);
     tracef(m, "POST %s (%zu bytes, attempt %d of %d)", m->url, body_len, attempt,
            m->retries + 1);
     sent = now_ms();
     cc = perform(m, body, body_len, &a);
+    xtars_inflight_release(m->inflight);
     rc = classify(m, &a, cc, body_len, retryable, &keep_text, err);
     reply->attempts = attempt;
     reply->http_status = (int)a.status;

@@ -57,6 +57,7 @@ struct xtars_config {
     int timeout_ms;
     int connect_timeout_ms;
     int retries;
+    int max_inflight_requests; /* concurrent model requests across a batch; 0 = no limit */
     long max_request_bytes;
     long max_response_bytes;
     int stream;

@@ -45,8 +45,10 @@ void xtars_model_reply_cleanup(struct xtars_model_reply *reply);
  * is read from getenv(cfg->api_key_env); an unset or empty variable means no
  * Authorization header. ${NAME} in an extra header value is replaced by the
  * environment variable NAME (registered as a secret too).
- * Errors: ECONFIG (an extra header names an unset variable), ENOMEM, EMODEL
- * (libcurl could not be set up). */
+ * When $XTARS_INFLIGHT_DIR names a slot directory (xtars batch,
+ * include/xtars/inflight.h), every HTTP exchange holds one of its slots.
+ * Errors: ECONFIG (an extra header names an unset variable, or the slot
+ * directory cannot be opened), ENOMEM, EMODEL (libcurl could not be set up). */
 xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **out, char *err);
 
 void xtars_model_free(struct xtars_model *m);
