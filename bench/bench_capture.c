@@ -54,6 +54,16 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* CPU time (user + system, all threads) this process has used. */
+static double cpu_ms(void)
+{
+    struct rusage u;
+
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
 static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, compare_double);
@@ -406,9 +416,11 @@ static void bench_pipeline(struct xtars_capture *cap, int format, int runs, cons
     double total, *cap_ms = calloc((size_t)runs, sizeof(double));
     double *res_ms = calloc((size_t)runs, sizeof(double)), *enc_ms = calloc((size_t)runs, sizeof(double));
     int i = 0;
+    double cpu;
 
     xtars_shot_init(&shot, 1 << 30);
     xtars_buf_init(&body, 1 << 30);
+    cpu = cpu_ms();
     TIME_MEDIAN(total, runs, {
         check(xtars_capture_shot(cap, &o, &shot, err), "shot", err);
         xtars_buf_reset(&body);
@@ -418,11 +430,12 @@ static void bench_pipeline(struct xtars_capture *cap, int format, int runs, cons
         res_ms[i] = shot.resize_ms;
         enc_ms[i++] = shot.encode_ms;
     });
+    cpu = (cpu_ms() - cpu) / runs;
     printf("  pipeline %-4s %s %dx%d -> %dx%d: %6.2f ms median (capture %.2f, resize %.2f, "
-           "encode %.2f), %zu bytes, %zu base64\n",
+           "encode %.2f), CPU %.2f ms/shot, %zu bytes, %zu base64\n",
            format == XTARS_IMAGE_PNG ? "png" : "jpeg", label, shot.screen.width, shot.screen.height,
            shot.sent_width, shot.sent_height, total, median(cap_ms, runs), median(res_ms, runs),
-           median(enc_ms, runs), shot.data.len, body.len);
+           median(enc_ms, runs), cpu, shot.data.len, body.len);
     xtars_shot_cleanup(&shot);
     xtars_buf_cleanup(&body);
     free(cap_ms);
