@@ -172,7 +172,9 @@ xtars_err xtars_image_probe(const void *data, size_t len, int *width, int *heigh
     }
     if (len >= 4 && p[0] == 0xFF && p[1] == 0xD8) {
         *is_jpeg = 1;
-        return probe_jpeg(p, len, width, height);
+        if (probe_jpeg(p, len, width, height) == XTARS_OK)
+            return XTARS_OK;
+        *width = *height = 0;
     }
     return XTARS_EFORMAT;
 }
@@ -363,11 +365,14 @@ static char *extract_thought(const char *reply)
 
 static void iso_from_epoch_ms(double ms, char *out, size_t size)
 {
-    time_t seconds = (time_t)(ms / 1000);
+    time_t seconds;
     struct tm tm;
 
     out[0] = '\0';
-    if (!(ms > 0 && ms < 1e14) || gmtime_r(&seconds, &tm) == NULL)
+    if (!(ms > 0 && ms < 1e14))
+        return;
+    seconds = (time_t)(ms / 1000);
+    if (gmtime_r(&seconds, &tm) == NULL)
         return;
     snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)fmod(ms, 1000));
@@ -494,6 +499,7 @@ static xtars_err parse_lines(char *text, size_t len, struct os_line **out, int *
             }
             lines = grown, cap = cap ? cap * 2 : 16;
         }
+        memset(&lines[*count], 0, sizeof lines[*count]);
         obj = cJSON_ParseWithLength(line, n);
         rc = obj ? parse_line(obj, &lines[*count], reason)
                  : xtars_error(reason, XTARS_EFORMAT, nl ? "not valid JSON" : "incomplete");
@@ -962,15 +968,15 @@ struct desktop_pending {
 static void image_size(const struct import_run *run, int image, const cJSON *ctx, int *w, int *h)
 {
     const cJSON *size = cJSON_GetObjectItemCaseSensitive(ctx, "size");
+    double width = get_number(size, "width"), height = get_number(size, "height");
     int jpeg;
 
-    *w = *h = 0;
     if (image >= 0 && xtars_image_probe(run->images[image].data, run->images[image].len, w, h,
                                         &jpeg) == XTARS_OK)
         return;
-    *w = (int)get_number(size, "width"), *h = (int)get_number(size, "height");
-    if (*w < 1 || *h < 1 || *w > 32767 || *h > 32767)
-        *w = *h = 0;
+    *w = *h = 0;
+    if (width >= 1 && height >= 1 && width <= XTARS_IMAGE_MAX_SIDE && height <= XTARS_IMAGE_MAX_SIDE)
+        *w = (int)width, *h = (int)height;
 }
 
 static xtars_err desktop_step(struct import_run *run, const cJSON *msg,

@@ -420,3 +420,35 @@ TEST(cli_errors)
     ASSERT_STR_CONTAINS(r.err, "--on-diverge takes stop or ask-model, not 'pray'");
     xt_result_free(&r);
 }
+
+TEST(image_sizes_from_headers)
+{
+    struct xtars_image img;
+    struct xtars_buf png, jpeg;
+    char err[XTARS_ERRLEN];
+    int w, h, is_jpeg;
+
+    xtars_image_init(&img);
+    ASSERT_EQ(xtars_image_alloc(&img, 37, 21, err), XTARS_OK);
+    memset(img.pixels, 128, img.capacity);
+    xtars_buf_init(&png, 1 << 20);
+    xtars_buf_init(&jpeg, 1 << 20);
+    ASSERT_EQ(xtars_image_encode_png(&img, 1, &png, err), XTARS_OK);
+    ASSERT_EQ(xtars_image_encode_jpeg(&img, 80, &jpeg, err), XTARS_OK);
+    ASSERT_EQ(xtars_image_probe(png.data, png.len, &w, &h, &is_jpeg), XTARS_OK);
+    ASSERT_EQ(w, 37);
+    ASSERT_EQ(h, 21);
+    ASSERT_EQ(is_jpeg, 0);
+    ASSERT_EQ(xtars_image_probe(jpeg.data, jpeg.len, &w, &h, &is_jpeg), XTARS_OK);
+    ASSERT_EQ(w, 37);
+    ASSERT_EQ(h, 21);
+    ASSERT_EQ(is_jpeg, 1);
+    /* Cut before the frame header (after SOI and APP0), or not an image at all. */
+    ASSERT_EQ(xtars_image_probe(jpeg.data, 24, &w, &h, &is_jpeg), XTARS_EFORMAT);
+    ASSERT_EQ(w, 0);
+    ASSERT_EQ(xtars_image_probe(png.data, 20, &w, &h, &is_jpeg), XTARS_EFORMAT);
+    ASSERT_EQ(xtars_image_probe("GIF89a....................", 26, &w, &h, &is_jpeg), XTARS_EFORMAT);
+    xtars_buf_cleanup(&png);
+    xtars_buf_cleanup(&jpeg);
+    xtars_image_cleanup(&img);
+}
