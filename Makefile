@@ -15,7 +15,7 @@ PACKAGES := \
 	libpng-dev zlib1g-dev libjpeg62-turbo-dev libisal-dev \
 	libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev \
 	xvfb xauth x11-xserver-utils x11-xkb-utils x11-utils xkb-data \
-	xdotool scrot imagemagick chromium fonts-dejavu-core valgrind
+	xdotool scrot imagemagick chromium fonts-dejavu-core valgrind xterm xfonts-base
 
 .PHONY: all build deps test test-asan demo bench install clean print-packages
 
@@ -55,14 +55,17 @@ test-asan: deps
 demo: deps build
 	@examples/demo/run.sh $(BUILD)
 
-bench: build
-	./$(BUILD)/bench/bench_parse tests/data/parse
-
 install: build
 	cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
 
+# Benchmarks print figures next to the peers' (docs/performance.md); they never
+# fail on slowness. Parser, executor, capture pipeline (against scrot, import and
+# the nut-js stack), and the loop's own overhead per step.
 bench: deps build
-	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+	./$(BUILD)/bench/bench_parse tests/data/parse
+	./$(BUILD)/bench/bench_exec
+	BUILD=$(BUILD) bench/capture.sh
+	./$(BUILD)/bench/bench_loop

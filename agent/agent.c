@@ -300,6 +300,15 @@ static void put_key_string(struct xtars_buf *b, const char *key, const char *v)
     xtars_json_put_string(b, v);
 }
 
+/* A token count, or null when the server did not report one (negative). */
+static void put_count(struct xtars_buf *b, const char *key, long v)
+{
+    if (v >= 0)
+        xtars_buf_printf(b, "\"%s\": %ld, ", key, v);
+    else
+        xtars_buf_printf(b, "\"%s\": null, ", key);
+}
+
 static void put_timings_and_model(struct xtars_buf *b, const struct step_record *s)
 {
     xtars_buf_puts(b, "\"timings\": {");
@@ -321,8 +330,9 @@ static void put_timings_and_model(struct xtars_buf *b, const struct step_record 
     }
     xtars_buf_puts(b, "{");
     put_key_number(b, "latency_ms", s->model->latency_ms);
-    xtars_buf_printf(b, ", \"attempts\": %d, \"prompt_tokens\": %ld, \"completion_tokens\": %ld, ",
-                     s->model->attempts, s->model->prompt_tokens, s->model->completion_tokens);
+    xtars_buf_printf(b, ", \"attempts\": %d, ", s->model->attempts);
+    put_count(b, "prompt_tokens", s->model->prompt_tokens);
+    put_count(b, "completion_tokens", s->model->completion_tokens);
     put_key_string(b, "finish_reason", s->model->finish_reason[0] ? s->model->finish_reason : NULL);
     xtars_buf_puts(b, "}");
 }
@@ -454,7 +464,7 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
     for (int i = 0; i < s->action_count && !a->stop; i++) {
         const struct xtars_action *x = &s->actions[i];
         struct xtars_exec_result er;
-        char reason[200], note[NOTE_LEN];
+        char reason[200], note[NOTE_LEN], failure[XTARS_ERRLEN];
         enum xtars_policy_effect effect;
         double t0 = now_ms();
 
@@ -477,9 +487,10 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
             snprintf(rs->note, sizeof rs->note, "%s", note);
             continue;
         }
-        if (xtars_exec_perform(a->exec, x, &er, s->errors[i]) == XTARS_OK) {
+        if (xtars_exec_perform(a->exec, x, &er, failure) == XTARS_OK) {
             s->ok[i] = 1;
         } else {
+            snprintf(s->errors[i], sizeof s->errors[i], "%.199s", failure);
             snprintf(note, sizeof note, "Your action %s failed: %s.", xtars_action_type_name(x->type),
                      s->errors[i]);
             snprintf(rs->note, sizeof rs->note, "%s", note);
@@ -505,7 +516,10 @@ static int performed_input(const struct step_record *s)
 static void stuck_guard(struct xtars_agent *a, struct run_state *rs, const char *summary,
                         struct step_record *s, struct xtars_agent_result *res, int *done)
 {
-    if (s->changed || summary[0] == '\0' || s->parse_error) {
+    /* wait() is meant to see nothing happen for a while: never "stuck". */
+    int waiting = s->action_count == 1 && s->actions[0].type == XTARS_ACTION_WAIT;
+
+    if (s->changed || summary[0] == '\0' || s->parse_error || waiting) {
         rs->same_without_change = 0;
     } else if (strcmp(summary, rs->last_summary) == 0) {
         rs->same_without_change++;
@@ -640,8 +654,10 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
     } else {
         s.model = &reply;
         s.reply = reply.text;
-        a->prompt_tokens += reply.prompt_tokens;
-        a->completion_tokens += reply.completion_tokens;
+        if (reply.prompt_tokens > 0)
+            a->prompt_tokens += reply.prompt_tokens;
+        if (reply.completion_tokens > 0)
+            a->completion_tokens += reply.completion_tokens;
         rc = xtars_history_set_reply(rs->history, reply.text ? reply.text : "");
         if (rc != XTARS_OK)
             xtars_error(err, rc, "out of memory");
@@ -652,6 +668,8 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
             summarize(s.actions, s.action_count, summary, sizeof summary);
             if (performed_input(&s))
                 rc = settle(a, before, &s, reason);
+            else
+                s.settled = 1; /* nothing was done: nothing to wait for */
             if (rc != XTARS_OK) {
                 res->status = XTARS_RUN_ERROR;
                 snprintf(res->message, sizeof res->message, "%s", reason);
@@ -917,29 +935,34 @@ static xtars_err open_trajectory(struct xtars_agent *a, char *err)
     return xtars_traj_open(a->dir, &a->traj, err);
 }
 
-/* Apps launched just before the run need a moment to map their windows:
- * wait for the first change, then for the screen to settle. */
+/* Apps launched just before the run need a moment to map and draw their
+ * windows: wait at least STARTUP_MIN_MS, then until the screen has not
+ * changed for STARTUP_QUIET_MS, at most startup_wait_ms in all. */
+#define STARTUP_MIN_MS 500
+#define STARTUP_QUIET_MS 300
+
 static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
 {
     struct xtars_image frame;
-    struct step_record s;
-    uint64_t initial;
-    double start = now_ms();
+    uint64_t previous = 0, current;
+    double start = now_ms(), last_change = start;
     xtars_err rc;
 
     xtars_image_init(&frame);
-    if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
-        return rc;
-    initial = xtars_image_fingerprint(&frame);
-    while (!a->stop && now_ms() - start < a->opts.startup_wait_ms) {
-        sleep_ms(SETTLE_INTERVAL_MS);
+    while (!a->stop) {
+        double now = now_ms();
         if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
             return rc;
-        if (xtars_image_fingerprint(&frame) != initial)
+        current = xtars_image_fingerprint(&frame);
+        if (current != previous)
+            last_change = now;
+        previous = current;
+        if ((now - start >= STARTUP_MIN_MS && now - last_change >= STARTUP_QUIET_MS) ||
+            now - start >= a->opts.startup_wait_ms)
             break;
+        sleep_ms(SETTLE_INTERVAL_MS);
     }
-    memset(&s, 0, sizeof s);
-    return settle(a, initial, &s, err);
+    return XTARS_OK;
 }
 
 xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,

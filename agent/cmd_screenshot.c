@@ -57,7 +57,9 @@ const struct cli_command cli_cmd_screenshot = {
         "  --json               print {\"screen_width\", \"screen_height\", \"sent_width\",\n"
         "                       \"sent_height\", \"format\", \"bytes\", \"capture_ms\",\n"
         "                       \"resize_ms\", \"encode_ms\", \"screen_x\", \"screen_y\",\n"
-        "                       \"shm\", \"output\"} on stdout (not with -o -)\n\n" CLI_COMMON_USAGE
+        "                       \"shm\", \"resize_fused\", \"output\"} on stdout (not with\n"
+        "                       -o -); for PNG, resizing runs inside the encoder\n"
+        "                       (resize_fused: resize_ms is 0, encode_ms covers both)\n\n" CLI_COMMON_USAGE
         "\nExit codes: 0 written, 1 capture or write failed, 2 usage or config error.\n",
     .run = run_screenshot,
 };
@@ -189,11 +191,13 @@ static void print_json(const struct xtars_shot *shot, const struct xtars_capture
                      "{\"screen_width\": %d, \"screen_height\": %d, \"sent_width\": %d, "
                      "\"sent_height\": %d, \"format\": \"%s\", \"bytes\": %zu, "
                      "\"capture_ms\": %.3f, \"resize_ms\": %.3f, \"encode_ms\": %.3f, "
-                     "\"screen_x\": %d, \"screen_y\": %d, \"shm\": %s, \"output\": ",
+                     "\"screen_x\": %d, \"screen_y\": %d, \"shm\": %s, \"resize_fused\": %s, "
+                     "\"output\": ",
                      shot->screen.width, shot->screen.height, shot->sent_width, shot->sent_height,
                      xtars_shot_format_name(shot->format), shot->data.len, shot->capture_ms,
                      shot->resize_ms, shot->encode_ms, shot->screen.x, shot->screen.y,
-                     xtars_capture_uses_shm(cap) ? "true" : "false");
+                     xtars_capture_uses_shm(cap) ? "true" : "false",
+                     shot->resize_fused ? "true" : "false");
     xtars_json_put_string(&out, output);
     xtars_buf_puts(&out, "}\n");
     if (out.data)

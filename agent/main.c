@@ -17,6 +17,7 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_parse,
     &cli_cmd_model_check,
     &cli_cmd_screenshot,
+    &cli_cmd_act,
     &cli_cmd_replay,
     &cli_cmd_import,
     &cli_cmd_export,

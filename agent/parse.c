@@ -99,13 +99,26 @@ static int is_word_char(char ch)
            ch == '_';
 }
 
+/* A header or marker word; its length is known at compile time because
+ * label_at() runs for every 'A' of the reply. */
+struct label {
+    const char *word;
+    size_t len;
+};
+
+#define LABEL(name, text) static const struct label name = {text, sizeof text - 1}
+LABEL(ACTION, "Action");
+LABEL(THOUGHT, "Thought");
+LABEL(REFLECTION, "Reflection");
+LABEL(ACTION_SUMMARY, "Action_Summary");
+
 /* Length of "Word:" or "Word：" (full-width colon) at `at`, 0 if not there.
  * The word must not continue a longer word ("SubAction:" is no marker). */
-static size_t label_at(const struct parse_cursor *c, size_t at, const char *word)
+static size_t label_at(const struct parse_cursor *c, size_t at, const struct label *l)
 {
-    size_t n = word[0] == 'A' && word[6] == '\0' ? 6 : strlen(word); /* "Action" is the hot one */
+    size_t n = l->len;
 
-    if (at > c->len || n > c->len - at || memcmp(c->text + at, word, n) != 0)
+    if (at > c->len || n > c->len - at || memcmp(c->text + at, l->word, n) != 0)
         return 0;
     if (at > 0 && is_word_char(c->text[at - 1]))
         return 0;
@@ -116,15 +129,16 @@ static size_t label_at(const struct parse_cursor *c, size_t at, const char *word
     return 0;
 }
 
-/* First label `word` in [from, end), or NONE. */
-static size_t find_label(const struct parse_cursor *c, size_t from, size_t end, const char *word)
+/* First label l in [from, end), or NONE. */
+static size_t find_label(const struct parse_cursor *c, size_t from, size_t end,
+                         const struct label *l)
 {
     for (size_t i = from; i < end; i++) {
-        const char *p = memchr(c->text + i, word[0], end - i);
+        const char *p = memchr(c->text + i, l->word[0], end - i);
         if (p == NULL)
             return NONE;
         i = (size_t)(p - c->text);
-        if (label_at(c, i, word))
+        if (label_at(c, i, l))
             return i;
     }
     return NONE;
@@ -138,7 +152,7 @@ static size_t last_marker(const struct parse_cursor *c, size_t from, size_t befo
         if (a == NULL)
             return NONE;
         before = (size_t)(a - c->text);
-        if (label_at(c, before, "Action"))
+        if (label_at(c, before, &ACTION))
             return before;
     }
     return NONE;
@@ -184,7 +198,7 @@ static xtars_err skip_thinking(struct parse_cursor *c, size_t *start)
     }
     if (close != NULL) {
         size_t close_at = (size_t)(close - c->text);
-        if (find_label(c, at, close_at, "Action") == NONE)
+        if (find_label(c, at, close_at, &ACTION) == NONE)
             at = close_at + 8;
         while (at < c->len && parse_is_space(c->text[at]))
             at++;
@@ -216,7 +230,7 @@ static xtars_err set_text(struct parse_cursor *c, char **out, size_t from, size_
 static size_t section_end(const struct parse_cursor *c, size_t body, size_t marker,
                           const size_t *labels, int label_count)
 {
-    size_t end = find_label(c, body, marker, "Action");
+    size_t end = find_label(c, body, marker, &ACTION);
 
     if (end == NONE)
         end = marker;
@@ -230,21 +244,21 @@ static xtars_err read_header(struct parse_cursor *c, size_t start, size_t marker
                              struct xtars_reply *out)
 {
     size_t labels[3], body;
-    size_t reflection_len = label_at(c, start, "Reflection");
+    size_t reflection_len = label_at(c, start, &REFLECTION);
     size_t from = start + reflection_len;
     xtars_err rc = XTARS_OK;
 
     labels[0] = reflection_len ? start : NONE;
-    labels[1] = find_label(c, from, marker, "Action_Summary");
-    labels[2] = find_label(c, from, marker, "Thought");
+    labels[1] = find_label(c, from, marker, &ACTION_SUMMARY);
+    labels[2] = find_label(c, from, marker, &THOUGHT);
     if (labels[0] != NONE)
         rc = set_text(c, &out->reflection, from, section_end(c, from, marker, labels, 3));
     if (rc == XTARS_OK && labels[1] != NONE) {
-        body = labels[1] + label_at(c, labels[1], "Action_Summary");
+        body = labels[1] + label_at(c, labels[1], &ACTION_SUMMARY);
         rc = set_text(c, &out->action_summary, body, section_end(c, body, marker, labels, 3));
     }
     if (rc == XTARS_OK && labels[2] != NONE) {
-        body = labels[2] + label_at(c, labels[2], "Thought");
+        body = labels[2] + label_at(c, labels[2], &THOUGHT);
         rc = set_text(c, &out->thought, body, section_end(c, body, marker, labels, 3));
     } else if (rc == XTARS_OK && out->action_summary) {
         /* No Thought: the summary is the thought, as in both references. */
@@ -318,7 +332,7 @@ static xtars_err find_actions(struct parse_cursor *c, size_t start, struct xtars
     }
     for (int attempt = 0; m != NONE && attempt < MARKER_ATTEMPTS; attempt++) {
         c->err = attempt == 0 ? err : scratch;
-        rc = parse_block(c, m + label_at(c, m, "Action"), out);
+        rc = parse_block(c, m + label_at(c, m, &ACTION), out);
         c->err = err;
         if (attempt == 0)
             first = rc;

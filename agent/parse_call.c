@@ -3,7 +3,9 @@
  * forms and their mapping to screen pixels, key names. The input is untrusted
  * model text: every read is bounded by the cursor's length, every failure is
  * an EPARSE with a column, never an assert. Never prints. */
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,8 @@
 #define MAX_ARGS 8          /* arguments in one call (duplicates count) */
 #define MAX_NAME 32         /* bytes in an action or argument name */
 #define SHORT_VALUE 256     /* bytes in a key, direction, button or number value */
-#define MAX_DIGITS 15       /* digits in one coordinate (exact in a double) */
+#define MAX_DIGITS 17       /* significant digits in one coordinate (a double's worth) */
+#define MAX_CHARS 40        /* digits in one coordinate, leading zeros included */
 #define RANGE_SLACK 1.1     /* coordinates up to 10% past the extent are clamped */
 
 struct arg {
@@ -433,6 +436,13 @@ static xtars_err whole_number(struct parse_cursor *c, const struct arg *arg, lon
 
 /* ---- coordinates ------------------------------------------------------- */
 
+static locale_t c_locale;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
 #define TOKEN(s) {s, sizeof s - 1}
 static const struct {
     const char *text;
@@ -440,13 +450,25 @@ static const struct {
 } coord_tokens[] = {TOKEN("<|box_start|>"), TOKEN("<|box_end|>"), TOKEN("<point>"),
                     TOKEN("</point>"), TOKEN("<bbox>"), TOKEN("</bbox>")};
 
-/* One number at text[*i] (sign, digits, optional fraction): exact for up to
- * MAX_DIGITS digits because it is one integer divided by a power of ten. */
+/* A C-locale strtod, whatever locale the embedding program has set (in a
+ * German locale, strtod stops at the '.'). */
+static double strtod_c(const char *s)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, make_c_locale);
+    return c_locale ? strtod_l(s, NULL, c_locale) : strtod(s, NULL);
+}
+
+/* One number at text[*i]: sign, digits, optional fraction. Up to 15
+ * significant digits it is one integer divided by a power of ten, which is
+ * exact (and fast); 16 or 17 (what "%.17g" writes, so every double written
+ * by xtars_action_to_call reads back) go through strtod. */
 static xtars_err coord_number(struct parse_cursor *c, size_t *i, size_t end, double *out)
 {
     size_t at = *i, p = at;
     double mantissa = 0, scale = 1;
-    int digits = 0, negative = 0, fraction = 0;
+    int digits = 0, significant = 0, fraction_digits = 0, negative = 0, fraction = 0;
 
     if (c->text[p] == '-' || c->text[p] == '+')
         negative = c->text[p++] == '-';
@@ -455,7 +477,9 @@ static xtars_err coord_number(struct parse_cursor *c, size_t *i, size_t end, dou
         if (ch == '.' && !fraction) {
             fraction = 1;
         } else if (ch >= '0' && ch <= '9') {
-            if (++digits > MAX_DIGITS)
+            significant += significant > 0 || ch != '0';
+            fraction_digits += fraction;
+            if (++digits > MAX_CHARS || significant > MAX_DIGITS)
                 return parse_fail(c, at, "number with more than %d digits in coordinates",
                                   MAX_DIGITS);
             mantissa = mantissa * 10 + (ch - '0');
@@ -473,7 +497,14 @@ static xtars_err coord_number(struct parse_cursor *c, size_t *i, size_t end, dou
         parse_snippet(snip, c->text + at, n);
         return parse_fail(c, at, "not a number '%s' in coordinates", snip);
     }
-    *out = (negative ? -mantissa : mantissa) / scale;
+    if (significant <= 15 && fraction_digits <= 22) {
+        *out = (negative ? -mantissa : mantissa) / scale;
+    } else {
+        char copy[MAX_CHARS + 4];
+        memcpy(copy, c->text + at, p - at);
+        copy[p - at] = '\0';
+        *out = strtod_c(copy);
+    }
     *i = p;
     return XTARS_OK;
 }

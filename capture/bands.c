@@ -1,69 +1,93 @@
 /* bands.c: a minimal fork-join over horizontal bands of an image, for the
- * resizer and the PNG encoder. Threads live for one call: creating one costs
- * tens of microseconds, against milliseconds of work per band. Never prints. */
+ * resizer and the PNG encoder. Threads live for one call (creating one costs
+ * tens of microseconds, against milliseconds of work) and take bands from a
+ * shared counter. Never prints. */
 #include "bands.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "xtars/image.h"
 
-#define MIN_BAND_PIXELS (256L * 1024) /* below this a thread costs more than it saves */
+#define MIN_BAND_PIXELS (128L * 1024) /* below this a band costs more than it saves */
 
 static int thread_setting; /* 0: automatic */
 
 void xtars_image_set_threads(int threads)
 {
-    thread_setting = threads < 0 ? 0 : threads > XTARS_BANDS_MAX ? XTARS_BANDS_MAX : threads;
+    thread_setting = threads < 0 ? 0 : threads > XTARS_WORKERS_MAX ? XTARS_WORKERS_MAX : threads;
+}
+
+static int threads_allowed(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (thread_setting)
+        return thread_setting;
+    return cpus > 4 ? 4 : cpus < 1 ? 1 : (int)cpus;
 }
 
 int xtars_bands_count(long pixels)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int count = thread_setting ? thread_setting : cpus > 4 ? 4 : cpus < 1 ? 1 : (int)cpus;
+    long bands = pixels / MIN_BAND_PIXELS;
 
-    while (count > 1 && pixels / count < MIN_BAND_PIXELS)
-        count--;
-    return count;
+    if (threads_allowed() == 1 || bands < 2)
+        return 1;
+    return bands > XTARS_BANDS_MAX ? XTARS_BANDS_MAX : (int)bands;
 }
 
-void xtars_bands_rows(int rows, int count, int band, int *y0, int *y1)
+void xtars_bands_rows(int rows, int bands, int band, int *y0, int *y1)
 {
-    *y0 = (int)((long)rows * band / count);
-    *y1 = (int)((long)rows * (band + 1) / count);
+    *y0 = (int)((long)rows * band / bands);
+    *y1 = (int)((long)rows * (band + 1) / bands);
 }
 
-struct band_call {
-    void (*fn)(void *ctx, int band);
+struct band_pool {
+    void (*fn)(void *ctx, int band, int worker);
     void *ctx;
-    int band;
+    int bands;
+    atomic_int next;
 };
 
-static void *band_thread(void *arg)
-{
-    struct band_call *call = arg;
+struct worker_arg {
+    struct band_pool *pool;
+    int worker;
+};
 
-    call->fn(call->ctx, call->band);
+static void take_bands(struct band_pool *pool, int worker)
+{
+    int band;
+
+    while ((band = atomic_fetch_add(&pool->next, 1)) < pool->bands)
+        pool->fn(pool->ctx, band, worker);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker_arg *w = arg;
+
+    take_bands(w->pool, w->worker);
     return NULL;
 }
 
-void xtars_bands_run(int count, void (*fn)(void *ctx, int band), void *ctx)
+void xtars_bands_run(int bands, void (*fn)(void *ctx, int band, int worker), void *ctx)
 {
-    pthread_t threads[XTARS_BANDS_MAX];
-    struct band_call calls[XTARS_BANDS_MAX];
-    int started[XTARS_BANDS_MAX] = {0};
+    struct band_pool pool = {fn, ctx, bands, 0};
+    pthread_t threads[XTARS_WORKERS_MAX];
+    struct worker_arg args[XTARS_WORKERS_MAX];
+    int started[XTARS_WORKERS_MAX] = {0};
+    int workers = threads_allowed();
 
-    if (count > XTARS_BANDS_MAX)
-        count = XTARS_BANDS_MAX;
-    for (int b = 1; b < count; b++) {
-        calls[b] = (struct band_call){fn, ctx, b};
-        started[b] = pthread_create(&threads[b], NULL, band_thread, &calls[b]) == 0;
+    if (workers > bands)
+        workers = bands;
+    atomic_init(&pool.next, 0);
+    for (int w = 1; w < workers; w++) {
+        args[w] = (struct worker_arg){&pool, w};
+        started[w] = pthread_create(&threads[w], NULL, worker_main, &args[w]) == 0;
     }
-    fn(ctx, 0);
-    for (int b = 1; b < count; b++) {
-        if (started[b])
-            pthread_join(threads[b], NULL);
-        else
-            fn(ctx, b);
-    }
+    take_bands(&pool, 0);
+    for (int w = 1; w < workers; w++)
+        if (started[w])
+            pthread_join(threads[w], NULL);
 }

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "codec.h"
+#include "resizer.h"
 
 const char *xtars_image_png_version(void)
 {
@@ -132,8 +133,36 @@ xtars_err xtars_image_encode_png(const struct xtars_image *img, int level, struc
     if (level < 0 || level > 9)
         return xtars_error(err, XTARS_EINVAL, "png: compression level %d is not 0..9", level);
     if (level >= 1 && level <= 3 && xtars_png_fast_available())
-        return xtars_png_fast_encode(img, level, out, err);
+        return xtars_png_fast_encode(img, 0, 0, NULL, level, out, err);
     return xtars_image_encode_png_libpng(img, level <= 3 && level > 1 ? 1 : level, out, err);
+}
+
+xtars_err xtars_image_encode_png_resized(const struct xtars_image *src, int width, int height,
+                                         int level, struct xtars_buf *out, char *err)
+{
+    struct xtars_resizer *resizer;
+    struct xtars_image resized;
+    xtars_err rc;
+
+    if (check_image(src, err) != XTARS_OK)
+        return XTARS_EINVAL;
+    if (width == src->width && height == src->height)
+        return xtars_image_encode_png(src, level, out, err);
+    if (level >= 1 && level <= 3 && xtars_png_fast_available() && width > 0 && height > 0 &&
+        width <= XTARS_IMAGE_MAX_SIDE && height <= XTARS_IMAGE_MAX_SIDE &&
+        (long)width * height <= XTARS_IMAGE_MAX_PIXELS) {
+        if (xtars_resizer_new(src->width, src->height, width, height, &resizer) != XTARS_OK)
+            return xtars_error(err, XTARS_ENOMEM, "png: out of memory");
+        rc = xtars_png_fast_encode(src, width, height, resizer, level, out, err);
+        xtars_resizer_free(resizer);
+        return rc;
+    }
+    xtars_image_init(&resized);
+    rc = xtars_image_resize(src, width, height, &resized, err);
+    if (rc == XTARS_OK)
+        rc = xtars_image_encode_png(&resized, level, out, err);
+    xtars_image_cleanup(&resized);
+    return rc;
 }
 
 xtars_err xtars_image_decode_png(const void *data, size_t len, struct xtars_image *out, char *err)

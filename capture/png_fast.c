@@ -5,7 +5,9 @@
  * that igzip can be used; the result is an ordinary PNG that libpng decodes
  * to the same pixels (the tests check every image they encode).
  * Rows are filtered a chunk at a time straight from the B,G,R,X pixels, so
- * no RGB copy of the whole image exists. Large images are compressed in
+ * no RGB copy of the whole image exists; when the image is to be resized
+ * first, each chunk's rows are resized just before they are filtered, so
+ * no resized copy exists either and the rows are still in cache. Large images are compressed in
  * horizontal bands on a few threads, each band its own deflate stream
  * (byte-aligned by a sync flush), concatenated into one zlib stream, the way
  * pigz does. Never prints. */
@@ -21,13 +23,14 @@
 #include <zlib.h>
 
 #include "bands.h"
+#include "resizer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_AVX2_FILTER 1
 #endif
 
-#define CHUNK_BYTES (256 * 1024) /* filtered input handed to igzip at a time */
+#define CHUNK_BYTES (128 * 1024) /* filtered input handed to igzip at a time */
 #define OUT_STEP (256 * 1024)    /* minimum free output space per igzip call */
 #define ROW_SLACK 32             /* the vector filter stores a little past a row */
 
@@ -195,70 +198,113 @@ struct band_out {
     char err[XTARS_ERRLEN];
 };
 
+/* Scratch of one worker thread, reused for each band it takes: the chunk of filtered rows, igzip's state and level
+ * buffer, and for resizing, a chunk of resized rows and the resizer's. */
+struct band_work {
+    struct isal_zstream *zs;
+    unsigned char *chunk;
+    unsigned char *level_buf;
+    unsigned char *resized;
+    void *resizer_scratch;
+    int rows_per_chunk;
+};
+
 struct png_job {
-    const struct xtars_image *img;
+    const struct xtars_image *img;     /* the source */
+    const struct xtars_resizer *resizer; /* NULL: encode img as it is */
+    int width;                         /* of the encoded image */
+    int height;
     int level;
     int bands;
     struct band_out out[XTARS_BANDS_MAX];
+    struct band_work work[XTARS_WORKERS_MAX];
+    int work_state[XTARS_WORKERS_MAX]; /* 0 not made, 1 ready, -1 out of memory */
 };
 
 static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
                                            ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
 
 static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
-                               int last_band, struct isal_zstream *zs, unsigned char *chunk)
+                               int last_band, struct band_work *w)
 {
-    const struct xtars_image *img = job->img;
-    const size_t row_bytes = 1 + 3 * (size_t)img->width;
-    const int per_chunk = CHUNK_BYTES / row_bytes > 0 ? (int)(CHUNK_BYTES / row_bytes) : 1;
+    const size_t row_bytes = 1 + 3 * (size_t)job->width, bgrx_stride = 4 * (size_t)job->width;
 
-    for (int y = y0; y < y1; y += per_chunk) {
-        int rows = y1 - y < per_chunk ? y1 - y : per_chunk, last_chunk = y + rows == y1;
+    for (int y = y0; y < y1; y += w->rows_per_chunk) {
+        int rows = y1 - y < w->rows_per_chunk ? y1 - y : w->rows_per_chunk;
+        int last_chunk = y + rows == y1;
         size_t n = row_bytes * (size_t)rows;
         xtars_err rc;
 
+        if (job->resizer)
+            xtars_resizer_rows(job->resizer, job->img, y, y + rows, w->resized, bgrx_stride,
+                               w->resizer_scratch);
         for (int r = 0; r < rows; r++)
-            filter_row(img->pixels + (size_t)(y + r) * img->stride, img->width,
-                       chunk + (size_t)r * row_bytes);
-        bo->adler = isal_adler32(bo->adler, chunk, n);
+            filter_row(job->resizer ? w->resized + (size_t)r * bgrx_stride
+                                    : job->img->pixels + (size_t)(y + r) * job->img->stride,
+                       job->width, w->chunk + (size_t)r * row_bytes);
+        bo->adler = isal_adler32(bo->adler, w->chunk, n);
         bo->raw_len += n;
-        zs->next_in = chunk;
-        zs->avail_in = (uint32_t)n;
-        zs->end_of_stream = last_band && last_chunk;
-        zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
-        rc = deflate_into(zs, &bo->data, bo->err);
+        w->zs->next_in = w->chunk;
+        w->zs->avail_in = (uint32_t)n;
+        w->zs->end_of_stream = last_band && last_chunk;
+        w->zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
+        rc = deflate_into(w->zs, &bo->data, bo->err);
         if (rc != XTARS_OK)
             return rc;
     }
     return XTARS_OK;
 }
 
-static void compress_band(void *arg, int band)
+static int band_work_init(const struct png_job *job, struct band_work *w)
+{
+    const size_t row_bytes = 1 + 3 * (size_t)job->width;
+
+    memset(w, 0, sizeof *w);
+    w->rows_per_chunk = CHUNK_BYTES / row_bytes > 0 ? (int)(CHUNK_BYTES / row_bytes) : 1;
+    w->zs = malloc(sizeof *w->zs);
+    w->chunk = malloc(row_bytes * (size_t)w->rows_per_chunk + ROW_SLACK);
+    /* Zeroed: igzip levels 2-3 read hash entries they have not written yet
+     * (harmless, but noise under valgrind); calloc of this size is free. */
+    w->level_buf = calloc(1, level_buf_size[job->level]);
+    if (job->resizer) {
+        w->resized = malloc(4 * (size_t)job->width * (size_t)w->rows_per_chunk + ROW_SLACK);
+        w->resizer_scratch = malloc(xtars_resizer_scratch_size(job->resizer));
+        if (w->resized == NULL || w->resizer_scratch == NULL)
+            return 0;
+    }
+    return w->zs && w->chunk && w->level_buf;
+}
+
+static void band_work_cleanup(struct band_work *w)
+{
+    free(w->zs);
+    free(w->chunk);
+    free(w->level_buf);
+    free(w->resized);
+    free(w->resizer_scratch);
+}
+
+static void compress_band(void *arg, int band, int worker)
 {
     struct png_job *job = arg;
     struct band_out *bo = &job->out[band];
-    const size_t row_bytes = 1 + 3 * (size_t)job->img->width;
-    struct isal_zstream *zs = malloc(sizeof *zs);
-    unsigned char *chunk = malloc((CHUNK_BYTES > row_bytes ? CHUNK_BYTES : row_bytes) + ROW_SLACK);
-    unsigned char *level_buf = malloc(level_buf_size[job->level]);
+    struct band_work *w = &job->work[worker];
     int y0, y1;
 
     bo->adler = 1;
-    if (zs == NULL || chunk == NULL || level_buf == NULL) {
+    if (job->work_state[worker] == 0)
+        job->work_state[worker] = band_work_init(job, w) ? 1 : -1;
+    if (job->work_state[worker] < 0) {
         bo->rc = xtars_error(bo->err, XTARS_ENOMEM, "png: out of memory");
-        goto out;
+        return;
     }
-    isal_deflate_init(zs);
-    zs->level = (uint32_t)job->level;
-    zs->level_buf = level_buf;
-    zs->level_buf_size = level_buf_size[job->level];
-    zs->gzip_flag = IGZIP_DEFLATE;
-    xtars_bands_rows(job->img->height, job->bands, band, &y0, &y1);
-    bo->rc = compress_rows(job, bo, y0, y1, band == job->bands - 1, zs, chunk);
-out:
-    free(zs);
-    free(chunk);
-    free(level_buf);
+    isal_deflate_init(w->zs);
+    w->zs->level = (uint32_t)job->level;
+    w->zs->level_buf = w->level_buf;
+    w->zs->level_buf_size = level_buf_size[job->level];
+    w->zs->gzip_flag = IGZIP_DEFLATE;
+    xtars_bands_rows(job->height, job->bands, band, &y0, &y1);
+    bo->rc = compress_rows(job, bo, y0, y1, band == job->bands - 1, w);
 }
 
 /* Writes the IDAT chunk: zlib header, the bands' deflate streams, Adler-32
@@ -299,7 +345,7 @@ static xtars_err encode_bands(struct png_job *job, struct xtars_buf *out, char *
     for (int b = 0; b < job->bands; b++)
         xtars_buf_init(&job->out[b].data, out->max);
     xtars_bands_run(job->bands, compress_band, job);
-    rc = put_header(out, job->img->width, job->img->height);
+    rc = put_header(out, job->width, job->height);
     if (rc != XTARS_OK)
         xtars_error(err, rc, "png: encoded image exceeds %zu bytes", out->max);
     for (int b = 0; b < job->bands && rc == XTARS_OK; b++)
@@ -316,11 +362,15 @@ static xtars_err encode_bands(struct png_job *job, struct xtars_buf *out, char *
     }
     for (int b = 0; b < job->bands; b++)
         xtars_buf_cleanup(&job->out[b].data);
+    for (int w = 0; w < XTARS_WORKERS_MAX; w++)
+        if (job->work_state[w] != 0)
+            band_work_cleanup(&job->work[w]);
     return rc;
 }
 
-xtars_err xtars_png_fast_encode(const struct xtars_image *img, int level, struct xtars_buf *out,
-                                char *err)
+xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int height,
+                                const struct xtars_resizer *resizer, int level,
+                                struct xtars_buf *out, char *err)
 {
     size_t start = out->len;
     struct png_job *job;
@@ -332,8 +382,11 @@ xtars_err xtars_png_fast_encode(const struct xtars_image *img, int level, struct
     if (job == NULL)
         return xtars_error(err, XTARS_ENOMEM, "png: out of memory");
     job->img = img;
+    job->resizer = resizer;
+    job->width = resizer ? width : img->width;
+    job->height = resizer ? height : img->height;
     job->level = level;
-    job->bands = xtars_bands_count((long)img->width * img->height);
+    job->bands = xtars_bands_count((long)job->width * job->height);
     rc = encode_bands(job, out, err);
     free(job);
     if (rc != XTARS_OK) {
@@ -356,10 +409,14 @@ const char *xtars_png_fast_version(void)
     return "none";
 }
 
-xtars_err xtars_png_fast_encode(const struct xtars_image *img, int level, struct xtars_buf *out,
-                                char *err)
+xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int height,
+                                const struct xtars_resizer *resizer, int level,
+                                struct xtars_buf *out, char *err)
 {
     (void)img;
+    (void)width;
+    (void)height;
+    (void)resizer;
     (void)level;
     (void)out;
     return xtars_error(err, XTARS_ENOTSUP, "png: built without ISA-L");

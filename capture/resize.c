@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bands.h"
+#include "resizer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -340,28 +341,70 @@ struct kernels {
                      unsigned char *restrict out);
 };
 
-/* Everything one resize call shares between its bands (read-only but the
- * per-band failure flags). */
-struct resize_job {
-    const struct xtars_image *src;
-    struct xtars_image *dst;
-    const struct axis *h;
-    const struct axis *v;
+struct xtars_resizer {
+    struct axis h;
+    struct axis v;
     struct kernels k;
-    int bands;
-    int failed[XTARS_BANDS_MAX];
 };
 
-static void resize_rows(const struct resize_job *job, int y0, int y1, const unsigned char **rows,
-                        unsigned char *row)
+void xtars_resizer_free(struct xtars_resizer *r)
 {
-    const struct xtars_image *src = job->src;
-    const struct axis *v = job->v;
-    const int same_width = src->width == job->dst->width;
-    const int n = src->width * 4;
+    if (r == NULL)
+        return;
+    axis_cleanup(&r->h);
+    axis_cleanup(&r->v);
+    free(r);
+}
 
-    for (int y = y0; y < y1; y++) {
-        unsigned char *out = job->dst->pixels + (size_t)y * job->dst->stride;
+xtars_err xtars_resizer_new(int src_width, int src_height, int width, int height,
+                            struct xtars_resizer **out)
+{
+    struct xtars_resizer *r = calloc(1, sizeof *r);
+    xtars_err rc = r ? axis_init(&r->h, src_width, width) : XTARS_ENOMEM;
+
+    *out = NULL;
+    if (rc == XTARS_OK)
+        rc = axis_init(&r->v, src_height, height);
+    if (rc != XTARS_OK) {
+        xtars_resizer_free(r);
+        return XTARS_ENOMEM;
+    }
+    r->k = (struct kernels){blend_c, resample_c};
+#ifdef HAVE_AVX2_KERNELS
+    if (use_avx2()) {
+        r->k.blend = blend_avx2;
+        r->k.resample = r->h.taps <= 2 ? resample2_avx2 : resample_avx2;
+    }
+#endif
+    *out = r;
+    return XTARS_OK;
+}
+
+/* Scratch: one blended source row (padded for the kernels' overread), then
+ * the row pointers of the vertical taps. */
+static size_t row_bytes(const struct xtars_resizer *r)
+{
+    size_t n = (size_t)r->h.src_size * 4 + ROW_PAD;
+
+    return (n + 15) & ~(size_t)15;
+}
+
+size_t xtars_resizer_scratch_size(const struct xtars_resizer *r)
+{
+    return row_bytes(r) + sizeof(const unsigned char *) * (size_t)r->v.taps;
+}
+
+void xtars_resizer_rows(const struct xtars_resizer *r, const struct xtars_image *src, int y0,
+                        int y1, unsigned char *out, size_t out_stride, void *scratch)
+{
+    const struct axis *v = &r->v;
+    const int same_width = r->h.src_size == r->h.dst_size;
+    const int n = src->width * 4;
+    unsigned char *row = scratch;
+    const unsigned char **rows = (const unsigned char **)(void *)(row + row_bytes(r));
+
+    memset(row + n, 0, ROW_PAD); /* what the kernels read past the row, times weight 0 */
+    for (int y = y0; y < y1; y++, out += out_stride) {
         unsigned char *blended = same_width ? out : row;
         const int count = v->count[y];
 
@@ -370,26 +413,35 @@ static void resize_rows(const struct resize_job *job, int y0, int y1, const unsi
         if (count == 1)
             memcpy(blended, rows[0], (size_t)n);
         else
-            job->k.blend(rows, v->weights + (size_t)y * v->max_taps, count, 0, n, blended);
+            r->k.blend(rows, v->weights + (size_t)y * v->max_taps, count, 0, n, blended);
         if (!same_width)
-            job->k.resample(job->h, row, out);
+            r->k.resample(&r->h, row, out);
     }
 }
 
-static void resize_band(void *arg, int band)
+/* What one resize call's bands share (read-only but the per-band flags). */
+struct resize_job {
+    const struct xtars_resizer *r;
+    const struct xtars_image *src;
+    struct xtars_image *dst;
+    int bands;
+    int failed[XTARS_BANDS_MAX];
+};
+
+static void resize_band(void *arg, int band, int worker)
 {
     struct resize_job *job = arg;
-    unsigned char *row = calloc(1, (size_t)job->src->width * 4 + ROW_PAD);
-    const unsigned char **rows = malloc(sizeof *rows * (size_t)job->v->taps);
+    void *scratch = malloc(xtars_resizer_scratch_size(job->r));
     int y0, y1;
 
+    (void)worker;
     xtars_bands_rows(job->dst->height, job->bands, band, &y0, &y1);
-    if (row && rows)
-        resize_rows(job, y0, y1, rows, row);
+    if (scratch)
+        xtars_resizer_rows(job->r, job->src, y0, y1, job->dst->pixels + (size_t)y0 * job->dst->stride,
+                           (size_t)job->dst->stride, scratch);
     else
         job->failed[band] = 1;
-    free(rows);
-    free(row);
+    free(scratch);
 }
 
 static void copy_image(const struct xtars_image *src, struct xtars_image *dst)
@@ -402,8 +454,8 @@ static void copy_image(const struct xtars_image *src, struct xtars_image *dst)
 xtars_err xtars_image_resize(const struct xtars_image *src, int width, int height,
                              struct xtars_image *dst, char *err)
 {
-    struct axis h = {0}, v = {0};
-    struct resize_job job = {.src = src, .dst = dst, .h = &h, .v = &v, .k = {blend_c, resample_c}};
+    struct resize_job job = {.src = src, .dst = dst};
+    struct xtars_resizer *r;
     xtars_err rc;
 
     if (src == NULL || src->pixels == NULL || src->width < 1 || src->height < 1)
@@ -415,25 +467,14 @@ xtars_err xtars_image_resize(const struct xtars_image *src, int width, int heigh
         copy_image(src, dst);
         return XTARS_OK;
     }
-    rc = axis_init(&h, src->width, width);
-    if (rc == XTARS_OK)
-        rc = axis_init(&v, src->height, height);
-    if (rc == XTARS_OK) {
-#ifdef HAVE_AVX2_KERNELS
-        if (use_avx2()) {
-            job.k.blend = blend_avx2;
-            job.k.resample = h.taps <= 2 ? resample2_avx2 : resample_avx2;
-        }
-#endif
-        job.bands = xtars_bands_count((long)width * height);
-        xtars_bands_run(job.bands, resize_band, &job);
-        for (int b = 0; b < job.bands; b++)
-            if (job.failed[b])
-                rc = XTARS_ENOMEM;
-    }
-    if (rc != XTARS_OK)
-        xtars_error(err, rc, "resize: out of memory");
-    axis_cleanup(&h);
-    axis_cleanup(&v);
-    return rc;
+    if (xtars_resizer_new(src->width, src->height, width, height, &r) != XTARS_OK)
+        return xtars_error(err, XTARS_ENOMEM, "resize: out of memory");
+    job.r = r;
+    job.bands = xtars_bands_count((long)width * height);
+    xtars_bands_run(job.bands, resize_band, &job);
+    xtars_resizer_free(r);
+    for (int b = 0; b < job.bands; b++)
+        if (job.failed[b])
+            return xtars_error(err, XTARS_ENOMEM, "resize: out of memory");
+    return XTARS_OK;
 }

@@ -54,43 +54,65 @@ const char *xtars_shot_mime_type(int format)
     return format == XTARS_IMAGE_JPEG ? "image/jpeg" : "image/png";
 }
 
-/* Resizes the frame as asked; *sent points at the image to encode. */
-static xtars_err resize_frame(struct xtars_shot *shot, const struct xtars_shot_options *opts,
-                              const struct xtars_image **sent, char *err)
+/* The size to send: smart_resize's or the frame's own. */
+static xtars_err sent_size(const struct xtars_shot *shot, const struct xtars_shot_options *opts,
+                           int *width, int *height, char *err)
 {
-    int width = shot->frame.width, height = shot->frame.height;
     xtars_err rc;
 
-    *sent = &shot->frame;
+    *width = shot->frame.width;
+    *height = shot->frame.height;
     if (opts->size == XTARS_SHOT_NATIVE)
         return XTARS_OK;
     rc = xtars_smart_resize(shot->frame.width, shot->frame.height, opts->min_pixels,
-                            opts->max_pixels, &width, &height);
+                            opts->max_pixels, width, height);
     if (rc != XTARS_OK)
         return xtars_error(err, rc, "capture: cannot size a %dx%d screenshot for the model "
                            "(min_pixels %ld, max_pixels %ld)", shot->frame.width,
                            shot->frame.height, opts->min_pixels, opts->max_pixels);
-    if (width == shot->frame.width && height == shot->frame.height)
-        return XTARS_OK;
-    rc = xtars_image_resize(&shot->frame, width, height, &shot->resized, err);
-    if (rc == XTARS_OK)
-        *sent = &shot->resized;
-    return rc;
+    return XTARS_OK;
 }
 
-static xtars_err encode(const struct xtars_image *img, const struct xtars_shot_options *opts,
-                        struct xtars_buf *out, char *err)
+/* Resizes (unless fused into the PNG encoder) and encodes; fills the
+ * timings. PNG resizes row chunks inside the encoder: no resized image is
+ * written and read back. */
+static xtars_err resize_and_encode(struct xtars_shot *shot, const struct xtars_shot_options *opts,
+                                   int width, int height, char *err)
 {
+    const struct xtars_image *sent = &shot->frame;
+    double t0 = now_ms(), t1;
+    xtars_err rc;
+
+    shot->resize_fused = opts->format == XTARS_IMAGE_PNG &&
+                         (width != shot->frame.width || height != shot->frame.height);
+    if (shot->resize_fused) {
+        rc = xtars_image_encode_png_resized(&shot->frame, width, height, opts->png_level,
+                                            &shot->data, err);
+        shot->resize_ms = 0;
+        shot->encode_ms = now_ms() - t0;
+        return rc;
+    }
+    if (width != shot->frame.width || height != shot->frame.height) {
+        rc = xtars_image_resize(&shot->frame, width, height, &shot->resized, err);
+        if (rc != XTARS_OK)
+            return rc;
+        sent = &shot->resized;
+    }
+    t1 = now_ms();
     if (opts->format == XTARS_IMAGE_JPEG)
-        return xtars_image_encode_jpeg(img, opts->jpeg_quality, out, err);
-    return xtars_image_encode_png(img, opts->png_level, out, err);
+        rc = xtars_image_encode_jpeg(sent, opts->jpeg_quality, &shot->data, err);
+    else
+        rc = xtars_image_encode_png(sent, opts->png_level, &shot->data, err);
+    shot->resize_ms = t1 - t0;
+    shot->encode_ms = now_ms() - t1;
+    return rc;
 }
 
 xtars_err xtars_capture_shot(struct xtars_capture *cap, const struct xtars_shot_options *opts,
                              struct xtars_shot *shot, char *err)
 {
-    const struct xtars_image *sent;
-    double t0, t1, t2;
+    int width, height;
+    double t0;
     xtars_err rc;
 
     if (opts->format != XTARS_IMAGE_PNG && opts->format != XTARS_IMAGE_JPEG)
@@ -102,19 +124,14 @@ xtars_err xtars_capture_shot(struct xtars_capture *cap, const struct xtars_shot_
     if (rc != XTARS_OK)
         return rc;
     shot->screen = xtars_capture_rect(cap);
-    t1 = now_ms();
-    rc = resize_frame(shot, opts, &sent, err);
+    shot->capture_ms = now_ms() - t0;
+    rc = sent_size(shot, opts, &width, &height, err);
+    if (rc == XTARS_OK)
+        rc = resize_and_encode(shot, opts, width, height, err);
     if (rc != XTARS_OK)
         return rc;
-    t2 = now_ms();
-    rc = encode(sent, opts, &shot->data, err);
-    if (rc != XTARS_OK)
-        return rc;
-    shot->sent_width = sent->width;
-    shot->sent_height = sent->height;
+    shot->sent_width = width;
+    shot->sent_height = height;
     shot->format = opts->format;
-    shot->capture_ms = t1 - t0;
-    shot->resize_ms = t2 - t1;
-    shot->encode_ms = now_ms() - t2;
     return XTARS_OK;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 
 struct xtars_capture {
@@ -378,6 +379,13 @@ static const char *shm_setup(struct xtars_capture *cap, int width, int height)
     }
     cap->shm.shmaddr = cap->image->data = shmat(cap->shm.shmid, NULL, 0);
     cap->shm.readOnly = False;
+#ifdef MADV_POPULATE_WRITE
+    /* Allocate the segment's pages in one call rather than one fault each
+     * (Linux >= 5.14; harmless to skip where unsupported). */
+    if (cap->shm.shmaddr != (char *)-1)
+        madvise(cap->shm.shmaddr, (size_t)cap->image->bytes_per_line * (size_t)height,
+                MADV_POPULATE_WRITE);
+#endif
     previous = trap_begin();
     failed = cap->shm.shmaddr == (char *)-1 || !XShmAttach(cap->dpy, &cap->shm);
     failed = trap_end(cap->dpy, previous, 1) != 0 || failed || cap->dead;

@@ -62,9 +62,9 @@ struct xtars_agent_options {
     const char *source;       /* run.json "source"; NULL: "run" */
     const char *title;        /* run.json "instruction" when several runs share a trajectory */
     int dry_run;              /* perform no input events */
-    /* > 0: before the first step, wait up to this long for the screen to
-     * change from what it shows now (apps launched just before are still
-     * mapping their windows), then for it to settle. */
+    /* > 0: before the first step, give apps launched just before time to
+     * draw: wait at least 0.5 s, then until the screen has been still for
+     * 0.3 s, at most this long in all. */
     int startup_wait_ms;
     /* Called after every step; return nonzero to stop the run. May be NULL. */
     int (*on_step)(const struct xtars_agent_step_info *info, void *user);

@@ -117,8 +117,9 @@ struct xtars_shot {
                                   until its next grab): for change detection */
     struct xtars_image resized;/* scratch, owned, reused from shot to shot */
     double capture_ms;
-    double resize_ms;
-    double encode_ms;
+    double resize_ms;          /* 0 when resize_fused */
+    double encode_ms;          /* includes resizing when resize_fused */
+    int resize_fused;          /* 1: PNG rows were resized inside the encoder */
 };
 
 /* Prepares an empty shot whose encoded image may grow to max_bytes. */
@@ -128,7 +129,8 @@ void xtars_shot_init(struct xtars_shot *shot, size_t max_bytes);
 void xtars_shot_cleanup(struct xtars_shot *shot);
 
 /* Grabs a frame, resizes it as asked and encodes it into shot->data
- * (replacing what was there), filling in every field. The sent size and the
+ * (replacing what was there), filling in every field. For PNG, resizing
+ * runs inside the encoder (xtars_image_encode_png_resized()). The sent size and the
  * screen rectangle always come from the same grab. Errors: those of
  * xtars_capture_grab(), xtars_smart_resize() (ERANGE for absurd aspect
  * ratios), xtars_image_resize() and the encoders; EINVAL for bad options. */

@@ -55,7 +55,9 @@ struct xtars_exec_options {
 struct xtars_exec_result {
     double duration_ms;        /* wall time of xtars_exec_perform() */
     double pause_ms;           /* part of it spent in configured pauses and wait() */
-    int events;                /* input events sent: motions, presses, releases */
+    int events;                /* input steps: motions, button and key presses and releases;
+                                  a typed character counts 2, plus 2 per Shift/AltGr key
+                                  pressed for it (the dry run cannot know: 2) */
     int remapped;              /* keysyms bound to a spare keycode for this action */
     int ends_run;              /* finished() or call_user(): the loop ends */
     char description[XTARS_EXEC_DESCRIPTION_LEN]; /* "click at (120,340)", one line */

@@ -75,7 +75,7 @@ void xtars_image_resize_set_simd(int enabled);
 
 /* How many threads resizing and PNG encoding of large images may use: 0
  * (the default) means the online CPUs, at most 4; 1 keeps everything on the
- * calling thread. Results do not depend on it (PNG bytes may differ, their
+ * calling thread (at most 8). Results do not depend on it (PNG bytes may differ, their
  * pixels do not). Process-wide. */
 void xtars_image_set_threads(int threads);
 
@@ -108,6 +108,14 @@ xtars_err xtars_image_encode_png(const struct xtars_image *img, int level, struc
  * tests and the benchmark. Same errors. */
 xtars_err xtars_image_encode_png_libpng(const struct xtars_image *img, int level,
                                         struct xtars_buf *out, char *err);
+
+/* xtars_image_resize() then xtars_image_encode_png(), in one pass: on the
+ * fast path (levels 1..3 with ISA-L) each chunk of rows is resized just
+ * before it is compressed, so no resized image is made (less memory, fewer
+ * cache misses); otherwise through a temporary image. The PNG's pixels are
+ * exactly those xtars_image_resize() would produce. Errors: as both. */
+xtars_err xtars_image_encode_png_resized(const struct xtars_image *src, int width, int height,
+                                         int level, struct xtars_buf *out, char *err);
 
 /* Appends img as a baseline JFIF JPEG (YCbCr 4:2:0, libjpeg-turbo, quality
  * 1..100) to out. Errors: EINVAL (empty image, quality out of range),

@@ -299,3 +299,35 @@ TEST(versions_are_reported)
     ASSERT_STR_CONTAINS(xtars_image_jpeg_version(), "2.");
     ASSERT(xtars_image_isal_version()[0] != '\0');
 }
+
+/* Resizing inside the PNG encoder gives exactly the pixels of
+ * xtars_image_resize(), on the fast path and the libpng path, on one thread
+ * and on several. */
+TEST(png_resized_equals_resize_then_encode)
+{
+    static const int sizes[][2] = {{1932, 1092}, {640, 360}, {1000, 1400}, {1501, 1003}};
+    struct xtars_image src = sample(1501, 1003), want;
+    struct xtars_buf out;
+    char err[XTARS_ERRLEN];
+
+    xtars_buf_init(&out, 64 << 20);
+    xtars_image_init(&want);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        ASSERT_EQ(xtars_image_resize(&src, sizes[i][0], sizes[i][1], &want, err), XTARS_OK);
+        for (int threads = 1; threads <= 4; threads += 3) {
+            for (int level = 1; level <= 6; level += 5) {
+                xtars_image_set_threads(threads);
+                xtars_buf_reset(&out);
+                if (xtars_image_encode_png_resized(&src, sizes[i][0], sizes[i][1], level, &out,
+                                                   err) != XTARS_OK)
+                    FAIL("%dx%d level %d: %s", sizes[i][0], sizes[i][1], level, err);
+                expect_png_decodes_to(&out, &want);
+            }
+        }
+    }
+    xtars_image_set_threads(0);
+    ASSERT_EQ(xtars_image_encode_png_resized(&src, 0, 10, 1, &out, err), XTARS_EINVAL);
+    xtars_buf_cleanup(&out);
+    xtars_image_cleanup(&want);
+    xtars_image_cleanup(&src);
+}

@@ -381,3 +381,28 @@ TEST(mutated_golden_inputs)
     }
     golden_list_free(paths, n);
 }
+
+/* Found by the fuzzer: a box centre such as (110.55555 + 50) / 2 needs 16
+ * digits to be written exactly (80.27777499999999, Python agrees); the call text for
+ * history must read back to the same numbers. */
+TEST(box_centre_with_16_digits_round_trips_through_call_text)
+{
+    const struct xtars_coord_space pixels = {XTARS_FAMILY_PIXELS, 0, 0, {0, 0, 1920, 1080}};
+    const char text[] = "click(Start_box='(1\f\f\f110.55555\n525 50'\f";
+    struct xtars_action a, b;
+    struct xtars_buf call;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_parse_action(text, sizeof text - 1, &pixels, &a, err), XTARS_OK);
+    ASSERT_NEAR(a.model_x, 263, 0);
+    ASSERT_NEAR(a.model_y, (110.55555 + 50) / 2, 0);
+    xtars_buf_init(&call, 1 << 10);
+    ASSERT_EQ(xtars_action_to_call(&a, XTARS_CALL_BOX_TOKENS, &call), XTARS_OK);
+    ASSERT_STR_EQ(call.data, "click(start_box='<|box_start|>(263,80.27777499999999)<|box_end|>')");
+    if (xtars_parse_action(call.data, call.len, &pixels, &b, err) != XTARS_OK)
+        FAIL("%s", err);
+    ASSERT(b.model_y == a.model_y);
+    ASSERT_EQ(b.x, 263);
+    ASSERT_EQ(b.y, 80);
+    xtars_buf_cleanup(&call);
+}

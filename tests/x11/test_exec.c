@@ -7,8 +7,12 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "run.h"
 #include "test.h"
@@ -706,4 +710,63 @@ TEST(missing_display_is_a_clear_error)
     ASSERT_EQ(xtars_exec_new_xtest(&o, &ex, err), XTARS_EDISPLAY);
     ASSERT(ex == NULL);
     ASSERT_STR_EQ(err, "exec: cannot open X display ':4242'");
+}
+
+/* ---- xtars act ---- */
+
+TEST(act_performs_calls_on_the_display)
+{
+    struct xt_result r;
+    const cJSON *press;
+    cJSON *events;
+    char *typed;
+
+    setup(NULL);
+    r = xt_run((const char *const[]){"@xtars", "act", "--family", "pixels",
+                                     "click(start_box='(300,200)')",
+                                     "type(content='h\xc3\xa9llo \xe4\xbd\xa0\\n')", NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "\"done\": \"click left at (300,200)\"");
+    ASSERT_STR_CONTAINS(r.out, "\"done\": \"type 7 characters and 1 enter\"");
+    ASSERT_STR_CONTAINS(r.out, "\"remapped\": 2"); /* é and 你 are not in the us layout */
+    xt_result_free(&r);
+    events = xt_client_events(&client);
+    press = xt_events_nth(events, "button_press", 0);
+    ASSERT_EQ(xt_event_int(press, "root_x"), 300);
+    ASSERT_EQ(xt_event_int(press, "root_y"), 200);
+    typed = xt_events_text(events);
+    ASSERT_STR_EQ(typed, "h\xc3\xa9llo \xe4\xbd\xa0\n");
+    free(typed);
+    cJSON_Delete(events);
+    assert_nothing_pressed();
+    teardown();
+}
+
+TEST(act_stops_on_sigint_and_releases_what_it_held)
+{
+    const char *bin = getenv("XTARS_BIN");
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    int status, devnull;
+    pid_t pid;
+
+    ASSERT(bin != NULL);
+    setup(NULL);
+    pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        execl(bin, bin, "act", "--set", "wait_ms=60000", "press(key='shift')",
+              "mouse_down(button='left')", "wait()", (char *)NULL);
+        _exit(127);
+    }
+    nanosleep(&pause, NULL);
+    ASSERT(key_is_down(XK_Shift_L)); /* the wait() is running with shift held */
+    kill(pid, SIGINT);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 4);
+    assert_nothing_pressed();
+    teardown();
 }
