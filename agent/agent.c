@@ -1227,6 +1227,8 @@ static void replay_actions(struct xtars_agent *a, const struct xtars_traj_run *r
         rc = pace(a, t0 + step->total_ms / o->speed, before, s, reason);
     else if (rc == XTARS_OK && performed_input(s))
         rc = settle(a, before, s, reason);
+    else if (rc == XTARS_OK)
+        s->settled = 1; /* nothing was done: nothing to wait for (as in a run) */
     if (rc != XTARS_OK) {
         res->status = XTARS_RUN_ERROR;
         snprintf(res->message, sizeof res->message, "%s", reason);
