@@ -102,6 +102,9 @@ extern const struct cli_command cli_cmd_model_check;
 extern const struct cli_command cli_cmd_screenshot;
 extern const struct cli_command cli_cmd_act;
 extern const struct cli_command cli_cmd_batch;
+extern const struct cli_command cli_cmd_replay;
+extern const struct cli_command cli_cmd_import;
+extern const struct cli_command cli_cmd_export;
 
 /* The dispatch table (main.c), NULL-name terminated, for `xtars help`. */
 extern const struct cli_command *const cli_commands[];

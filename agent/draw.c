@@ -57,15 +57,18 @@ void xtars_draw_line(struct xtars_image *img, int x0, int y0, int x1, int y1, in
     sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
     e = dx + dy;
     for (;;) {
+        /* Both tests use the error before this step: testing the updated
+         * one steps y too often, overshoots the end and never stops. */
+        int e2 = 2 * e;
         if (r > 0)
             disc(img, x0, y0, r, color);
         else
             put(img, x0, y0, color);
         if (x0 == x1 && y0 == y1)
             break;
-        if (2 * e >= dy)
+        if (e2 >= dy)
             e += dy, x0 += sx;
-        if (2 * e <= dx)
+        if (e2 <= dx)
             e += dx, y0 += sy;
     }
 }

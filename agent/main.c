@@ -19,6 +19,9 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_screenshot,
     &cli_cmd_act,
     &cli_cmd_batch,
+    &cli_cmd_replay,
+    &cli_cmd_import,
+    &cli_cmd_export,
     NULL,
 };
 

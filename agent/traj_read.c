@@ -59,6 +59,7 @@ static void free_step(struct xtars_traj_step *s)
     free(s->thought);
     free(s->reflection);
     free(s->parse_error);
+    free(s->source_action);
     memset(s, 0, sizeof *s);
 }
 
@@ -191,6 +192,7 @@ static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *
     s->thought = dup_string(line, "thought");
     s->reflection = dup_string(line, "reflection");
     s->parse_error = dup_string(line, "parse_error");
+    s->source_action = dup_string(line, "source_action");
     s->settled = get_bool(line, "settled", 1);
     s->screen_changed = get_bool(line, "screen_changed", 1);
     s->replayable = get_bool(line, "replayable", 1);

@@ -21,6 +21,7 @@
 #include "xtars/config.h"
 #include "xtars/coords.h"
 #include "xtars/error.h"
+#include "xtars/trajectory.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -119,6 +120,67 @@ const char *xtars_agent_dir(const struct xtars_agent *agent);
 struct xtars_rect xtars_agent_target(const struct xtars_agent *agent);
 
 void xtars_agent_free(struct xtars_agent *agent);
+
+/* What the dry-run executor would have done so far (docs/actions.md), one
+ * event a line; NULL when the agent performs real input. Valid until the
+ * next call on the agent. */
+const char *xtars_agent_dry_log(const struct xtars_agent *agent);
+
+/* ---- Replay (docs/replay.md) ----
+ * A replay performs the actions of a recorded trajectory instead of asking
+ * the model, and records its own trajectory the way a run does (give the
+ * agent options source "replay"): each replayed step gets a fresh
+ * screenshot, the actions as performed (mapped onto the live target with
+ * xtars_replay_map_point() when the recorded target had another size),
+ * "recorded_step", and with verification "similarity". Actions go through
+ * the policy as a run's do. Actions that failed in the recording are not
+ * performed (a note says so); steps marked "replayable": false are skipped
+ * with a note. */
+
+enum xtars_replay_on_diverge {
+    XTARS_REPLAY_STOP = 0,       /* end with status diverged (exit 4) */
+    XTARS_REPLAY_ASK_MODEL       /* the model takes that one step (the recorded instruction,
+                                    a fresh history), then the replay goes on */
+};
+
+struct xtars_replay_options {
+    int first_step, last_step;   /* recorded step numbers to replay, inclusive; 0: from the
+                                    first / to the last */
+    int verify;                  /* compare each step's screen with the recorded screenshot */
+    double threshold;            /* similarity below this is a divergence; 0: the default
+                                    XTARS_REPLAY_DEFAULT_THRESHOLD (replay.h) */
+    int on_diverge;              /* enum xtars_replay_on_diverge */
+    double speed;                /* > 0: each step lasts its recorded timings.total_ms / speed
+                                    (and wait() actions last ms / speed); 0: settle after the
+                                    actions as a run does */
+    /* Called before each recorded step, before anything is captured; return
+     * nonzero to stop the replay (status stopped). May be NULL. */
+    int (*before_step)(const struct xtars_traj_step *step, void *user);
+    void *user;
+};
+
+/* Replays the steps of `run` (loaded with xtars_traj_load(); a warning in it
+ * does not matter here: every step loaded is replayed). Before each step the
+ * screen is captured as in a run; with verify it is also resized to the
+ * recorded screenshot's size and compared (xtars_replay_compare()). Below
+ * the threshold the step diverged: a side-by-side image diff-NNNN.png is
+ * written into the replay's directory and named in result->message, then
+ * the replay stops (DIVERGED) or the model takes the step. A recorded
+ * finished() or call_user() ends the replay with that status and content;
+ * replaying every selected step ends it FINISHED ("replayed N steps").
+ * Returns XTARS_OK whenever it ended in an orderly way; the outcome is in
+ * *result (and in run.json, written before returning). */
+xtars_err xtars_agent_replay(struct xtars_agent *agent, const struct xtars_traj_run *run,
+                             const struct xtars_replay_options *opts,
+                             struct xtars_agent_result *result, char *err);
+
+/* Replays one recorded step, run->steps[index], as xtars_agent_replay()
+ * does (for callers that drive the steps themselves). result->status is
+ * RUNNING when the replay may go on, otherwise the status it ended with.
+ * Errors as for xtars_agent_run(): only failures to record. */
+xtars_err xtars_agent_replay_step(struct xtars_agent *agent, const struct xtars_traj_run *run,
+                                  int index, const struct xtars_replay_options *opts,
+                                  struct xtars_agent_result *result, char *err);
 
 #ifdef __cplusplus
 }

@@ -75,6 +75,8 @@ struct xtars_traj_step {
     int settled, screen_changed;
     int replayable;               /* 0 for imported steps that could not be translated */
     double similarity;            /* replay --verify score, or -1 when absent */
+    char *source_action;          /* imported steps: the action as the other tool recorded it
+                                     (OSWorld pyautogui code), or NULL */
 };
 
 struct xtars_traj_run {

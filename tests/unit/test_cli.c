@@ -59,7 +59,7 @@ TEST(unknown_flag_suggests)
 TEST(help_for_each_command_and_dash_dash_help)
 {
     const char *names[] = {"help", "version", "config", "parse", "model-check", "screenshot",
-                           "act", "batch"};
+                           "act", "batch", "replay", "import", "export"};
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct xt_result a = RUN("help", names[i]);

@@ -1,0 +1,94 @@
+/* xtars/replay.h: the pure parts of replaying a recorded run (docs/replay.md):
+ * mapping recorded points onto a live screen of another size, comparing the
+ * live screen with the recorded screenshot, and composing the side-by-side
+ * image shown when they differ. The loop that performs the steps is in
+ * agent.h (xtars_agent_replay).
+ *
+ * Ownership: nothing here keeps a pointer. Images are caller-owned; the diff
+ * image goes into a caller's initialized struct xtars_image (owned pixels,
+ * free with xtars_image_cleanup()). Pure C over memory: no X, no codecs.
+ */
+#ifndef XTARS_REPLAY_H
+#define XTARS_REPLAY_H
+
+#include "xtars/action.h"
+#include "xtars/coords.h"
+#include "xtars/error.h"
+#include "xtars/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- mapping recorded coordinates ---- */
+
+/* Maps pixel (x, y) of the recorded target rectangle `from` onto `to`: the
+ * live pixel that contains the scaled centre of the recorded pixel,
+ *   x' = to.x + floor(((x - from.x) + 0.5) * to.width / from.width)
+ * (exact integer arithmetic), and likewise for y, clamped into `to`. With
+ * equal sizes this is a pure translation by the origins' difference, so a
+ * replay on the same screen clicks exactly where the recording did.
+ * EINVAL for an empty rectangle (*out_x, *out_y are then x, y). */
+xtars_err xtars_replay_map_point(const struct xtars_rect *from, const struct xtars_rect *to, int x,
+                                 int y, int *out_x, int *out_y);
+
+/* Maps every point of an action (x, y and, for drags, x2, y2) in place.
+ * Model numbers are kept: they belong to the recording's model space.
+ * EINVAL for an empty rectangle (action unchanged). */
+xtars_err xtars_replay_map_action(const struct xtars_rect *from, const struct xtars_rect *to,
+                                  struct xtars_action *action);
+
+/* ---- comparing screens ---- */
+
+/* The measure: both images are reduced (area average, xtars_image_resize)
+ * to a grid of cells XTARS_REPLAY_CELL pixels square in the recorded image
+ * (ceil(width / CELL) x ceil(height / CELL) cells), each cell to its luma
+ * (0.299 R + 0.587 G + 0.114 B, 0..255). A cell differs when the two lumas
+ * differ by more than XTARS_REPLAY_TOLERANCE. The similarity is the fraction
+ * of cells that do not differ. Averaging over cells absorbs what should not
+ * count (JPEG noise, anti-aliasing, a one-pixel caret), the tolerance
+ * absorbs small colour shifts, and counting cells rather than averaging
+ * differences keeps a changed region's weight equal to its area however
+ * faint or bright it is. */
+#define XTARS_REPLAY_CELL 8
+#define XTARS_REPLAY_TOLERANCE 16
+#define XTARS_REPLAY_DEFAULT_THRESHOLD 0.99
+
+struct xtars_replay_compare {
+    double similarity;        /* cells that match / cells, 0..1 */
+    double mean_difference;   /* mean absolute luma difference of the cells / 255, 0..1 */
+    int cells_x, cells_y;     /* grid size */
+    int differing;            /* cells that differ */
+    struct xtars_rect changed;/* bounding box of the differing cells in the recorded image's
+                                 pixels; width and height 0 when none differ */
+};
+
+/* Compares live with recorded (any sizes: live is reduced to the recorded
+ * image's grid). Errors: EINVAL (an empty image), ENOMEM; *out is zeroed on
+ * failure. err may be NULL. */
+xtars_err xtars_replay_compare(const struct xtars_image *recorded, const struct xtars_image *live,
+                               struct xtars_replay_compare *out, char *err);
+
+/* Layout of the side-by-side diff image: three panels of the recorded
+ * image's size, XTARS_REPLAY_DIFF_GAP pixels apart, below a band of
+ * XTARS_REPLAY_DIFF_BAND pixels for captions (left blank: the caller writes
+ * them), on a dark grey background. */
+#define XTARS_REPLAY_DIFF_GAP 8
+#define XTARS_REPLAY_DIFF_BAND 24
+
+/* Composes recorded | live (resized to the recorded size) | difference (the
+ * live image in dim grey with every differing cell tinted red and the
+ * bounding box of the differing cells outlined) into *out, which must be
+ * initialized. Width 3 * W + 2 * GAP, height BAND + H. Errors: EINVAL,
+ * ETOOBIG (larger than XTARS_IMAGE_MAX_PIXELS), ENOMEM. */
+xtars_err xtars_replay_diff_image(const struct xtars_image *recorded, const struct xtars_image *live,
+                                  struct xtars_image *out, char *err);
+
+/* x of the left edge of panel i (0, 1, 2) in a diff image of a recorded
+ * image `width` pixels wide, for placing captions. */
+int xtars_replay_diff_panel_x(int width, int panel);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,454 @@
+/* Importing other tools' runs and exporting ours, on the hand-written
+ * fixtures in tests/data/import (written from the formats in
+ * UITARS-FORMAT.md section 5): OSWorld screenshots moved to the step they
+ * precede, the screen size from the PNGs, untranslatable code kept and
+ * marked, UI-TARS-desktop boxes turned into pixels, bad input reported; and
+ * export -> import giving back the same actions and pixels. No X needed. */
+#include <sys/stat.h>
+
+#include "run.h"
+#include "test.h"
+#include "xtars/config.h"
+#include "xtars/image.h"
+#include "xtars/import.h"
+#include "xtars/trajectory.h"
+
+#define OSWORLD "import/osworld/basic"
+#define DESKTOP "import/uitars-desktop/basic.json"
+
+static const char *tmp(const char *name)
+{
+    static char paths[8][1024];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 1024, "%s/%s", xt_tmpdir(), name);
+    return p;
+}
+
+static struct xtars_buf slurp(const char *path)
+{
+    struct xtars_buf b;
+    char err[XTARS_ERRLEN];
+
+    if (xtars_buf_read_file(&b, path, 64u << 20, err) != XTARS_OK)
+        FAIL("%s", err);
+    return b;
+}
+
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void same_bytes(const char *a, const char *b)
+{
+    struct xtars_buf x = slurp(a), y = slurp(b);
+
+    ASSERT_EQ(x.len, y.len);
+    ASSERT_MEM_EQ(x.data, y.data, x.len);
+    xtars_buf_cleanup(&x);
+    xtars_buf_cleanup(&y);
+}
+
+/* The colour of pixel (0,0) of a PNG file, as 0xRRGGBB. */
+static unsigned long colour_of(const char *path)
+{
+    struct xtars_buf b = slurp(path);
+    struct xtars_image img;
+    char err[XTARS_ERRLEN];
+    unsigned long rgb;
+
+    xtars_image_init(&img);
+    if (xtars_image_decode(b.data, b.len, &img, err) != XTARS_OK)
+        FAIL("%s: %s", path, err);
+    rgb = (unsigned long)img.pixels[2] << 16 | (unsigned long)img.pixels[1] << 8 | img.pixels[0];
+    xtars_image_cleanup(&img);
+    xtars_buf_cleanup(&b);
+    return rgb;
+}
+
+static void load(const char *dir, struct xtars_traj_run *run)
+{
+    char err[XTARS_ERRLEN];
+
+    if (xtars_traj_load(dir, run, err) != XTARS_OK)
+        FAIL("%s", err);
+}
+
+static const char *in_dir(const char *dir, const char *name)
+{
+    static char paths[4][8192];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, 8192, "%s/%s", dir, name);
+    return p;
+}
+
+TEST(osworld_fixture_becomes_a_trajectory)
+{
+    struct xtars_import_options opts = {.instruction = "Type hello"};
+    struct xtars_import_stats stats;
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN], fixture[4096];
+    const char *out = tmp("osworld");
+    static const char *const before[] = {NULL, "step_1_20250301@101500.png",
+                                         "step_2_20250301@101502.png", "step_3_20250301@101505.png",
+                                         "step_4_20250301@101506.png"};
+
+    snprintf(fixture, sizeof fixture, "%s", xt_data_path(OSWORLD));
+    ASSERT_EQ(xtars_import_osworld(fixture, out, &opts, &stats, err), XTARS_OK);
+    ASSERT_EQ(stats.steps, 5);
+    ASSERT_EQ(stats.not_replayable, 1);
+    ASSERT_EQ(stats.screenshots, 4);
+    ASSERT_EQ(stats.width, 640);
+    ASSERT_STR_EQ(stats.warning, "");
+    load(out, &run);
+    ASSERT_STR_EQ(run.source, "import-osworld");
+    ASSERT_STR_EQ(run.instruction, "Type hello");
+    ASSERT_STR_EQ(run.status, "finished");
+    ASSERT_STR_EQ(run.message, "OSWorld result: 1.0");
+    ASSERT_EQ(run.family, XTARS_FAMILY_PIXELS);
+    ASSERT_EQ(run.screen_width, 640);
+    ASSERT_EQ(run.target_height, 480);
+    ASSERT_EQ(run.sent_width, 640);
+    ASSERT_EQ(run.step_count, 5);
+    /* Each step shows the screen before its action: OSWorld's previous file. */
+    ASSERT(run.steps[0].screenshot == NULL);
+    for (int i = 1; i < 5; i++)
+        same_bytes(in_dir(out, run.steps[i].screenshot), in_dir(fixture, before[i]));
+    ASSERT_EQ(run.steps[0].action_count, 1);
+    ASSERT_EQ(run.steps[0].actions[0].type, XTARS_ACTION_CLICK);
+    ASSERT_EQ(run.steps[0].actions[0].x, 100);
+    ASSERT_EQ(run.steps[0].actions[0].y, 80);
+    ASSERT_STR_EQ(run.steps[0].thought, "Click the window to focus it.");
+    ASSERT_NEAR(run.steps[0].total_ms, 2000, 0); /* 10:15:00 -> 10:15:02 */
+    ASSERT_NEAR(run.steps[3].total_ms, 4000, 0);
+    ASSERT_NEAR(run.steps[4].total_ms, 0, 0);
+    ASSERT_STR_EQ(run.steps[1].actions[0].text, "hello");
+    ASSERT_EQ(run.steps[2].replayable, 0);
+    ASSERT_EQ(run.steps[2].action_count, 0);
+    ASSERT_STR_CONTAINS(run.steps[2].notes[0], "not replayable: pyautogui: statement 2: 'x ,...'");
+    ASSERT_STR_CONTAINS(run.steps[2].source_action, "locateCenterOnScreen('button.png')");
+    ASSERT_EQ(run.steps[3].actions[0].type, XTARS_ACTION_HOTKEY);
+    ASSERT_STR_EQ(run.steps[3].actions[0].keys[1], "a");
+    ASSERT_EQ(run.steps[4].actions[0].type, XTARS_ACTION_FINISHED);
+    ASSERT_EQ(run.steps[1].replayable, 1);
+    xtars_traj_run_cleanup(&run);
+    /* The directory now holds a run: never overwritten. */
+    ASSERT_EQ(xtars_import_osworld(fixture, out, &opts, &stats, err), XTARS_EIO);
+    ASSERT_STR_CONTAINS(err, "a run is already recorded there");
+}
+
+/* A copy of the fixture's PNGs with a traj.jsonl of our own. */
+static const char *osworld_dir(const char *name, const char *traj)
+{
+    const char *dir = tmp(name);
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_mkdir_p(dir, err), XTARS_OK);
+    for (int i = 1; i <= 2; i++) {
+        static const char *const files[] = {"", "step_1_20250301@101500.png", "step_2_20250301@101502.png"};
+        struct xtars_buf png = slurp(in_dir(xt_data_path(OSWORLD), files[i]));
+        ASSERT_EQ(xtars_write_file_atomic(in_dir(dir, files[i]), png.data, png.len, err), XTARS_OK);
+        xtars_buf_cleanup(&png);
+    }
+    put_file(in_dir(dir, "traj.jsonl"), traj);
+    return dir;
+}
+
+TEST(osworld_truncated_line_and_the_final_screen)
+{
+    const char *dir = osworld_dir("cut", "{\"step_num\": 1, \"action\": \"pyautogui.moveTo(10, 10)\", "
+                                         "\"screenshot_file\": \"step_1_20250301@101500.png\"}\n"
+                                         "{\"step_num\": 2, \"action\": \"pyautogui.dragTo(20, 30)\", "
+                                         "\"screenshot_file\": \"step_2_20250301@101502.png\"}\n"
+                                         "{\"step_num\": 3, \"action\": \"pyautogui.cl");
+    struct xtars_import_stats stats;
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN];
+    const char *out = tmp("cut-out");
+
+    ASSERT_EQ(xtars_import_osworld(dir, out, NULL, &stats, err), XTARS_OK);
+    ASSERT_STR_EQ(stats.warning, "traj.jsonl line 3: incomplete; using the 2 lines before it");
+    load(out, &run);
+    ASSERT_EQ(run.step_count, 3); /* 2 lines + the screen after the last action */
+    ASSERT_STR_EQ(run.status, "max_steps");
+    ASSERT_EQ(run.steps[1].actions[0].type, XTARS_ACTION_DRAG); /* the pointer carried over */
+    ASSERT_EQ(run.steps[1].actions[0].x, 10);
+    ASSERT_EQ(run.steps[1].actions[0].y2, 30);
+    ASSERT_EQ(run.steps[2].action_count, 0);
+    ASSERT_STR_EQ(run.steps[2].notes[0], "the screen after the last OSWorld action");
+    same_bytes(in_dir(out, run.steps[2].screenshot), in_dir(dir, "step_2_20250301@101502.png"));
+    ASSERT_STR_CONTAINS(run.instruction, "imported from OSWorld");
+    xtars_traj_run_cleanup(&run);
+}
+
+TEST(osworld_bad_input)
+{
+    struct xtars_import_options opts = {.width = 800, .height = 600};
+    struct xtars_import_stats stats;
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN];
+    const char *dir;
+
+    ASSERT_EQ(xtars_import_osworld(tmp("nothing"), tmp("o1"), NULL, &stats, err), XTARS_EIO);
+    ASSERT_STR_CONTAINS(err, "traj.jsonl");
+    dir = osworld_dir("nosize", "{\"action\": \"WAIT\"}\n{\"action\": {\"action_type\": \"CLICK\"}}\n");
+    ASSERT_EQ(xtars_import_osworld(dir, tmp("o2"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "no screenshot gives the screen size (use --size WxH)");
+    ASSERT_EQ(xtars_import_osworld(dir, tmp("o3"), &opts, &stats, err), XTARS_OK);
+    load(tmp("o3"), &run);
+    ASSERT_EQ(run.screen_width, 800);
+    ASSERT_EQ(run.steps[0].actions[0].type, XTARS_ACTION_WAIT);
+    ASSERT_EQ(run.steps[0].actions[0].ms, 0); /* WAIT: the executor's default wait */
+    ASSERT_EQ(run.steps[1].replayable, 0);
+    ASSERT_STR_CONTAINS(run.steps[1].notes[0], "computer_13 action object");
+    xtars_traj_run_cleanup(&run);
+    dir = osworld_dir("badname", "{\"action\": \"WAIT\", \"screenshot_file\": \"../../etc/passwd\"}\n");
+    ASSERT_EQ(xtars_import_osworld(dir, tmp("o4"), &opts, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "no usable lines: traj.jsonl line 1: bad screenshot_file name");
+    dir = osworld_dir("empty", "\n\n");
+    ASSERT_EQ(xtars_import_osworld(dir, tmp("o5"), &opts, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "no usable lines");
+}
+
+TEST(osworld_check_on_memory)
+{
+    struct xtars_buf text = slurp(xt_data_path(OSWORLD "/traj.jsonl"));
+    struct xtars_import_stats stats;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_import_osworld_check(text.data, text.len, 640, 480, &stats, err), XTARS_OK);
+    ASSERT_EQ(stats.steps, 5);
+    ASSERT_EQ(stats.not_replayable, 1);
+    const char *outside = "{\"action\": \"pyautogui.click(700, 1)\"}";
+    ASSERT_EQ(xtars_import_osworld_check(outside, strlen(outside), 640, 480, &stats, err), XTARS_OK);
+    ASSERT_EQ(stats.not_replayable, 1); /* outside the 640x480 screen */
+    xtars_buf_cleanup(&text);
+}
+
+TEST(uitars_desktop_fixture_becomes_a_trajectory)
+{
+    struct xtars_import_stats stats;
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN];
+    const char *out = tmp("desktop");
+
+    ASSERT_EQ(xtars_import_uitars_desktop(xt_data_path(DESKTOP), out, NULL, &stats, err), XTARS_OK);
+    ASSERT_EQ(stats.steps, 3);
+    ASSERT_EQ(stats.screenshots, 3);
+    ASSERT_EQ(stats.not_replayable, 0);
+    load(out, &run);
+    ASSERT_STR_EQ(run.source, "import-uitars-desktop");
+    ASSERT_STR_EQ(run.instruction, "Type hello into the window and submit it");
+    ASSERT_STR_EQ(run.model, "ui-tars-1.5-7b");
+    ASSERT_STR_EQ(run.status, "finished");
+    ASSERT_STR_EQ(run.started_at, "2025-03-01T10:00:00.000Z");
+    ASSERT_EQ(run.screen_width, 640);
+    ASSERT_EQ(run.screen_height, 480);
+    /* Screenshots: the human messages', in order (grey 10, 90, 170). */
+    ASSERT_EQ(colour_of(in_dir(out, run.steps[0].screenshot)), 0x0a0a0aUL);
+    ASSERT_EQ(colour_of(in_dir(out, run.steps[1].screenshot)), 0x5a5a5aUL);
+    ASSERT_EQ(colour_of(in_dir(out, run.steps[2].screenshot)), 0xaaaaaaUL);
+    /* [0.15625, 0.1666667] of 640x480: (100, 80). */
+    ASSERT_EQ(run.steps[0].actions[0].type, XTARS_ACTION_CLICK);
+    ASSERT_EQ(run.steps[0].actions[0].x, 100);
+    ASSERT_EQ(run.steps[0].actions[0].y, 80);
+    ASSERT_STR_EQ(run.steps[0].thought, "Click the window first.");
+    ASSERT_NEAR(run.steps[0].model_ms, 812, 0);
+    ASSERT_NEAR(run.steps[0].total_ms, 3000, 0);
+    /* The TypeScript parser leaves "\n" escaped; it is a newline (Enter). */
+    ASSERT_STR_EQ(run.steps[1].actions[0].text, "hello\n");
+    ASSERT_EQ(run.steps[2].action_count, 2);
+    ASSERT_STR_EQ(run.steps[2].actions[0].keys[0], "ctrl");
+    ASSERT_EQ(run.steps[2].actions[1].type, XTARS_ACTION_FINISHED);
+    ASSERT_STR_EQ(run.steps[2].actions[1].text, "typed and submitted");
+    ASSERT_STR_CONTAINS(run.steps[2].source_action, "hotkey(key='ctrl a')\n\nfinished(content=");
+    xtars_traj_run_cleanup(&run);
+}
+
+static const char *desktop_file(const char *name, const char *conversations, const char *extra)
+{
+    const char *path = tmp(name);
+    char text[8192];
+
+    snprintf(text, sizeof text, "{%s\"instruction\": \"x\", \"status\": \"end\", \"conversations\": [%s]}",
+             extra, conversations);
+    put_file(path, text);
+    return path;
+}
+
+TEST(uitars_desktop_bad_input)
+{
+    static const char *const ctx = "\"screenshotContext\": {\"size\": {\"width\": 800, \"height\": 600}}";
+    struct xtars_import_stats stats;
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN], conv[2048];
+    const char *file;
+
+    file = desktop_file("v2.json", "", "\"version\": \"v2\", ");
+    ASSERT_EQ(xtars_import_uitars_desktop(file, tmp("d1"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "GUIAgentData version 'v2' is not supported (xtars reads v1)");
+    put_file(tmp("notgui.json"), "{\"status\": \"end\"}");
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("notgui.json"), tmp("d2"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "not a UI-TARS-desktop GUIAgentData file (no 'conversations' array)");
+    put_file(tmp("broken.json"), "{\"conversations\": [");
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("broken.json"), tmp("d3"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "not valid JSON");
+    /* No screenshot: the size from screenshotContext; odd actions kept, marked. */
+    snprintf(conv, sizeof conv,
+             "{\"from\": \"gpt\", \"value\": \"a\", %s, \"predictionParsed\": [{\"action_type\": \"click\", "
+             "\"action_inputs\": {\"start_box\": \"[0.5, 0.5]\"}}]},"
+             "{\"from\": \"gpt\", \"value\": \"b\", \"predictionParsed\": [{\"action_type\": \"open_app\", "
+             "\"action_inputs\": {}}]},"
+             "{\"from\": \"gpt\", \"value\": \"c\", \"predictionParsed\": [{\"action_type\": \"click\", "
+             "\"action_inputs\": {\"start_box\": \"[1.5, 0.2]\"}}]},"
+             "{\"from\": \"gpt\", \"value\": \"d\"}", ctx);
+    file = desktop_file("odd.json", conv, "");
+    ASSERT_EQ(xtars_import_uitars_desktop(file, tmp("d4"), NULL, &stats, err), XTARS_OK);
+    ASSERT_EQ(stats.steps, 4);
+    ASSERT_EQ(stats.not_replayable, 2);
+    load(tmp("d4"), &run);
+    ASSERT_EQ(run.screen_width, 800);
+    ASSERT_EQ(run.steps[0].actions[0].x, 400);
+    ASSERT_EQ(run.steps[0].actions[0].y, 300);
+    ASSERT_STR_CONTAINS(run.steps[1].notes[0], "not replayable: parse: unknown action 'open_app'");
+    ASSERT_STR_CONTAINS(run.steps[2].notes[0], "click: a box is not 0..1 fractions");
+    ASSERT_EQ(run.steps[3].action_count, 0);
+    ASSERT_STR_EQ(run.steps[3].notes[0], "no parsed prediction in this message");
+    ASSERT_EQ(run.steps[3].replayable, 1);
+    xtars_traj_run_cleanup(&run);
+    ASSERT_EQ(xtars_import_uitars_desktop_check("[]", 2, &stats, err), XTARS_EFORMAT);
+}
+
+TEST(export_then_import_gives_the_same_run)
+{
+    const char *first = tmp("first"), *exported = tmp("exported"), *second = tmp("second");
+    struct xtars_traj_run a, b;
+    struct xtars_buf traj;
+    struct xt_result r;
+    char err[XTARS_ERRLEN];
+    struct xtars_import_stats stats;
+
+    ASSERT_EQ(xtars_import_osworld(xt_data_path(OSWORLD), first, NULL, &stats, err), XTARS_OK);
+    r = xt_run((const char *const[]){"@xtars", "export", "--to", "osworld", first, "-o", exported, NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "\"lines\": 5, \"screenshots\": 5}");
+    xt_result_free(&r);
+    traj = slurp(in_dir(exported, "traj.jsonl"));
+    ASSERT_STR_CONTAINS(traj.data, "{\"step_num\": 1, \"action_timestamp\": \"20250301@101500\", "
+                                   "\"action\": \"pyautogui.click(100, 80)\"");
+    ASSERT_STR_CONTAINS(traj.data, "\"screenshot_file\": \"step_1_20250301@101500.png\"");
+    ASSERT_STR_CONTAINS(traj.data, "\"action\": \"import pyautogui\\nx, y = pyautogui.locateCenterOnScreen");
+    ASSERT_STR_CONTAINS(traj.data, "\"action\": \"DONE\", \"response\": \"Thought: The text is typed and "
+                                   "selected.\\nAction: finished(content='done')\", \"reward\": 0, \"done\": true");
+    xtars_buf_cleanup(&traj);
+    /* The PNG after step 1 is OSWorld's step 1 file, re-encoded: same pixels. */
+    ASSERT_EQ(colour_of(in_dir(exported, "step_1_20250301@101500.png")), 0xc82828UL);
+    ASSERT_EQ(colour_of(in_dir(exported, "step_4_20250301@101506.png")), 0xc8c828UL);
+    ASSERT_EQ(xtars_import_osworld(exported, second, NULL, &stats, err), XTARS_OK);
+    load(first, &a);
+    load(second, &b);
+    ASSERT_EQ(a.step_count, b.step_count);
+    for (int i = 0; i < a.step_count; i++) {
+        ASSERT_EQ(a.steps[i].action_count, b.steps[i].action_count);
+        ASSERT_EQ(a.steps[i].replayable, b.steps[i].replayable);
+        for (int k = 0; k < a.steps[i].action_count; k++) {
+            ASSERT_EQ(a.steps[i].actions[k].type, b.steps[i].actions[k].type);
+            ASSERT_EQ(a.steps[i].actions[k].x, b.steps[i].actions[k].x);
+            ASSERT_EQ(a.steps[i].actions[k].y, b.steps[i].actions[k].y);
+        }
+        ASSERT_NEAR(a.steps[i].total_ms, b.steps[i].total_ms, 0);
+        if (i > 0)
+            ASSERT_EQ(colour_of(in_dir(first, a.steps[i].screenshot)),
+                      colour_of(in_dir(second, b.steps[i].screenshot)));
+    }
+    xtars_traj_run_cleanup(&a);
+    xtars_traj_run_cleanup(&b);
+    r = xt_run((const char *const[]){"@xtars", "export", "--to", "osworld", first, "-o", exported, NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_CONTAINS(r.err, "already holds an OSWorld run (traj.jsonl)");
+    xt_result_free(&r);
+}
+
+TEST(cli_errors)
+{
+    struct xt_result r;
+    const char *dir = tmp("v2run");
+    char err[XTARS_ERRLEN];
+
+    r = xt_run((const char *const[]){"@xtars", "import", "x", "-o", tmp("c1"), NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "--from osworld or --from uitars-desktop is required");
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "import", "--from", "uitars-desktop", tmp("none.json"),
+                                     "-o", tmp("c2"), NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_CONTAINS(r.err, "none.json");
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "import", "--from", "uitars-desktop",
+                                     xt_data_path(DESKTOP), "-o", tmp("c3"), NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "\"steps\": 3, \"not_replayable\": 0, \"screenshots\": 3, \"width\": 640");
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "export", "--to", "gym", tmp("c3"), "-o", tmp("c4"), NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    xt_result_free(&r);
+    /* Unknown trajectory versions are refused before any display is needed. */
+    ASSERT_EQ(xtars_mkdir_p(dir, err), XTARS_OK);
+    put_file(in_dir(dir, "run.json"), "{\"format\": \"xtars-trajectory\", \"version\": 2}");
+    r = xt_run((const char *const[]){"@xtars", "replay", dir, NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "trajectory format version 2 is not supported (this xtars reads version 1)");
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "replay", tmp("missing"), NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_CONTAINS(r.err, "run.json");
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "replay", "--from", "3", "--to", "2", dir, NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "--from 3 is after --to 2");
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "replay", "--on-diverge", "pray", dir, NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "--on-diverge takes stop or ask-model, not 'pray'");
+    xt_result_free(&r);
+}
+
+TEST(image_sizes_from_headers)
+{
+    struct xtars_image img;
+    struct xtars_buf png, jpeg;
+    char err[XTARS_ERRLEN];
+    int w, h, is_jpeg;
+
+    xtars_image_init(&img);
+    ASSERT_EQ(xtars_image_alloc(&img, 37, 21, err), XTARS_OK);
+    memset(img.pixels, 128, img.capacity);
+    xtars_buf_init(&png, 1 << 20);
+    xtars_buf_init(&jpeg, 1 << 20);
+    ASSERT_EQ(xtars_image_encode_png(&img, 1, &png, err), XTARS_OK);
+    ASSERT_EQ(xtars_image_encode_jpeg(&img, 80, &jpeg, err), XTARS_OK);
+    ASSERT_EQ(xtars_image_probe(png.data, png.len, &w, &h, &is_jpeg), XTARS_OK);
+    ASSERT_EQ(w, 37);
+    ASSERT_EQ(h, 21);
+    ASSERT_EQ(is_jpeg, 0);
+    ASSERT_EQ(xtars_image_probe(jpeg.data, jpeg.len, &w, &h, &is_jpeg), XTARS_OK);
+    ASSERT_EQ(w, 37);
+    ASSERT_EQ(h, 21);
+    ASSERT_EQ(is_jpeg, 1);
+    /* Cut before the frame header (after SOI and APP0), or not an image at all. */
+    ASSERT_EQ(xtars_image_probe(jpeg.data, 24, &w, &h, &is_jpeg), XTARS_EFORMAT);
+    ASSERT_EQ(w, 0);
+    ASSERT_EQ(xtars_image_probe(png.data, 20, &w, &h, &is_jpeg), XTARS_EFORMAT);
+    ASSERT_EQ(xtars_image_probe("GIF89a....................", 26, &w, &h, &is_jpeg), XTARS_EFORMAT);
+    xtars_buf_cleanup(&png);
+    xtars_buf_cleanup(&jpeg);
+    xtars_image_cleanup(&img);
+}
