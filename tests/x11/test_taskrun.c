@@ -256,3 +256,20 @@ TEST(make_demo_script_passes)
     ASSERT_STR_CONTAINS(r.err, "/report.html");
     xt_result_free(&r);
 }
+
+/* examples/replay: record a run with the scripted model, replay it with
+ * --verify on a fresh Xvfb, and get the same form submitted. */
+TEST(replay_example_passes)
+{
+    char script[800], out[800];
+    struct xt_result r;
+
+    snprintf(script, sizeof script, "%s/examples/replay/run.sh", XT_SOURCE_DIR);
+    snprintf(out, sizeof out, "%s/replay-example", xt_tmpdir());
+    r = xt_run((const char *const[]){script, XT_BINARY_DIR, out, NULL}, NULL, NULL);
+    if (r.status != 0)
+        FAIL("replay example exited %d:\n%s", r.status, r.err);
+    ASSERT_STR_CONTAINS(r.err, "replay finished after 7 steps");
+    ASSERT_STR_CONTAINS(r.err, "replay example: PASS");
+    xt_result_free(&r);
+}
