@@ -36,7 +36,7 @@ struct bench_opts {
     const char *node_script; /* nutjs_shot.js, NULL: skip */
     const char *tmp;         /* scratch directory for output files */
     int runs;                /* in-process repetitions */
-    int process_runs;        /* whole-process repetitions */
+    int process_runs;        /* whole-process repetitions; 0: skip them */
 };
 
 static double now_ms(void)
@@ -691,7 +691,8 @@ static void bench_size(const struct bench_opts *o, int w, int h)
     painter_open(&painter, xtars_xvfb_display(xvfb), w, h, o->text_dir);
     paint_screen(&painter, o->photo);
     bench_in_process(xtars_xvfb_display(xvfb), o, o->tmp);
-    bench_processes(o, xtars_xvfb_display(xvfb), o->tmp);
+    if (o->process_runs > 0)
+        bench_processes(o, xtars_xvfb_display(xvfb), o->tmp);
     painter_close(&painter);
     xtars_xvfb_free(xvfb);
 }
@@ -720,11 +721,11 @@ int main(int argc, char **argv)
         case 'n': o.node_script = optarg; break;
         case 'd': o.tmp = optarg; break;
         case 'r': o.runs = atoi(optarg) > 2 ? atoi(optarg) : 3; break;
-        case 'P': o.process_runs = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+        case 'P': o.process_runs = atoi(optarg) > 0 ? atoi(optarg) : 0; break;
         case 's': sizes = optarg; break;
         default:
             fprintf(stderr, "usage: bench_capture [--xtars PATH] [--photo FILE] [--text-dir DIR] "
-                            "[--node-script FILE] [--tmp DIR] [--runs N] [--process-runs N] "
+                            "[--node-script FILE] [--tmp DIR] [--runs N] [--process-runs N (0: none)] "
                             "[--sizes WxH,...]\n");
             return 2;
         }

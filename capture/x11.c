@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 
+#include "x11_convert.h"
+
 struct xtars_capture {
     Display *dpy;
     Window root;
@@ -588,21 +590,20 @@ static int mask_shift(unsigned long mask)
     return shift;
 }
 
-static xtars_err convert_pixels(struct xtars_capture *cap, char *err)
+xtars_err xtars_x11_convert(XImage *im, unsigned char **buf, size_t *size, char *err)
 {
-    XImage *im = cap->image;
     size_t need = (size_t)im->width * (size_t)im->height * 4;
     int rs = mask_shift(im->red_mask), gs = mask_shift(im->green_mask), bs = mask_shift(im->blue_mask);
 
-    if (cap->converted_size < need) {
-        unsigned char *grown = realloc(cap->converted, need);
+    if (*size < need) {
+        unsigned char *grown = realloc(*buf, need);
         if (grown == NULL)
             return xtars_error(err, XTARS_ENOMEM, "capture: out of memory");
-        cap->converted = grown;
-        cap->converted_size = need;
+        *buf = grown;
+        *size = need;
     }
     for (int y = 0; y < im->height; y++) {
-        unsigned char *row = cap->converted + (size_t)y * (size_t)im->width * 4;
+        unsigned char *row = *buf + (size_t)y * (size_t)im->width * 4;
         for (int x = 0; x < im->width; x++) {
             unsigned long p = XGetPixel(im, x, y);
             row[4 * x + 0] = (unsigned char)((p & im->blue_mask) >> bs);
@@ -657,7 +658,8 @@ xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out,
         out->pixels = (unsigned char *)cap->image->data;
         out->stride = cap->image->bytes_per_line;
     } else {
-        if ((rc = convert_pixels(cap, err)) != XTARS_OK)
+        rc = xtars_x11_convert(cap->image, &cap->converted, &cap->converted_size, err);
+        if (rc != XTARS_OK)
             return rc;
         out->pixels = cap->converted;
         out->stride = cap->image->width * 4;

@@ -13,6 +13,7 @@
 #include "xtars/capture.h"
 #include "xtars/coords.h"
 #include "xtars/xvfb.h"
+#include "../../capture/x11_convert.h"
 
 static struct xtars_capture *open_capture(struct xtars_capture_options o)
 {
@@ -423,4 +424,51 @@ TEST(shot_sends_the_smart_resize_size)
     xtars_shot_cleanup(&shot);
     xtars_capture_free(cap);
     XCloseDisplay(dpy);
+}
+
+/* Servers whose pixels are not B,G,R,X bytes: here 24 bits per pixel,
+ * big-endian, red in the low byte. The conversion must still give B,G,R,X.
+ * (Xvfb cannot be made to serve this layout, so the image is built by hand;
+ * XInitImage needs no server.) */
+TEST(other_pixel_layouts_are_converted)
+{
+    const int w = 37, h = 5;
+    XImage im = {0};
+    unsigned char *out = NULL;
+    size_t size = 0;
+    char err[XTARS_ERRLEN];
+
+    im.width = w;
+    im.height = h;
+    im.format = ZPixmap;
+    im.data = calloc((size_t)w * 3, (size_t)h);
+    im.byte_order = MSBFirst;
+    im.bitmap_unit = 32;
+    im.bitmap_bit_order = MSBFirst;
+    im.bitmap_pad = 8;
+    im.depth = 24;
+    im.bits_per_pixel = 24;
+    im.bytes_per_line = w * 3;
+    im.red_mask = 0x0000ff;
+    im.green_mask = 0x00ff00;
+    im.blue_mask = 0xff0000;
+    ASSERT(XInitImage(&im) != 0);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char b, g, r;
+            xd_pattern(x, y, &b, &g, &r);
+            XPutPixel(&im, x, y, (unsigned long)r | (unsigned long)g << 8 | (unsigned long)b << 16);
+        }
+    /* The first pixel's bytes as stored: big-endian 0xBBGGRR. */
+    ASSERT_EQ((unsigned char)im.data[0], 0);   /* b of (0,0) */
+    ASSERT_EQ((unsigned char)im.data[2], 0);   /* r of (0,0) */
+    ASSERT_EQ((unsigned char)im.data[3], 1);   /* b of (1,0) */
+    ASSERT_EQ(xtars_x11_convert(&im, &out, &size, err), XTARS_OK);
+    ASSERT_EQ(size, (size_t)w * h * 4);
+    {
+        struct xtars_image frame = {out, w, h, w * 4, 0};
+        expect_pattern(&frame, 0, 0);
+    }
+    free(out);
+    free(im.data);
 }
