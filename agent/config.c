@@ -277,6 +277,9 @@ static xtars_err set_string(struct xtars_config *cfg, const struct field *f, con
     if (strlen(s) >= f->size)
         return xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is longer than %zu bytes", f->name,
                            where, f->size - 1);
+    /* Printed configs must load back: invalid UTF-8 would come out as U+FFFD. */
+    if (!xtars_json_utf8_valid(s, strlen(s)))
+        return xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is not valid UTF-8", f->name, where);
     memcpy(field_ptr(cfg, f), s, strlen(s) + 1);
     return XTARS_OK;
 }
@@ -312,9 +315,10 @@ static xtars_err set_headers(struct xtars_config *cfg, const struct field *f, co
         if (!header_name_ok(item->string)) {
             rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s: '%.100s' is not a usable header name",
                              f->name, where, item->string);
-        } else if (!cJSON_IsString(item) || strpbrk(item->valuestring, "\r\n")) {
+        } else if (!cJSON_IsString(item) || strpbrk(item->valuestring, "\r\n") ||
+                   !xtars_json_utf8_valid(item->valuestring, strlen(item->valuestring))) {
             rc = xtars_error(err, XTARS_ECONFIG,
-                             "config: '%s'%s: header '%s' must have a one-line string value", f->name,
+                             "config: '%s'%s: header '%s' must have a one-line UTF-8 string value", f->name,
                              where, item->string);
         } else if (xtars_buf_printf(&lines, "%s: %s\n", item->string, item->valuestring) != XTARS_OK) {
             rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is longer than %zu bytes", f->name,
@@ -445,15 +449,16 @@ xtars_err xtars_config_load_env(struct xtars_config *cfg, char *err)
     return XTARS_OK;
 }
 
-/* Line of the first occurrence of "key" in text, for messages; 0 if unknown. */
-static int key_line(const char *text, const char *key)
+/* Line of the first occurrence of "key" in the len bytes of text (which
+ * need not end in a NUL), for messages; 0 if unknown. */
+static int key_line(const char *text, size_t len, const char *key)
 {
     char quoted[160];
     const char *hit;
     int line, column;
 
     snprintf(quoted, sizeof quoted, "\"%s\"", key);
-    hit = strstr(text, quoted);
+    hit = memmem(text, len, quoted, strlen(quoted));
     if (hit == NULL)
         return 0;
     xtars_json_position(text, (size_t)(hit - text), &line, &column);
@@ -461,11 +466,11 @@ static int key_line(const char *text, const char *key)
 }
 
 static xtars_err load_item(struct xtars_config *cfg, const cJSON *item, const char *name,
-                           const char *text, char *err)
+                           const char *text, size_t len, char *err)
 {
     char where[1200];
     int index = xtars_config_field_index(item->string);
-    int line = key_line(text, item->string);
+    int line = key_line(text, len, item->string);
     const struct field *f;
 
     if (line)
@@ -521,7 +526,7 @@ xtars_err xtars_config_load_text(struct xtars_config *cfg, const char *name, con
                            name);
     }
     cJSON_ArrayForEach(item, root) {
-        rc = load_item(cfg, item, name, text, err);
+        rc = load_item(cfg, item, name, text, len, err);
         if (rc != XTARS_OK)
             break;
     }
