@@ -141,24 +141,36 @@ static xtars_err parse_keys(const cJSON *item, struct rule *r, const char *where
 /* ---- regular expressions: bounded before glibc sees them ----
  * glibc's regcomp() copies a repeated part once per repetition ("x{50}" is
  * fifty copies, "x+" two) and repetitions nest, so a short pattern such as
- * ".*+++++...+" or "((x{99}){99}){99}" asks for memory exponential in its
- * length. Patterns are therefore sized first, the way regcomp() expands
- * them, and refused above PATTERN_MAX_PARTS. Back-references are refused
- * too: matching them against model-written text can take exponential time. */
+ * ".*+++...+" or "((x{99}){99}){99}" asks for memory exponential in its
+ * length; and the time it spends on each copy grows with how deeply
+ * repetitions of things that can match nothing are nested (".*" under eight
+ * "+" takes 0.2 s, under eleven over 10 s). Patterns are therefore sized
+ * first, the way regcomp() expands them, and refused above
+ * PATTERN_MAX_PARTS parts, PATTERN_MAX_REPEAT_DEPTH nested repetitions,
+ * PATTERN_MAX_BYTES bytes or PATTERN_MAX_DEPTH nested groups. At those
+ * limits the worst pattern compiles in about 20 ms. Back-references are
+ * refused too: matching them against model-written text can take
+ * exponential time. */
 
 #define PATTERN_MAX_BYTES 1024
-#define PATTERN_MAX_PARTS 4096.0
+#define PATTERN_MAX_PARTS 1000.0
+#define PATTERN_MAX_REPEAT_DEPTH 3
 #define PATTERN_MAX_DEPTH 32
 
 struct pattern_group {
-    double sum;   /* expanded size of the group so far */
-    double last;  /* size of its last atom (what a quantifier repeats) */
+    double sum;      /* expanded size of the group so far */
+    double last;     /* size of its last atom (what a quantifier repeats) */
+    int last_depth;  /* repetitions nested in its last atom */
+    int max_depth;   /* repetitions nested anywhere in the group */
 };
 
-static void pattern_atom(struct pattern_group *g, double size)
+static void pattern_atom(struct pattern_group *g, double size, int depth)
 {
     g->last = size;
     g->sum += size;
+    g->last_depth = depth;
+    if (depth > g->max_depth)
+        g->max_depth = depth;
 }
 
 /* Reads a decimal count at p[*n] (capped, so no overflow); -1 if none. */
@@ -199,6 +211,8 @@ static size_t pattern_quantifier(const char *p, struct pattern_group *g)
     }
     g->sum += g->last * (factor - 1);
     g->last *= factor;
+    if (++g->last_depth > g->max_depth)
+        g->max_depth = g->last_depth;
     return n;
 }
 
@@ -223,9 +237,10 @@ static size_t pattern_bracket(const char *p)
 
 static xtars_err pattern_check(const char *p, const char *where, char *err)
 {
-    struct pattern_group stack[PATTERN_MAX_DEPTH + 1] = {{0, 0}};
+    struct pattern_group stack[PATTERN_MAX_DEPTH + 1];
     int depth = 0;
 
+    memset(stack, 0, sizeof stack);
     if (strlen(p) > PATTERN_MAX_BYTES)
         return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' is longer than %d bytes", where,
                            PATTERN_MAX_BYTES);
@@ -235,15 +250,15 @@ static xtars_err pattern_check(const char *p, const char *where, char *err)
             if (depth == PATTERN_MAX_DEPTH)
                 return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' nests more than %d "
                                    "groups", where, PATTERN_MAX_DEPTH);
-            stack[++depth] = (struct pattern_group){0, 0};
+            memset(&stack[++depth], 0, sizeof stack[0]);
             n = 1;
         } else if (n == 0 && *p == ')' && depth > 0) {
             depth--;
-            pattern_atom(&stack[depth], stack[depth + 1].sum + 1);
+            pattern_atom(&stack[depth], stack[depth + 1].sum + 1, stack[depth + 1].max_depth);
             n = 1;
         } else if (n == 0 && *p == '[') {
             n = pattern_bracket(p);
-            pattern_atom(&stack[depth], 1);
+            pattern_atom(&stack[depth], 1, 0);
             if (n == 0)
                 break; /* regcomp() reports the unterminated bracket */
         } else if (n == 0 && *p == '\\' && p[1] >= '1' && p[1] <= '9') {
@@ -251,8 +266,11 @@ static xtars_err pattern_check(const char *p, const char *where, char *err)
                                "(\\%c), which policies do not allow", where, p[1]);
         } else if (n == 0) {
             n = *p == '\\' && p[1] ? 2 : 1;
-            pattern_atom(&stack[depth], 1);
+            pattern_atom(&stack[depth], 1, 0);
         }
+        if (stack[depth].max_depth > PATTERN_MAX_REPEAT_DEPTH)
+            return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' nests repetitions more than "
+                               "%d deep", where, PATTERN_MAX_REPEAT_DEPTH);
         if (stack[depth].sum > PATTERN_MAX_PARTS)
             return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' repeats too much (it "
                                "would expand to more than %.0f parts)", where, PATTERN_MAX_PARTS);

@@ -199,31 +199,33 @@ TEST(a_key_given_twice_is_refused)
 
 /* Found by fuzz_policy: ".*" followed by 80 "+" made glibc's regcomp() ask
  * for gigabytes (it copies a repeated part per repetition, and repetitions
- * nest). Patterns are sized the way regcomp() expands them and refused above
- * 4096 parts; back-references (exponential to match against model text),
+ * nest), and ".*" under eleven "+" took over 10 s. Patterns are sized the
+ * way regcomp() expands them and refused above 1000 parts or 3 nested
+ * repetitions; back-references (exponential to match against model text),
  * patterns over 1024 bytes and groups nested over 32 deep are refused too. */
 TEST(patterns_that_would_explode_are_refused_before_regcomp)
 {
     struct xtars_policy *p;
     struct xtars_buf text;
     char err[XTARS_ERRLEN];
-    const char *ok[] = {"sk-[[:alnum:]_-]{20,}", "x{4096}", "(ab){1365}", "[]a]+b", "a{,3}",
-                        "(a|b)*c?d+", "x**"};
+    const char *ok[] = {"sk-[[:alnum:]_-]{20,}", "x{1000}", "(ab){333}", "[]a]+b", "a{,3}",
+                        "(a|b)*c?d+", "x**", "((.*){21}){21}", "((.*)+)+"};
 
     expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \".*+++++++++++++++++++++++++\"}]}",
-                 "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
-                 "4096 parts)");
+                 "policy: p.json: rules[0]: 'text' nests repetitions more than 3 deep");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"((((.*)+)+)+)+\"}]}",
+                 "policy: p.json: rules[0]: 'text' nests repetitions more than 3 deep");
     expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"((x{99}){99}){99}\"}]}",
                  "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
-                 "4096 parts)");
-    /* (ab){1366}: a group of 3 parts (a, b, the group) 1366 times = 4098;
-     * (ab){1365} = 4095 and x{4096} = 4096 are allowed (below) */
-    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"(ab){1366}\"}]}",
+                 "1000 parts)");
+    /* (ab){334}: a group of 3 parts (a, b, the group) 334 times = 1002;
+     * (ab){333} = 999 and x{1000} = 1000 are allowed (below) */
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"(ab){334}\"}]}",
                  "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
-                 "4096 parts)");
+                 "1000 parts)");
     expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"x{99999999999999999999}\"}]}",
                  "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
-                 "4096 parts)");
+                 "1000 parts)");
     expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"(a)\\\\1\"}]}",
                  "policy: p.json: rules[0]: 'text' uses a back-reference (\\1), which policies do "
                  "not allow");
