@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "xtars/log.h"
@@ -73,6 +74,9 @@ int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
 
     memset(s, 0, sizeof s[0]);
     path_with_own_dir();
+    /* Apps a launched shell starts are re-parented to us when the shell
+     * exits, so stopping them can wait until they are gone (launch.h). */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (xvfb_size) {
         struct xtars_xvfb_options opts = {0, 0, 24, 15000, NULL};
         if (xtars_parse_size(xvfb_size, &opts.width, &opts.height) != XTARS_OK)
