@@ -344,3 +344,29 @@ TEST(key_search_stays_inside_the_given_length)
               XTARS_ECONFIG);
     ASSERT_STR_EQ(err, "config: unknown key 'max_step' in t.json (did you mean 'max_steps'?)");
 }
+
+/* redact: names only, comma-separated or (in files) a JSON list; printed as
+ * the comma-separated string, which loads back. */
+TEST(redact_is_a_list_of_variable_names)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *list = "{\"redact\": [\"DB_PASSWORD\", \"GITHUB_TOKEN\"]}";
+    const char *bad_list = "{\"redact\": [\"DB_PASSWORD\", 5]}";
+
+    xtars_config_defaults(&c);
+    ASSERT_STR_EQ(c.redact, "");
+    ASSERT_EQ(xtars_config_load_text(&c, "r.json", list, strlen(list), err), XTARS_OK);
+    ASSERT_STR_EQ(c.redact, "DB_PASSWORD,GITHUB_TOKEN");
+    ASSERT_EQ(xtars_config_set(&c, "redact", "A, B_2,_c", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_STR_EQ(c.redact, "A, B_2,_c");
+    ASSERT_EQ(xtars_config_load_text(&c, "r.json", bad_list, strlen(bad_list), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'redact' in r.json line 1 must be a list of variable names");
+    ASSERT_EQ(xtars_config_set(&c, "redact", "A,,B", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'redact' (command line) must be environment variable names "
+                       "separated by commas, not 'A,,B'");
+    ASSERT_EQ(xtars_config_set(&c, "redact", "sk-12345", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_EQ(xtars_config_set(&c, "redact", "A,", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_EQ(xtars_config_set(&c, "redact", "9LIVES", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(c.redact, "A, B_2,_c");
+}
