@@ -124,14 +124,15 @@ int cli_progress(const struct xtars_agent_step_info *info, void *user)
 int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
 {
     FILE *tty;
-    char answer[16] = "";
+    char answer[16] = "", shown[81];
 
     (void)user;
     if (!isatty(0) || (tty = fopen("/dev/tty", "r+")) == NULL)
         return 0; /* no human to ask: deny (fail closed) */
-    fprintf(tty, "xtars: the model wants to %s%s%.80s%s (%s). Allow? [y/N] ",
-            xtars_action_type_name(action->type), action->text ? " '" : "",
-            action->text ? action->text : "", action->text ? "'" : "", reason);
+    xtars_log_redact_copy(shown, sizeof shown, action->text ? action->text : "");
+    fprintf(tty, "xtars: the model wants to %s%s%s%s (%s). Allow? [y/N] ",
+            xtars_action_type_name(action->type), action->text ? " '" : "", shown,
+            action->text ? "'" : "", reason);
     fflush(tty);
     if (fgets(answer, sizeof answer, tty) == NULL)
         answer[0] = '\0';
