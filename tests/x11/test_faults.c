@@ -709,9 +709,11 @@ static int small_tmpfs(const char *dir)
 
 /* Fills the screen with noise so every screenshot is large: at png_level 0
  * a 320x240 frame is about 230 KB, so the third one does not fit in 512 KB. */
+static Display *noise_dpy; /* kept open (so is the window) until the test exits */
+
 static void noisy_window(void)
 {
-    Display *dpy = XOpenDisplay(NULL);
+    Display *dpy = noise_dpy = XOpenDisplay(NULL);
     XImage *img;
     Window w;
     unsigned seed = 12345;
@@ -730,7 +732,6 @@ static void noisy_window(void)
     XPutImage(dpy, w, DefaultGC(dpy, DefaultScreen(dpy)), img, 0, 0, 0, 0, 320, 240);
     XSync(dpy, False);
     XDestroyImage(img);
-    /* the connection stays open (and the window with it) until the test exits */
 }
 
 TEST(disk_full_on_a_small_tmpfs)
