@@ -292,7 +292,7 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
 {
     XkbDescPtr xkb;
     XkbStateRec state;
-    char keys_down[32];
+    char keys_down[32] = {0};
     int group = 0;
     xtars_err rc;
 
@@ -305,6 +305,8 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
     if (xkb == NULL || xkb->map == NULL || xkb->map->modmap == NULL) {
         if (xkb)
             XkbFreeKeyboard(xkb, 0, True);
+        if (x->dead)
+            return dead_error(x, err);
         return xtars_error(err, XTARS_EX11, "exec: cannot read the keyboard map");
     }
     if (XkbGetState(x->dpy, XkbUseCoreKbd, &state) == Success)
@@ -526,10 +528,12 @@ static xtars_err xt_text(void *impl, const char *s, size_t len, int *events, int
 static xtars_err clear_foreign_modifiers(struct xt *x, char *err)
 {
     XkbStateRec state;
-    char keys_down[32];
+    char keys_down[32] = {0}; /* stays so when the server is gone */
     int any = 0;
 
     XQueryKeymap(x->dpy, keys_down);
+    if (x->dead)
+        return dead_error(x, err);
     for (int kc = 8; kc < NKEYCODES; kc++)
         any |= (keys_down[kc / 8] >> (kc % 8) & 1) && !is_down(x, (KeyCode)kc);
     if (any && ensure_snapshot(x, err) != XTARS_OK)
