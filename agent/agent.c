@@ -427,7 +427,8 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
 
         if (x->type == XTARS_ACTION_FINISHED || x->type == XTARS_ACTION_CALL_USER) {
             res->status = x->type == XTARS_ACTION_FINISHED ? XTARS_RUN_FINISHED : XTARS_RUN_CALL_USER;
-            snprintf(res->message, sizeof res->message, "%s", x->text ? x->text : "");
+            /* redacted before it is cut to the message's size */
+            xtars_log_redact_copy(res->message, sizeof res->message, x->text ? x->text : "");
             s->ok[i] = 1;
             *done = 1;
             return;

@@ -192,6 +192,55 @@ void xtars_log_redact_copy(char *out, size_t size, const char *text)
     free(clean);
 }
 
+/* Length of the longest piece (>= 4 bytes) of a secret that text starts
+ * with as the secret's end (at_end 0), or ends with as its start (1). */
+static size_t edge_piece(const char *text, size_t len, int at_end)
+{
+    size_t best = 0;
+
+    for (int i = 0; i < secret_count; i++) {
+        size_t slen = strlen(secrets[i]);
+        for (size_t k = slen - 1 < len ? slen - 1 : len; k >= 4 && k > best; k--) {
+            int hit = at_end ? memcmp(text + len - k, secrets[i], k) == 0
+                             : memcmp(text, secrets[i] + slen - k, k) == 0;
+            if (hit) {
+                best = k;
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n)
+{
+    char *raw = malloc(n + 1), *clean;
+    size_t len, head, tail;
+
+    if (size == 0)
+        return;
+    if (raw == NULL) {
+        snprintf(out, size, "[withheld]");
+        return;
+    }
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    clean = xtars_log_redact(raw);
+    free(raw);
+    if (clean == NULL) {
+        snprintf(out, size, "[withheld]");
+        return;
+    }
+    len = strlen(clean);
+    pthread_mutex_lock(&secrets_lock);
+    head = edge_piece(clean, len, 0);
+    tail = len > head ? edge_piece(clean + head, len - head, 1) : 0;
+    pthread_mutex_unlock(&secrets_lock);
+    snprintf(out, size, "%s%.*s%s", head ? REDACTED : "", (int)(len - head - tail), clean + head,
+             tail ? REDACTED : "");
+    free(clean);
+}
+
 static void write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {

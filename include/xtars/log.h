@@ -66,6 +66,12 @@ char *xtars_log_redact(const char *text);
  * bounded piece of untrusted text (a server's body, typed text). */
 void xtars_log_redact_copy(char *out, size_t size, const char *text);
 
+/* Copies the n bytes at s, a window cut out of a longer untrusted text (a
+ * parse error's quote of a reply), into out (size bytes, NUL-terminated):
+ * whole secrets inside are redacted, and so is a piece of 4 bytes or more
+ * at either edge that could be the rest of a secret the cut went through. */
+void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n);
+
 /* Forgets all secrets (wiping them) and restores defaults. */
 void xtars_log_cleanup(void);
 

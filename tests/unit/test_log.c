@@ -142,3 +142,22 @@ TEST(redact_copy_cuts_after_redacting)
     xtars_log_redact_copy(out, sizeof out, NULL);
     ASSERT_STR_EQ(out, "");
 }
+
+/* A window cut out of a longer text: whole secrets and pieces of 4 bytes or
+ * more at either edge are redacted; shorter pieces could be any word. */
+TEST(redact_window_covers_secrets_cut_at_either_edge)
+{
+    char out[64];
+    const char *text = "3456789 middle sk-secr";
+
+    ASSERT_EQ(xtars_log_add_secret("sk-secret-0123456789"), XTARS_OK);
+    xtars_log_redact_window(out, sizeof out, text, strlen(text));
+    ASSERT_STR_EQ(out, "[redacted] middle [redacted]");
+    xtars_log_redact_window(out, sizeof out, "a sk-secret-0123456789 b", 24);
+    ASSERT_STR_EQ(out, "a [redacted] b");
+    xtars_log_redact_window(out, sizeof out, "789 and sk-", 11);
+    ASSERT_STR_EQ(out, "789 and sk-");
+    /* only the n bytes given are read */
+    xtars_log_redact_window(out, sizeof out, "abcdefXYZ", 6);
+    ASSERT_STR_EQ(out, "abcdef");
+}

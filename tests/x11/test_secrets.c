@@ -137,6 +137,10 @@ TEST(run_artefacts_hold_no_planted_secret)
     xtars_buf_puts(&script, "[\"Thought: the password is " PASSWORD_JSON ", typing it\\nAction: "
                             "type(content='0123456789012345678901234567890123456789012345678 "
                             PASSWORD_JSON "')\", ");
+    /* step 2 is not a call: the parse error quotes 40 bytes of it, cutting
+     * the password after its first 10 */
+    xtars_buf_puts(&script, "\"Action: I cannot find the field, pw is " PASSWORD_JSON
+                            " so now what\", ");
     unauthorized_entry(&script);
     xtars_buf_puts(&script, "]");
     xt_mserver_start(&server, script.data, (const char *const[]){"XT_EXPECTED_KEY=" KEY, NULL});
@@ -152,6 +156,7 @@ TEST(run_artefacts_hold_no_planted_secret)
     ASSERT_STR_CONTAINS(r.err, "HTTP 401 from");
     ASSERT_STR_CONTAINS(r.err, "type '0123456789012345678901234567890123456789012345678 [redacted]'");
     ASSERT_STR_CONTAINS(r.err, "(the API key in $XTARS_API_KEY was refused)");
+    ASSERT_STR_CONTAINS(r.err, "got 'I cannot find the field, pw is [redacted]'");
     check_text("stdout", r.out, strlen(r.out));
     check_text("stderr", r.err, strlen(r.err));
     files = check_tree(dir);
@@ -170,7 +175,7 @@ TEST(run_artefacts_hold_no_planted_secret)
         snprintf(path, sizeof path, "%s/report.html", dir);
         free(slurp(path));
     }
-    check_request_log(&server, 2);
+    check_request_log(&server, 3);
     xt_result_free(&r);
     xt_mserver_stop(&server);
     xtars_buf_cleanup(&script);
