@@ -383,7 +383,7 @@ TEST(empty_choice_list)
 /* A body of binary garbage, and a reply whose text is garbage. */
 TEST(garbage_body)
 {
-    model_fault("[{\"body\": \"\\u0001\\u00ff\\u0000GARBAGE\\u00a7\\u001b[31m%s%n\"}]", NULL,
+    model_fault("[{\"body\": \"\\u0001\\u00ffGARBAGE\\u00a7\\u001b[31m%s%n\"}]", NULL,
                 "is not a chat completion: the body is not JSON", 3, 1, "model_error");
 }
 
@@ -781,7 +781,8 @@ static unsigned seed_from_time(void)
 
 /* Steps that press, hold, type and drag, with short model delays, so a
  * signal can land in the model wait, an action, the settle wait or a
- * capture. */
+ * capture; then scrolls that change nothing (stuck_limit is raised so the
+ * run is still going when the signal comes). */
 static const char signal_script[] =
     "[{\"reply\": \"Action: key_down(key='shift')\", \"delay_ms\": 30},"
     " {\"reply\": \"Action: mouse_down(start_box='(40,40)', button='left')\"},"
@@ -838,7 +839,8 @@ static void signal_on_own_display(int sig, int delay_ms, int round)
     xt_mserver_start(&server, signal_script, NULL);
     snprintf(err_path, sizeof err_path, "%s/stderr%d", xt_tmpdir(), round);
     snprintf(name, sizeof name, "traj%d", round);
-    pid = start_xtars(server.endpoint, tdir(name), err_path, NULL);
+    pid = start_xtars(server.endpoint, tdir(name), err_path,
+                      (const char *const[]){"--set", "stuck_limit=1000", NULL});
     for (int i = 0; i < 1000 && log_lines(server.log) < 1; i++)
         usleep(5000);
     usleep((useconds_t)delay_ms * 1000);
@@ -868,7 +870,8 @@ static void signal_with_private_display(int sig, int delay_ms, int round)
     snprintf(err_path, sizeof err_path, "%s/stderr%d", xt_tmpdir(), round);
     snprintf(name, sizeof name, "traj%d", round);
     pid = start_xtars(server.endpoint, tdir(name), err_path,
-                      (const char *const[]){"--xvfb", "320x240", "--launch", launch, NULL});
+                      (const char *const[]){"--xvfb", "320x240", "--launch", launch, "--set",
+                                            "stuck_limit=1000", NULL});
     for (int i = 0; i < 2000 && log_lines(server.log) < 1; i++)
         usleep(5000);
     usleep((useconds_t)delay_ms * 1000);
