@@ -10,6 +10,8 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +49,8 @@ struct binding {
 
 struct xt {
     Display *dpy;
+    char display_name[128];  /* for messages */
+    volatile int dead;       /* set by the I/O exit handler: the server went away */
     int screen;
     int key_delay_ms;
     const volatile int *stop;
@@ -95,6 +99,43 @@ static xtars_err sync_checked(struct xt *x, const char *what, char *err)
     if (trapped_error != 0)
         return xtars_error(err, XTARS_EX11, "exec: X error %d while %s", trapped_error, what);
     return XTARS_OK;
+}
+
+/* ---- a server that goes away ----
+ * Xlib's default I/O error handling exits the process. Ours (libX11 >= 1.8)
+ * marks the executor dead and returns, so the action fails with a message
+ * and the loop can record what happened; nothing is sent to a dead
+ * connection afterwards. The first handler is process-wide and returns, so
+ * Xlib goes on to the per-connection exit handler (as capture/x11.c). */
+
+static int on_io_error(Display *dpy)
+{
+    (void)dpy;
+    return 0;
+}
+
+#ifdef XTARS_HAVE_IO_EXIT_HANDLER
+static void on_io_exit(Display *dpy, void *user_data)
+{
+    struct xt *x = user_data;
+
+    (void)dpy;
+    x->dead = 1;
+}
+#endif
+
+static pthread_once_t io_once = PTHREAD_ONCE_INIT;
+
+static void install_io_handler(void)
+{
+    XSetIOErrorHandler(on_io_error);
+}
+
+static xtars_err dead_error(const struct xt *x, char *err)
+{
+    return xtars_error(err, XTARS_EDISPLAY,
+                       "exec: lost the connection to the X server on display %s (it exited or was "
+                       "killed)", x->display_name);
 }
 
 /* ---- keys and buttons held ---- */
@@ -251,10 +292,12 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
 {
     XkbDescPtr xkb;
     XkbStateRec state;
-    char keys_down[32];
+    char keys_down[32] = {0};
     int group = 0;
     xtars_err rc;
 
+    if (x->dead)
+        return dead_error(x, err);
     if (x->have_snapshot)
         return XTARS_OK;
     xkb = XkbGetMap(x->dpy, XkbKeyTypesMask | XkbKeySymsMask | XkbModifierMapMask,
@@ -262,6 +305,8 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
     if (xkb == NULL || xkb->map == NULL || xkb->map->modmap == NULL) {
         if (xkb)
             XkbFreeKeyboard(xkb, 0, True);
+        if (x->dead)
+            return dead_error(x, err);
         return xtars_error(err, XTARS_EX11, "exec: cannot read the keyboard map");
     }
     if (XkbGetState(x->dpy, XkbUseCoreKbd, &state) == Success)
@@ -483,10 +528,12 @@ static xtars_err xt_text(void *impl, const char *s, size_t len, int *events, int
 static xtars_err clear_foreign_modifiers(struct xt *x, char *err)
 {
     XkbStateRec state;
-    char keys_down[32];
+    char keys_down[32] = {0}; /* stays so when the server is gone */
     int any = 0;
 
     XQueryKeymap(x->dpy, keys_down);
+    if (x->dead)
+        return dead_error(x, err);
     for (int kc = 8; kc < NKEYCODES; kc++)
         any |= (keys_down[kc / 8] >> (kc % 8) & 1) && !is_down(x, (KeyCode)kc);
     if (any && ensure_snapshot(x, err) != XTARS_OK)
@@ -509,6 +556,8 @@ static xtars_err xt_begin(void *impl, int clear_modifiers, char *err)
 {
     struct xt *x = impl;
 
+    if (x->dead)
+        return dead_error(x, err);
     free_snapshot(x); /* the layout may have changed since the last action */
     return clear_modifiers ? clear_foreign_modifiers(x, err) : XTARS_OK;
 }
@@ -525,14 +574,15 @@ static xtars_err xt_end(void *impl, char *err)
     if (rc == XTARS_OK)
         rc = sync_checked(x, "sending input", err);
     free_snapshot(x);
-    return rc;
+    return x->dead ? dead_error(x, err) : rc;
 }
 
 static xtars_err xt_move(void *impl, int px, int py, char *err)
 {
     struct xt *x = impl;
 
-    (void)err;
+    if (x->dead)
+        return dead_error(x, err);
     XTestFakeMotionEvent(x->dpy, x->screen, px, py, CurrentTime);
     return XTARS_OK;
 }
@@ -542,7 +592,8 @@ static xtars_err xt_button(void *impl, int number, int down, char *err)
     struct xt *x = impl;
     unsigned bit = 1u << number;
 
-    (void)err;
+    if (x->dead)
+        return dead_error(x, err);
     if (down && (x->buttons & bit))
         return XTARS_OK;
     XTestFakeButtonEvent(x->dpy, (unsigned)number, down ? True : False, CurrentTime);
@@ -631,14 +682,24 @@ static xtars_err xt_pause(void *impl, int ms, char *err)
 {
     struct xt *x = impl;
 
-    (void)err;
     XFlush(x->dpy);
+    if (x->dead)
+        return dead_error(x, err);
     return exec_sleep_ms(ms, x->stop);
 }
 
 static void xt_release_all(void *impl)
 {
     struct xt *x = impl;
+
+    if (x->dead) { /* nothing can be held on a server that is gone */
+        x->down_count = x->held_count = x->bound_count = 0;
+        memset(x->down, 0, sizeof x->down);
+        x->buttons = 0;
+        x->relock_caps = 0;
+        free_snapshot(x);
+        return;
+    }
 
     while (x->down_count > 0)
         send_key(x, x->down_order[x->down_count - 1], 0);
@@ -724,11 +785,16 @@ xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xta
     *out = NULL;
     if (x == NULL)
         return xtars_error(err, XTARS_ENOMEM, "exec: out of memory");
+    pthread_once(&io_once, install_io_handler);
     rc = open_display(opts->display, &x->dpy, err);
     if (rc != XTARS_OK) {
         xt_destroy(x);
         return rc;
     }
+#ifdef XTARS_HAVE_IO_EXIT_HANDLER
+    XSetIOErrorExitHandler(x->dpy, on_io_exit, x);
+#endif
+    snprintf(x->display_name, sizeof x->display_name, "%s", DisplayString(x->dpy));
     has_xtest = XTestQueryExtension(x->dpy, &event_base, &error_base, &major, &minor);
     major = XkbMajorVersion;
     minor = XkbMinorVersion;

@@ -440,9 +440,12 @@ static void summarize(const struct xtars_action *actions, int count, char *out, 
                                      xtars_scroll_direction_name(x->direction));
         for (int k = 0; used < size && k < x->key_count; k++)
             used += (size_t)snprintf(out + used, size - used, "%s%s", k ? "+" : " ", x->keys[k]);
-        if (used < size && x->text && (x->type == XTARS_ACTION_TYPE))
-            used += (size_t)snprintf(out + used, size - used, " '%.60s%s'", x->text,
-                                     strlen(x->text) > 60 ? "..." : "");
+        if (used < size && x->text && (x->type == XTARS_ACTION_TYPE)) {
+            char shown[62]; /* redacted before the cut: no part of a secret shows */
+            xtars_log_redact_copy(shown, sizeof shown, x->text);
+            used += (size_t)snprintf(out + used, size - used, " '%.60s%s'", shown,
+                                     strlen(shown) > 60 ? "..." : "");
+        }
     }
 }
 
@@ -470,7 +473,8 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
 
         if (x->type == XTARS_ACTION_FINISHED || x->type == XTARS_ACTION_CALL_USER) {
             res->status = x->type == XTARS_ACTION_FINISHED ? XTARS_RUN_FINISHED : XTARS_RUN_CALL_USER;
-            snprintf(res->message, sizeof res->message, "%s", x->text ? x->text : "");
+            /* redacted before it is cut to the message's size */
+            xtars_log_redact_copy(res->message, sizeof res->message, x->text ? x->text : "");
             s->ok[i] = 1;
             *done = 1;
             return;
@@ -984,7 +988,8 @@ xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_age
     xtars_shot_init(&a->shot, IMAGE_MAX_BYTES);
     xtars_shot_options_from_config(&a->cfg, &a->shot_opts);
     iso_time(a->started_at, sizeof a->started_at);
-    if ((rc = open_policy(a, err)) != XTARS_OK || (rc = open_capture(a, err)) != XTARS_OK ||
+    if ((rc = xtars_log_add_secret_vars(a->cfg.redact, err)) != XTARS_OK ||
+        (rc = open_policy(a, err)) != XTARS_OK || (rc = open_capture(a, err)) != XTARS_OK ||
         (rc = open_executor(a, err)) != XTARS_OK) {
         xtars_agent_free(a);
         return rc;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "xtars/log.h"
+
 void xtars_chat_result_init(struct xtars_chat_result *r, size_t max_text)
 {
     memset(r, 0, sizeof *r);
@@ -84,12 +86,13 @@ static xtars_err error_object(const cJSON *root, char *err)
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
 
-    if (cJSON_IsString(error))
-        return xtars_error(err, XTARS_EMODEL, "the server reported an error: %.300s",
-                           error->valuestring);
-    if (cJSON_IsString(message))
-        return xtars_error(err, XTARS_EMODEL, "the server reported an error: %.300s",
-                           message->valuestring);
+    char quoted[301]; /* redacted before it is cut (servers echo keys in errors) */
+
+    if (cJSON_IsString(error) || cJSON_IsString(message)) {
+        xtars_log_redact_copy(quoted, sizeof quoted,
+                              cJSON_IsString(error) ? error->valuestring : message->valuestring);
+        return xtars_error(err, XTARS_EMODEL, "the server reported an error: %s", quoted);
+    }
     if (error != NULL && !cJSON_IsNull(error))
         return xtars_error(err, XTARS_EMODEL, "the server reported an error without a message");
     return XTARS_OK;

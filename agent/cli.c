@@ -135,6 +135,12 @@ int cli_config_load(const struct cli_command *cmd, const struct cli_common *comm
         return rc;
     if (xtars_config_validate(cfg, err) != XTARS_OK)
         return cli_fail(cmd, CLI_EXIT_USAGE, "%s", err);
+    /* Secrets are known before anything can print them: the API key and
+     * every value named in `redact`. */
+    if (xtars_log_add_secret(getenv(cfg->api_key_env)) != XTARS_OK)
+        return cli_fail(cmd, CLI_EXIT_RUNTIME, "out of memory");
+    if (xtars_log_add_secret_vars(cfg->redact, err) != XTARS_OK)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "config: redact: %s", err);
     /* --log-level wins over the config's log_level: it was given for this run. */
     if (common->log_level == NULL) {
         level = (enum xtars_log_level)cfg->log_level;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "xtars/log.h"
@@ -73,6 +74,9 @@ int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
 
     memset(s, 0, sizeof s[0]);
     path_with_own_dir();
+    /* Apps a launched shell starts are re-parented to us when the shell
+     * exits, so stopping them can wait until they are gone (launch.h). */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (xvfb_size) {
         struct xtars_xvfb_options opts = {0, 0, 24, 15000, NULL};
         if (xtars_parse_size(xvfb_size, &opts.width, &opts.height) != XTARS_OK)
@@ -120,14 +124,15 @@ int cli_progress(const struct xtars_agent_step_info *info, void *user)
 int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
 {
     FILE *tty;
-    char answer[16] = "";
+    char answer[16] = "", shown[81];
 
     (void)user;
     if (!isatty(0) || (tty = fopen("/dev/tty", "r+")) == NULL)
         return 0; /* no human to ask: deny (fail closed) */
-    fprintf(tty, "xtars: the model wants to %s%s%.80s%s (%s). Allow? [y/N] ",
-            xtars_action_type_name(action->type), action->text ? " '" : "",
-            action->text ? action->text : "", action->text ? "'" : "", reason);
+    xtars_log_redact_copy(shown, sizeof shown, action->text ? action->text : "");
+    fprintf(tty, "xtars: the model wants to %s%s%s%s (%s). Allow? [y/N] ",
+            xtars_action_type_name(action->type), action->text ? " '" : "", shown,
+            action->text ? "'" : "", reason);
     fflush(tty);
     if (fgets(answer, sizeof answer, tty) == NULL)
         answer[0] = '\0';

@@ -1,6 +1,7 @@
 /* cmd_run.c: `xtars run`: the main job. Drives the desktop with the model
  * until the task is finished, recording a trajectory and a report. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -116,8 +117,11 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
 /* Prints the outcome: the finished() content on stdout, a summary on stderr. */
 static void print_outcome(const struct xtars_agent_result *res, const char *dir)
 {
-    if (res->status == XTARS_RUN_FINISHED)
-        printf("%s\n", res->message);
+    if (res->status == XTARS_RUN_FINISHED) { /* stdout is an artefact too: redacted */
+        char *clean = xtars_log_redact(res->message);
+        printf("%s\n", clean ? clean : "[withheld]");
+        free(clean);
+    }
     if (res->status == XTARS_RUN_FINISHED || res->status == XTARS_RUN_CALL_USER)
         xtars_log_info("%s after %d step%s%s%s", xtars_run_status_name(res->status), res->steps,
                        res->steps == 1 ? "" : "s", res->message[0] ? ": " : "", res->message);

@@ -134,10 +134,12 @@ static void print_step(const struct task_run *tr, int index, int ok, const char 
 {
     const struct xtars_task_step *s = &tr->task->steps[index];
     const char *label = s->name ? s->name : s->kind == XTARS_TASK_WAIT ? "" : s->text;
+    char shown[72]; /* redacted before the cut: no part of a secret shows */
 
+    xtars_log_redact_copy(shown, sizeof shown, label);
     xtars_log_info("  [%d/%d] %s %s %.70s%s%s%s", index + 1, tr->task->step_count,
-                   ok ? "PASS" : "FAIL", xtars_task_step_kind_name(s->kind), label,
-                   strlen(label) > 70 ? "..." : "", detail[0] ? ": " : "", detail);
+                   ok ? "PASS" : "FAIL", xtars_task_step_kind_name(s->kind), shown,
+                   strlen(shown) > 70 ? "..." : "", detail[0] ? ": " : "", detail);
 }
 
 /* Runs one step; returns 1 if it passed. Sets tr->status on failure. */
@@ -145,7 +147,7 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
 {
     const struct xtars_task_step *s = &tr->task->steps[index];
     struct xtars_agent_result res;
-    char err[XTARS_ERRLEN];
+    char err[XTARS_ERRLEN], shown[301];
     int family = XTARS_FAMILY_PIXELS, ok;
 
     detail[0] = '\0';
@@ -155,8 +157,9 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
             res.status = XTARS_RUN_ERROR;
             snprintf(res.message, sizeof res.message, "%s", err);
         }
-        snprintf(detail, size, "%s after %d step%s%s%.300s", xtars_run_status_name(res.status),
-                 res.steps, res.steps == 1 ? "" : "s", res.message[0] ? ": " : "", res.message);
+        xtars_log_redact_copy(shown, sizeof shown, res.message); /* redacted, then cut */
+        snprintf(detail, size, "%s after %d step%s%s%s", xtars_run_status_name(res.status),
+                 res.steps, res.steps == 1 ? "" : "s", res.message[0] ? ": " : "", shown);
         if (res.status != XTARS_RUN_FINISHED)
             tr->status = res.status == XTARS_RUN_MODEL_ERROR || res.status == XTARS_RUN_STOPPED ||
                                  res.status == XTARS_RUN_ERROR
@@ -175,7 +178,7 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
             return 0;
         }
         if (res.status != XTARS_RUN_FINISHED) {
-            snprintf(detail, size, "%.400s", res.message);
+            xtars_log_redact_copy(detail, size < 401 ? size : 401, res.message);
             tr->status = XTARS_RUN_FAILED;
         }
         return res.status == XTARS_RUN_FINISHED;

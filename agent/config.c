@@ -24,6 +24,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     snprintf(cfg->endpoint, sizeof cfg->endpoint, "http://127.0.0.1:8000/v1");
     snprintf(cfg->model, sizeof cfg->model, "ui-tars-1.5-7b");
     snprintf(cfg->api_key_env, sizeof cfg->api_key_env, "XTARS_API_KEY");
+    cfg->redact[0]          = '\0';               /* the API key is always redacted */
     cfg->family             = XTARS_FAMILY_UITARS15;
     cfg->max_pixels         = 16384L * 28 * 28;   /* Qwen2.5-VL processor default */
     cfg->min_pixels         = 100L * 28 * 28;
@@ -62,7 +63,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->log_level          = 2;                  /* info */
 }
 
-enum field_type { T_STRING, T_INT, T_LONG, T_DOUBLE, T_ENUM, T_BOOL, T_HEADERS };
+enum field_type { T_STRING, T_INT, T_LONG, T_DOUBLE, T_ENUM, T_BOOL, T_HEADERS, T_NAMES };
 
 struct field {
     const char *name;
@@ -83,11 +84,13 @@ static const char *const level_choices[] = {"error", "warn", "info", "debug", NU
 #define NUM(f, type, lo, hi, help) {#f, type, OFF(f), 0, lo, hi, NULL, help}
 #define ENUMF(f, choices, help) {#f, T_ENUM, OFF(f), 0, 0, 0, choices, help}
 #define HEADERS(f, help) {#f, T_HEADERS, OFF(f), sizeof(((struct xtars_config *)0)->f), 0, 0, NULL, help}
+#define NAMES(f, help) {#f, T_NAMES, OFF(f), sizeof(((struct xtars_config *)0)->f), 0, 0, NULL, help}
 
 static const struct field fields[] = {
     STR(endpoint, "Base URL of the OpenAI-compatible API; /chat/completions is appended"),
     STR(model, "Model name sent in each request"),
     STR(api_key_env, "Environment variable holding the API key (unset: no Authorization header)"),
+    NAMES(redact, "Environment variables whose values must never appear in logs, trajectories or reports (comma-separated names, or a JSON list in files)"),
     HEADERS(extra_headers, "Extra HTTP headers for model requests, a JSON object of name to value; ${VAR} in a value reads the environment"),
     ENUMF(family, family_choices, "Coordinate space of the model's replies"),
     NUM(max_pixels, T_LONG, 784, 1e9, "smart_resize upper bound on sent image pixels"),
@@ -257,6 +260,34 @@ static xtars_err set_number(struct xtars_config *cfg, const struct field *f, dou
     return XTARS_OK;
 }
 
+/* "A, B_2,C": environment variable names separated by commas (spaces
+ * around them allowed); "" is an empty list. */
+static xtars_err check_names(const struct field *f, const char *s, const char *where, char *err)
+{
+    const char *p = s;
+
+    while (*s && *p) {
+        size_t n;
+        while (*p == ' ')
+            p++;
+        n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+        if (n == 0 || isdigit((unsigned char)*p))
+            return xtars_error(err, XTARS_ECONFIG,
+                               "config: '%s'%s must be environment variable names separated by "
+                               "commas, not '%.64s'", f->name, where, s);
+        p += n;
+        while (*p == ' ')
+            p++;
+        if (*p == ',' && p[1] != '\0')
+            p++;
+        else if (*p != '\0')
+            return xtars_error(err, XTARS_ECONFIG,
+                               "config: '%s'%s must be environment variable names separated by "
+                               "commas, not '%.64s'", f->name, where, s);
+    }
+    return XTARS_OK;
+}
+
 static xtars_err set_string(struct xtars_config *cfg, const struct field *f, const char *s,
                             const char *where, char *err)
 {
@@ -279,6 +310,11 @@ static xtars_err set_string(struct xtars_config *cfg, const struct field *f, con
     if (strlen(s) >= f->size)
         return xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is longer than %zu bytes", f->name,
                            where, f->size - 1);
+    /* Printed configs must load back: invalid UTF-8 would come out as U+FFFD. */
+    if (!xtars_json_utf8_valid(s, strlen(s)))
+        return xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is not valid UTF-8", f->name, where);
+    if (f->type == T_NAMES && check_names(f, s, where, err) != XTARS_OK)
+        return XTARS_ECONFIG;
     memcpy(field_ptr(cfg, f), s, strlen(s) + 1);
     return XTARS_OK;
 }
@@ -314,9 +350,10 @@ static xtars_err set_headers(struct xtars_config *cfg, const struct field *f, co
         if (!header_name_ok(item->string)) {
             rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s: '%.100s' is not a usable header name",
                              f->name, where, item->string);
-        } else if (!cJSON_IsString(item) || strpbrk(item->valuestring, "\r\n")) {
+        } else if (!cJSON_IsString(item) || strpbrk(item->valuestring, "\r\n") ||
+                   !xtars_json_utf8_valid(item->valuestring, strlen(item->valuestring))) {
             rc = xtars_error(err, XTARS_ECONFIG,
-                             "config: '%s'%s: header '%s' must have a one-line string value", f->name,
+                             "config: '%s'%s: header '%s' must have a one-line UTF-8 string value", f->name,
                              where, item->string);
         } else if (xtars_buf_printf(&lines, "%s: %s\n", item->string, item->valuestring) != XTARS_OK) {
             rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is longer than %zu bytes", f->name,
@@ -400,7 +437,7 @@ static xtars_err set_from_text(struct xtars_config *cfg, int index, const char *
     xtars_err rc;
     double number = 0;
 
-    if (f->type == T_STRING || f->type == T_ENUM) {
+    if (f->type == T_STRING || f->type == T_ENUM || f->type == T_NAMES) {
         rc = set_string(cfg, f, value, where, err);
     } else if (f->type == T_HEADERS) {
         rc = set_headers_text(cfg, f, value, where, err);
@@ -447,27 +484,58 @@ xtars_err xtars_config_load_env(struct xtars_config *cfg, char *err)
     return XTARS_OK;
 }
 
-/* Line of the first occurrence of "key" in text, for messages; 0 if unknown. */
-static int key_line(const char *text, const char *key)
+/* Line of the first occurrence of "key" in the len bytes of text (which
+ * need not end in a NUL), for messages; 0 if unknown. */
+static int key_line(const char *text, size_t len, const char *key)
 {
     char quoted[160];
     const char *hit;
     int line, column;
 
     snprintf(quoted, sizeof quoted, "\"%s\"", key);
-    hit = strstr(text, quoted);
+    hit = memmem(text, len, quoted, strlen(quoted));
     if (hit == NULL)
         return 0;
     xtars_json_position(text, (size_t)(hit - text), &line, &column);
     return line;
 }
 
+/* A names field in a file: "A,B" or ["A", "B"]. */
+static xtars_err set_names(struct xtars_config *cfg, const struct field *f, const cJSON *item,
+                           const char *where, char *err)
+{
+    struct xtars_buf joined;
+    const cJSON *name;
+    xtars_err rc = XTARS_OK;
+
+    if (cJSON_IsString(item))
+        return set_string(cfg, f, item->valuestring, where, err);
+    if (!cJSON_IsArray(item))
+        return xtars_error(err, XTARS_ECONFIG, "config: '%s'%s must be a list of variable names",
+                           f->name, where);
+    xtars_buf_init(&joined, f->size - 1);
+    cJSON_ArrayForEach(name, item) {
+        if (!cJSON_IsString(name) || name->valuestring[0] == '\0' || strchr(name->valuestring, ','))
+            rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s must be a list of variable names",
+                             f->name, where);
+        else if (xtars_buf_printf(&joined, "%s%s", joined.len ? "," : "", name->valuestring) != XTARS_OK)
+            rc = xtars_error(err, XTARS_ECONFIG, "config: '%s'%s is longer than %zu bytes", f->name,
+                             where, f->size - 1);
+        if (rc != XTARS_OK)
+            break;
+    }
+    if (rc == XTARS_OK)
+        rc = set_string(cfg, f, joined.data ? joined.data : "", where, err);
+    xtars_buf_cleanup(&joined);
+    return rc;
+}
+
 static xtars_err load_item(struct xtars_config *cfg, const cJSON *item, const char *name,
-                           const char *text, char *err)
+                           const char *text, size_t len, char *err)
 {
     char where[1200];
     int index = xtars_config_field_index(item->string);
-    int line = key_line(text, item->string);
+    int line = key_line(text, len, item->string);
     const struct field *f;
 
     if (line)
@@ -479,6 +547,9 @@ static xtars_err load_item(struct xtars_config *cfg, const cJSON *item, const ch
     f = &fields[index];
     if (f->type == T_HEADERS) {
         if (set_headers(cfg, f, item, where, err) != XTARS_OK)
+            return XTARS_ECONFIG;
+    } else if (f->type == T_NAMES) {
+        if (set_names(cfg, f, item, where, err) != XTARS_OK)
             return XTARS_ECONFIG;
     } else if (f->type == T_STRING || f->type == T_ENUM) {
         if (!cJSON_IsString(item))
@@ -523,7 +594,7 @@ xtars_err xtars_config_load_text(struct xtars_config *cfg, const char *name, con
                            name);
     }
     cJSON_ArrayForEach(item, root) {
-        rc = load_item(cfg, item, name, text, err);
+        rc = load_item(cfg, item, name, text, len, err);
         if (rc != XTARS_OK)
             break;
     }
@@ -571,6 +642,7 @@ static xtars_err put_value(struct xtars_buf *out, const struct xtars_config *cfg
 
     switch (f->type) {
     case T_STRING:
+    case T_NAMES:
         return xtars_json_put_string(out, p);
     case T_ENUM:
         return xtars_json_put_string(out, f->choices[*(const int *)p]);
@@ -613,7 +685,7 @@ xtars_err xtars_config_to_json(const struct xtars_config *cfg, int with_sources,
 static const char *type_name(const struct field *f)
 {
     static const char *const names[] = {"string", "integer", "integer", "number", "choice", "boolean",
-                                        "object"};
+                                        "object", "names"};
     return names[f->type];
 }
 
@@ -637,6 +709,8 @@ xtars_err xtars_config_markdown(struct xtars_buf *out)
                 rc = xtars_buf_printf(out, "%s`%s`", c ? ", " : "", f->choices[c]);
         } else if (rc == XTARS_OK && f->type == T_STRING) {
             rc = xtars_buf_printf(out, "up to %zu bytes", f->size - 1);
+        } else if (rc == XTARS_OK && f->type == T_NAMES) {
+            rc = xtars_buf_printf(out, "variable names, up to %zu bytes", f->size - 1);
         } else if (rc == XTARS_OK && f->type == T_HEADERS) {
             rc = xtars_buf_printf(out, "JSON object of strings, up to %zu bytes", f->size - 1);
         } else if (rc == XTARS_OK && f->type == T_BOOL) {

@@ -37,6 +37,16 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return len;
 }
 
+int xtars_json_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0, len; i < n; i += len)
+        if ((len = utf8_valid_len(p + i, n - i)) == 0)
+            return 0;
+    return 1;
+}
+
 xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -132,6 +132,25 @@ int xtars_launch_running(struct xtars_launch *l)
     return !l->exited;
 }
 
+/* Reaps every member of the group that is our child: the shell, and the
+ * apps it started once they are orphaned to us (the CLI makes xtars a child
+ * subreaper). Returns 1 when none is left, 0 if some still run. */
+static int reap_group(struct xtars_launch *l, int block)
+{
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-l->pid, &status, block ? 0 : WNOHANG);
+        if (pid == l->pid) {
+            l->exited = 1;
+            l->status = status;
+        } else if (pid < 0 && errno == EINTR) {
+            continue;
+        } else if (pid <= 0) {
+            return pid < 0; /* ECHILD: nobody left to wait for */
+        }
+    }
+}
+
 void xtars_launch_free(struct xtars_launch *l)
 {
     long deadline;
@@ -139,17 +158,14 @@ void xtars_launch_free(struct xtars_launch *l)
     if (l == NULL)
         return;
     if (l->pid > 0) {
+        /* SIGTERM first, so apps can save and exit; the whole group gets
+         * the grace period, not only the shell. */
         kill(-l->pid, SIGTERM);
         deadline = now_ms() + 1500;
-        while (!l->exited && now_ms() < deadline) {
-            if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
-                l->exited = 1;
-            else
-                usleep(5000);
-        }
-        kill(-l->pid, SIGKILL); /* the shell may be gone while its children linger */
-        if (!l->exited)
-            waitpid(l->pid, &l->status, 0);
+        while (!reap_group(l, 0) && now_ms() < deadline)
+            usleep(5000);
+        kill(-l->pid, SIGKILL); /* whatever ignored SIGTERM or was not ours to wait for */
+        reap_group(l, 1);
     }
     free(l);
 }

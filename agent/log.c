@@ -13,7 +13,7 @@
 #include "xtars/buf.h"
 #include "xtars/json.h"
 
-#define MAX_SECRETS 16
+#define MAX_SECRETS 32
 #define REDACTED "[redacted]"
 
 static enum xtars_log_level current_level = XTARS_LOG_INFO;
@@ -57,21 +57,70 @@ xtars_err xtars_log_format_from_name(const char *name, enum xtars_log_format *ou
     return XTARS_OK;
 }
 
+/* Adds one form of a secret (the caller holds the lock); known ones once. */
+static xtars_err add_form(const char *form)
+{
+    for (int i = 0; i < secret_count; i++)
+        if (strcmp(secrets[i], form) == 0)
+            return XTARS_OK;
+    if (secret_count == MAX_SECRETS)
+        return XTARS_ETOOBIG;
+    if ((secrets[secret_count] = strdup(form)) == NULL)
+        return XTARS_ENOMEM;
+    secret_count++;
+    return XTARS_OK;
+}
+
 xtars_err xtars_log_add_secret(const char *secret)
 {
-    xtars_err rc = XTARS_OK;
+    struct xtars_buf escaped;
+    xtars_err rc;
 
     if (secret == NULL || strlen(secret) < 4)
         return XTARS_OK;
+    /* Trajectories are redacted as JSON text, where a value with quotes,
+     * backslashes or control characters appears escaped: that form too. */
+    xtars_buf_init(&escaped, 4 * strlen(secret) + 16);
+    rc = xtars_json_put_string(&escaped, secret);
     pthread_mutex_lock(&secrets_lock);
-    if (secret_count == MAX_SECRETS) {
-        rc = XTARS_ETOOBIG;
-    } else if ((secrets[secret_count] = strdup(secret)) == NULL) {
-        rc = XTARS_ENOMEM;
-    } else {
-        secret_count++;
+    if (rc == XTARS_OK)
+        rc = add_form(secret);
+    if (rc == XTARS_OK && escaped.len > 2) {
+        escaped.data[escaped.len - 1] = '\0'; /* without the quotes */
+        if (strcmp(escaped.data + 1, secret) != 0)
+            rc = add_form(escaped.data + 1);
     }
     pthread_mutex_unlock(&secrets_lock);
+    if (escaped.data)
+        memset(escaped.data, 0, escaped.len);
+    xtars_buf_cleanup(&escaped);
+    return rc;
+}
+
+xtars_err xtars_log_add_secret_vars(const char *names, char *err)
+{
+    char name[256];
+    const char *p = names;
+    xtars_err rc = XTARS_OK;
+
+    while (rc == XTARS_OK && p && *p) {
+        size_t n = strcspn(p, ",");
+        const char *value;
+
+        while (n > 0 && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        name[strcspn(name, " \t")] = '\0';
+        value = name[0] ? getenv(name) : NULL;
+        if (value && (rc = xtars_log_add_secret(value)) == XTARS_ETOOBIG)
+            xtars_error(err, rc, "log: too many secrets to redact (at $%s; at most %d values)",
+                        name, MAX_SECRETS);
+        else if (rc != XTARS_OK)
+            xtars_error(err, rc, "log: out of memory (at $%s)", name);
+        p += n;
+        if (*p == ',')
+            p++;
+    }
     return rc;
 }
 
@@ -130,6 +179,66 @@ char *xtars_log_redact(const char *text)
         return NULL;
     }
     return xtars_buf_detach(&out, NULL);
+}
+
+void xtars_log_redact_copy(char *out, size_t size, const char *text)
+{
+    char *clean;
+
+    if (size == 0)
+        return;
+    clean = xtars_log_redact(text ? text : "");
+    snprintf(out, size, "%s", clean ? clean : "[withheld]");
+    free(clean);
+}
+
+/* Length of the longest piece (>= 4 bytes) of a secret that text starts
+ * with as the secret's end (at_end 0), or ends with as its start (1). */
+static size_t edge_piece(const char *text, size_t len, int at_end)
+{
+    size_t best = 0;
+
+    for (int i = 0; i < secret_count; i++) {
+        size_t slen = strlen(secrets[i]);
+        for (size_t k = slen - 1 < len ? slen - 1 : len; k >= 4 && k > best; k--) {
+            int hit = at_end ? memcmp(text + len - k, secrets[i], k) == 0
+                             : memcmp(text, secrets[i] + slen - k, k) == 0;
+            if (hit) {
+                best = k;
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n)
+{
+    char *raw = malloc(n + 1), *clean;
+    size_t len, head, tail;
+
+    if (size == 0)
+        return;
+    if (raw == NULL) {
+        snprintf(out, size, "[withheld]");
+        return;
+    }
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    clean = xtars_log_redact(raw);
+    free(raw);
+    if (clean == NULL) {
+        snprintf(out, size, "[withheld]");
+        return;
+    }
+    len = strlen(clean);
+    pthread_mutex_lock(&secrets_lock);
+    head = edge_piece(clean, len, 0);
+    tail = len > head ? edge_piece(clean + head, len - head, 1) : 0;
+    pthread_mutex_unlock(&secrets_lock);
+    snprintf(out, size, "%s%.*s%s", head ? REDACTED : "", (int)(len - head - tail), clean + head,
+             tail ? REDACTED : "");
+    free(clean);
 }
 
 static void write_all(int fd, const char *data, size_t len)

@@ -605,13 +605,18 @@ static xtars_err transport_error(struct xtars_model *m, struct attempt *a, CURLc
                        curl_detail(a, cc));
 }
 
-/* The start of a body as one printable line. */
+/* The start of a body as one printable line. Secrets are redacted in the
+ * whole body before it is cut: a server echoing the key near the cut must
+ * not leave its first bytes in the message. */
 static void quote_body(const struct xtars_buf *body, size_t max, char *out, size_t out_size)
 {
-    size_t n = body->len < max ? body->len : max, j = 0;
+    char quoted[ERROR_BODY_MAX + 1];
+    size_t n, j = 0;
 
+    xtars_log_redact_copy(quoted, sizeof quoted, body->data ? body->data : "");
+    n = strlen(quoted) < max ? strlen(quoted) : max;
     for (size_t i = 0; i < n && j + 1 < out_size; i++) {
-        unsigned char c = (unsigned char)body->data[i];
+        unsigned char c = (unsigned char)quoted[i];
         out[j++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
     }
     while (j > 0 && out[j - 1] == ' ')

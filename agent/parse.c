@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "parse_internal.h"
+#include "xtars/log.h"
 
 #define NONE ((size_t)-1)
 #define MARKER_ATTEMPTS 16  /* "Action:" markers tried, from the last one back */
@@ -56,16 +57,21 @@ xtars_err parse_fail(struct parse_cursor *c, size_t at, const char *fmt, ...)
 
 void parse_snippet(char out[64], const char *s, size_t n)
 {
-    size_t keep = n > 40 ? 40 : n;
+    size_t keep = n > 40 ? 40 : n, len;
+    char shown[41] = "";
 
     /* Do not cut a UTF-8 character in half. */
     while (keep < n && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
         keep--;
     for (size_t i = 0; i < keep; i++) {
         unsigned char ch = (unsigned char)s[i];
-        out[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+        shown[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
     }
-    strcpy(out + keep, keep < n ? "..." : "");
+    /* The quote is a window of the reply: a secret the model wrote must not
+     * show, whole or cut at either edge (log.h). */
+    xtars_log_redact_window(out, 61, shown, keep);
+    len = strlen(out);
+    strcpy(out + len, keep < n ? "..." : "");
 }
 
 size_t parse_end_token(const struct parse_cursor *c, size_t at)

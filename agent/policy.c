@@ -138,6 +138,147 @@ static xtars_err parse_keys(const cJSON *item, struct rule *r, const char *where
     return XTARS_OK;
 }
 
+/* ---- regular expressions: bounded before glibc sees them ----
+ * glibc's regcomp() copies a repeated part once per repetition ("x{50}" is
+ * fifty copies, "x+" two) and repetitions nest, so a short pattern such as
+ * ".*+++...+" or "((x{99}){99}){99}" asks for memory exponential in its
+ * length; and the time it spends on each copy grows with how deeply
+ * repetitions of things that can match nothing are nested (".*" under eight
+ * "+" takes 0.2 s, under eleven over 10 s). Patterns are therefore sized
+ * first, the way regcomp() expands them, and refused above
+ * PATTERN_MAX_PARTS parts, PATTERN_MAX_REPEAT_DEPTH nested repetitions,
+ * PATTERN_MAX_BYTES bytes or PATTERN_MAX_DEPTH nested groups. At those
+ * limits the worst pattern compiles in about 20 ms. Back-references are
+ * refused too: matching them against model-written text can take
+ * exponential time. */
+
+#define PATTERN_MAX_BYTES 1024
+#define PATTERN_MAX_PARTS 1000.0
+#define PATTERN_MAX_REPEAT_DEPTH 3
+#define PATTERN_MAX_DEPTH 32
+
+struct pattern_group {
+    double sum;      /* expanded size of the group so far */
+    double last;     /* size of its last atom (what a quantifier repeats) */
+    int last_depth;  /* repetitions nested in its last atom */
+    int max_depth;   /* repetitions nested anywhere in the group */
+};
+
+static void pattern_atom(struct pattern_group *g, double size, int depth)
+{
+    g->last = size;
+    g->sum += size;
+    g->last_depth = depth;
+    if (depth > g->max_depth)
+        g->max_depth = depth;
+}
+
+/* Reads a decimal count at p[*n] (capped, so no overflow); -1 if none. */
+static long pattern_count(const char *p, size_t *n)
+{
+    long v = -1;
+
+    for (; p[*n] >= '0' && p[*n] <= '9'; (*n)++)
+        v = (v < 0 ? 0 : v > 1000000 ? 1000000 : v * 10) + (p[*n] - '0');
+    return v;
+}
+
+/* Repeats the last atom: "*" and "?" keep one copy, "+" two, "{m}" and
+ * "{m,n}" max(m,n), "{m,}" m+1 (at least one). *p points at the quantifier;
+ * returns its length, 0 if it is not one ("{" without a count is an ordinary
+ * character). */
+static size_t pattern_quantifier(const char *p, struct pattern_group *g)
+{
+    double factor = 1;
+    size_t n = 1;
+
+    if (*p == '+') {
+        factor = 2;
+    } else if (*p == '{') {
+        long lo = pattern_count(p, &n), hi = lo;
+        if (p[n] == ',') {
+            n++;
+            hi = pattern_count(p, &n);
+            if (hi < 0)
+                hi = (lo < 0 ? 0 : lo) + 1;
+        }
+        if (p[n] != '}' || (lo < 0 && hi < 0))
+            return 0;
+        n++;
+        factor = hi > 1 ? (double)hi : lo > 1 ? (double)lo : 1;
+    } else if (*p != '*' && *p != '?') {
+        return 0;
+    }
+    g->sum += g->last * (factor - 1);
+    g->last *= factor;
+    if (++g->last_depth > g->max_depth)
+        g->max_depth = g->last_depth;
+    return n;
+}
+
+/* Length of the bracket expression at p ("[...]"), 0 if unterminated. */
+static size_t pattern_bracket(const char *p)
+{
+    size_t n = 1;
+
+    if (p[n] == '^')
+        n++;
+    if (p[n] == ']')
+        n++;
+    for (; p[n] && p[n] != ']'; n++)
+        if (p[n] == '[' && (p[n + 1] == ':' || p[n + 1] == '.' || p[n + 1] == '=')) {
+            const char *close = strstr(p + n + 2, (char[]){p[n + 1], ']', '\0'});
+            if (close == NULL)
+                return 0;
+            n = (size_t)(close - p) + 1;
+        }
+    return p[n] == ']' ? n + 1 : 0;
+}
+
+static xtars_err pattern_check(const char *p, const char *where, char *err)
+{
+    struct pattern_group stack[PATTERN_MAX_DEPTH + 1];
+    int depth = 0;
+
+    memset(stack, 0, sizeof stack);
+    if (strlen(p) > PATTERN_MAX_BYTES)
+        return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' is longer than %d bytes", where,
+                           PATTERN_MAX_BYTES);
+    while (*p) {
+        size_t n = pattern_quantifier(p, &stack[depth]);
+        if (n == 0 && *p == '(') {
+            if (depth == PATTERN_MAX_DEPTH)
+                return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' nests more than %d "
+                                   "groups", where, PATTERN_MAX_DEPTH);
+            memset(&stack[++depth], 0, sizeof stack[0]);
+            n = 1;
+        } else if (n == 0 && *p == ')' && depth > 0) {
+            depth--;
+            pattern_atom(&stack[depth], stack[depth + 1].sum + 1, stack[depth + 1].max_depth);
+            n = 1;
+        } else if (n == 0 && *p == '[') {
+            n = pattern_bracket(p);
+            pattern_atom(&stack[depth], 1, 0);
+            if (n == 0)
+                break; /* regcomp() reports the unterminated bracket */
+        } else if (n == 0 && *p == '\\' && p[1] >= '1' && p[1] <= '9') {
+            return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' uses a back-reference "
+                               "(\\%c), which policies do not allow", where, p[1]);
+        } else if (n == 0) {
+            n = *p == '\\' && p[1] ? 2 : 1;
+            pattern_atom(&stack[depth], 1, 0);
+        }
+        if (stack[depth].max_depth > PATTERN_MAX_REPEAT_DEPTH)
+            return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' nests repetitions more than "
+                               "%d deep", where, PATTERN_MAX_REPEAT_DEPTH);
+        if (stack[depth].sum > PATTERN_MAX_PARTS)
+            return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' repeats too much (it "
+                               "would expand to more than %.0f parts)", where, PATTERN_MAX_PARTS);
+        p += n;
+    }
+    return XTARS_OK;
+}
+
 static xtars_err parse_text(const cJSON *item, struct rule *r, const char *where, char *err)
 {
     char message[160];
@@ -145,6 +286,8 @@ static xtars_err parse_text(const cJSON *item, struct rule *r, const char *where
 
     if (!cJSON_IsString(item))
         return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'text' must be a string", where);
+    if (pattern_check(item->valuestring, where, err) != XTARS_OK)
+        return XTARS_ECONFIG;
     rc = regcomp(&r->text, item->valuestring, REG_EXTENDED | REG_ICASE | REG_NOSUB);
     if (rc != 0) {
         regerror(rc, &r->text, message, sizeof message);
@@ -210,6 +353,12 @@ static xtars_err parse_rule(const cJSON *obj, struct rule *r, const char *where,
     if (!cJSON_IsObject(obj))
         return xtars_error(err, XTARS_ECONFIG, "policy: %s: a rule must be an object", where);
     cJSON_ArrayForEach(item, obj) {
+        /* A key given twice is ambiguous (and would compile a second regex
+         * over the first): refuse it rather than guess which one was meant. */
+        for (const cJSON *seen = obj->child; seen != item; seen = seen->next)
+            if (strcmp(seen->string, item->string) == 0)
+                return xtars_error(err, XTARS_ECONFIG, "policy: %s: '%.40s' is given twice", where,
+                                   item->string);
         if ((rc = parse_member(item, r, where, err)) != XTARS_OK)
             return rc;
         has_effect |= strcmp(item->string, "effect") == 0;

@@ -62,8 +62,9 @@ static xtars_err take_int(const cJSON *obj, const char *key, int lo, int hi, int
 
     if (item == NULL)
         return XTARS_OK;
-    if (!cJSON_IsNumber(item) || item->valuedouble != (double)(long)item->valuedouble ||
-        item->valuedouble < lo || item->valuedouble > hi)
+    /* Range first: converting a double beyond long's range is undefined. */
+    if (!cJSON_IsNumber(item) || !(item->valuedouble >= lo && item->valuedouble <= hi) ||
+        item->valuedouble != (double)(long)item->valuedouble)
         return xtars_error(err, XTARS_ECONFIG, "task: %s: '%s' must be a whole number from %d to %d",
                            where, key, lo, hi);
     *out = (int)item->valuedouble;
@@ -203,11 +204,12 @@ static xtars_err parse_root(const cJSON *root, const char *file, struct xtars_ta
     if (!cJSON_IsObject(root))
         return xtars_error(err, XTARS_ECONFIG, "task: %s: top level must be a JSON object", file);
     if ((rc = only_keys(root, allowed, file, err)) != XTARS_OK ||
-        (rc = take_string(root, "name", &task->name, file, err)) != XTARS_OK ||
-        (rc = take_string(root, "screen", &screen, file, err)) != XTARS_OK)
+        (rc = take_string(root, "name", &task->name, file, err)) != XTARS_OK)
         return rc;
     if (task->name == NULL || task->name[0] == '\0')
         return xtars_error(err, XTARS_ECONFIG, "task: %s: 'name' is required", file);
+    if ((rc = take_string(root, "screen", &screen, file, err)) != XTARS_OK)
+        return rc;
     if (screen && xtars_parse_size(screen, &task->width, &task->height) != XTARS_OK)
         rc = xtars_error(err, XTARS_ECONFIG, "task: %s: 'screen' must look like 1280x800, not '%.40s'",
                          file, screen);

@@ -35,6 +35,14 @@ static int get_int(const cJSON *obj, const char *key, int lo, int hi, int fallba
     return v >= lo && v <= hi ? (int)v : fallback;
 }
 
+/* A token count: 0..1e15, else 0 (a double beyond long's range must never
+ * be converted). */
+static long get_count(const cJSON *obj, const char *key)
+{
+    double v = get_number(obj, key, 0);
+    return v >= 0 && v <= 1e15 ? (long)v : 0;
+}
+
 static int get_bool(const cJSON *obj, const char *key, int fallback)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -123,8 +131,8 @@ static xtars_err parse_run(struct xtars_traj_run *run, const cJSON *root, char *
     run->target_y = get_int(target, "y", -32768, 32767, 0);
     run->target_width = get_int(target, "width", 1, 32767, run->screen_width);
     run->target_height = get_int(target, "height", 1, 32767, run->screen_height);
-    run->prompt_tokens = (long)get_number(usage, "prompt_tokens", 0);
-    run->completion_tokens = (long)get_number(usage, "completion_tokens", 0);
+    run->prompt_tokens = get_count(usage, "prompt_tokens");
+    run->completion_tokens = get_count(usage, "completion_tokens");
     {
         const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "image_format");
         run->image_format = cJSON_IsString(fmt) && strcmp(fmt->valuestring, "jpeg") == 0;
@@ -186,8 +194,8 @@ static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *
     s->exec_ms = get_number(timings, "exec_ms", 0);
     s->settle_ms = get_number(timings, "settle_ms", 0);
     s->total_ms = get_number(timings, "total_ms", 0);
-    s->prompt_tokens = (long)get_number(model, "prompt_tokens", 0);
-    s->completion_tokens = (long)get_number(model, "completion_tokens", 0);
+    s->prompt_tokens = get_count(model, "prompt_tokens");
+    s->completion_tokens = get_count(model, "completion_tokens");
     s->reply = dup_string(line, "reply");
     s->thought = dup_string(line, "thought");
     s->reflection = dup_string(line, "reflection");
@@ -209,17 +217,18 @@ static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *
 }
 
 /* Parses steps.jsonl line by line; stops at the first bad line. */
-static xtars_err load_steps(struct xtars_traj_run *run, char *text, size_t len, char *err)
+static xtars_err load_steps(struct xtars_traj_run *run, const char *text, size_t len, char *err)
 {
     size_t cap = 16;
     int line_no = 0;
-    char *line = text, *end = text + len;
+    const char *line = text, *end = text + len;
 
     run->steps = calloc(cap, sizeof *run->steps);
     if (run->steps == NULL)
         return xtars_error(err, XTARS_ENOMEM, "out of memory");
     while (line < end && run->step_count < MAX_STEPS_READ) {
-        char *nl = memchr(line, '\n', (size_t)(end - line)), reason[XTARS_ERRLEN];
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        char reason[XTARS_ERRLEN];
         cJSON *obj;
         xtars_err rc;
 
@@ -230,7 +239,6 @@ static xtars_err load_steps(struct xtars_traj_run *run, char *text, size_t len, 
                      "using the %d complete steps", line_no, run->step_count);
             break;
         }
-        *nl = '\0';
         if ((size_t)run->step_count == cap) {
             struct xtars_traj_step *grown = realloc(run->steps, cap * 2 * sizeof *grown);
             if (grown == NULL)
@@ -238,14 +246,15 @@ static xtars_err load_steps(struct xtars_traj_run *run, char *text, size_t len, 
             memset(grown + cap, 0, cap * sizeof *grown);
             run->steps = grown, cap *= 2;
         }
-        obj = cJSON_Parse(line);
+        obj = cJSON_ParseWithLength(line, (size_t)(nl - line));
         rc = obj ? parse_step(&run->steps[run->step_count], obj, reason)
                  : xtars_error(reason, XTARS_EFORMAT, "not valid JSON");
         cJSON_Delete(obj);
+        if (rc != XTARS_OK)
+            free_step(&run->steps[run->step_count]); /* a half-filled step is not counted */
         if (rc == XTARS_ENOMEM)
             return xtars_error(err, rc, "out of memory");
         if (rc != XTARS_OK) {
-            free_step(&run->steps[run->step_count]);
             snprintf(run->warning, sizeof run->warning, "steps.jsonl line %d: %.300s; using the %d "
                      "steps before it", line_no, reason, run->step_count);
             break;
@@ -256,30 +265,52 @@ static xtars_err load_steps(struct xtars_traj_run *run, char *text, size_t len, 
     return XTARS_OK;
 }
 
-xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err)
+xtars_err xtars_traj_parse(const char *dir, const char *run_json, size_t run_len,
+                           const char *steps, size_t steps_len, struct xtars_traj_run *run,
+                           char *err)
 {
-    struct xtars_buf text;
-    char path[4200];
     cJSON *root;
     xtars_err rc;
 
     memset(run, 0, sizeof *run);
     snprintf(run->dir, sizeof run->dir, "%s", dir);
-    snprintf(path, sizeof path, "%s/run.json", dir);
-    if ((rc = xtars_buf_read_file(&text, path, RUN_JSON_MAX, err)) != XTARS_OK)
-        return rc == XTARS_ETOOBIG ? xtars_error(err, XTARS_EFORMAT, "%s: too large", path) : rc;
-    root = cJSON_ParseWithLength(text.data, text.len);
-    xtars_buf_cleanup(&text);
+    if (run_len > RUN_JSON_MAX)
+        return xtars_error(err, XTARS_EFORMAT, "%s/run.json: too large", dir);
+    root = cJSON_ParseWithLength(run_json, run_len);
     if (root == NULL)
-        return xtars_error(err, XTARS_EFORMAT, "%s: not valid JSON", path);
+        return xtars_error(err, XTARS_EFORMAT, "%s/run.json: not valid JSON", dir);
     rc = parse_run(run, root, err);
     cJSON_Delete(root);
-    snprintf(path, sizeof path, "%s/steps.jsonl", dir);
-    if (rc == XTARS_OK && (rc = xtars_buf_read_file(&text, path, STEPS_MAX, err)) == XTARS_OK) {
-        rc = load_steps(run, text.data, text.len, err);
-        xtars_buf_cleanup(&text);
-    }
+    if (rc == XTARS_OK && steps_len > STEPS_MAX)
+        rc = xtars_error(err, XTARS_EFORMAT, "%s/steps.jsonl: too large", dir);
+    if (rc == XTARS_OK)
+        rc = load_steps(run, steps ? steps : "", steps_len, err);
     if (rc != XTARS_OK)
         xtars_traj_run_cleanup(run);
+    return rc;
+}
+
+xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err)
+{
+    struct xtars_buf run_text, steps_text;
+    char path[4200];
+    xtars_err rc;
+
+    memset(run, 0, sizeof *run);
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    if ((rc = xtars_buf_read_file(&run_text, path, RUN_JSON_MAX, err)) != XTARS_OK)
+        return rc == XTARS_ETOOBIG ? xtars_error(err, XTARS_EFORMAT, "%s: too large", path) : rc;
+    /* run.json's own errors (not a trajectory, unknown version) come first. */
+    rc = xtars_traj_parse(dir, run_text.data ? run_text.data : "", run_text.len, NULL, 0, run, err);
+    xtars_traj_run_cleanup(run);
+    snprintf(path, sizeof path, "%s/steps.jsonl", dir);
+    if (rc == XTARS_OK && (rc = xtars_buf_read_file(&steps_text, path, STEPS_MAX, err)) == XTARS_OK) {
+        rc = xtars_traj_parse(dir, run_text.data ? run_text.data : "", run_text.len,
+                              steps_text.data, steps_text.len, run, err);
+        xtars_buf_cleanup(&steps_text);
+    } else if (rc == XTARS_ETOOBIG) {
+        rc = xtars_error(err, XTARS_EFORMAT, "%s: too large", path);
+    }
+    xtars_buf_cleanup(&run_text);
     return rc;
 }

@@ -263,8 +263,11 @@ static int band_work_init(const struct png_job *job, struct band_work *w)
     w->rows_per_chunk = CHUNK_BYTES / row_bytes > 0 ? (int)(CHUNK_BYTES / row_bytes) : 1;
     w->zs = malloc(sizeof *w->zs);
     w->chunk = malloc(row_bytes * (size_t)w->rows_per_chunk + ROW_SLACK);
-    /* Zeroed: igzip levels 2-3 read hash entries they have not written yet
-     * (harmless, but noise under valgrind); calloc of this size is free. */
+    /* Zeroed: igzip reads its hash table (in level_buf) before writing it;
+     * stale entries are checked against the window, so the stream is valid
+     * either way, but with garbage in them the bytes chosen could differ
+     * from run to run, and valgrind rightly flags the reads. calloc of this
+     * size gets fresh zero pages from mmap, so it costs next to nothing. */
     w->level_buf = calloc(1, level_buf_size[job->level]);
     if (job->resizer) {
         w->resized = malloc(4 * (size_t)job->width * (size_t)w->rows_per_chunk + ROW_SLACK);

@@ -29,6 +29,7 @@ struct xtars_capture {
     int screen_width;
     int screen_height;
     volatile int dead;         /* set by the I/O exit handler: the connection broke */
+    char display_name[128];    /* for messages: which server went away */
     int native;                /* the server's pixels are already B,G,R,X */
 
     Window window;             /* window target, looked up at every grab; 0: fixed rect */
@@ -104,8 +105,9 @@ static void install_io_handler(void)
 
 static xtars_err dead_error(const struct xtars_capture *cap, char *err)
 {
-    (void)cap;
-    return xtars_error(err, XTARS_EDISPLAY, "capture: lost the connection to the X server");
+    return xtars_error(err, XTARS_EDISPLAY,
+                       "capture: lost the connection to the X server on display %s (it exited or "
+                       "was killed)", cap->display_name);
 }
 
 /* ---- the screen's pixel format ------------------------------------------- */
@@ -447,6 +449,7 @@ static xtars_err open_display(struct xtars_capture *cap, const char *name, char 
 #ifdef XTARS_HAVE_IO_EXIT_HANDLER
     XSetIOErrorExitHandler(cap->dpy, on_io_exit, cap);
 #endif
+    snprintf(cap->display_name, sizeof cap->display_name, "%s", DisplayString(cap->dpy));
     screen = DefaultScreen(cap->dpy);
     cap->root = RootWindow(cap->dpy, screen);
     cap->visual = DefaultVisual(cap->dpy, screen);

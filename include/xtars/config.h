@@ -42,6 +42,7 @@ struct xtars_config {
     char endpoint[512];     /* base URL; /chat/completions is appended */
     char model[128];
     char api_key_env[128];  /* name of the variable holding the API key */
+    char redact[512];       /* "A,B": variables whose values never appear in output */
     char extra_headers[2048]; /* "Name: value\n" lines; values may use ${VAR} */
     int family;             /* enum xtars_family */
     long max_pixels;

@@ -28,6 +28,11 @@ xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n)
  * NaN and infinities (not JSON) are written as null. */
 xtars_err xtars_json_put_number(struct xtars_buf *out, double v);
 
+/* 1 if the n bytes at s are valid UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF), else 0. Text that is not would be changed by
+ * xtars_json_put_string(), so loaders refuse it where it must round-trip. */
+int xtars_json_utf8_valid(const char *s, size_t n);
+
 /* Version of the cJSON library this process runs with (static string). */
 const char *xtars_json_cjson_version(void);
 

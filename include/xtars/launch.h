@@ -5,7 +5,10 @@
  *
  * Ownership: xtars_launch_start() returns a handle; xtars_launch_free()
  * terminates the group (SIGTERM, then SIGKILL after a grace period), reaps
- * the shell, and frees the handle. It accepts NULL.
+ * the shell and every member of the group that is the caller's child, and
+ * frees the handle. It accepts NULL. A caller that is a child subreaper
+ * (prctl PR_SET_CHILD_SUBREAPER, as the xtars CLI is) inherits the apps the
+ * shell started, so those are reaped too and none outlives the free.
  */
 #ifndef XTARS_LAUNCH_H
 #define XTARS_LAUNCH_H

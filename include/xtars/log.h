@@ -41,16 +41,36 @@ xtars_err xtars_log_level_from_name(const char *name, enum xtars_log_level *out)
 xtars_err xtars_log_format_from_name(const char *name, enum xtars_log_format *out);
 const char *xtars_log_level_name(enum xtars_log_level level);
 
-/* Registers a value that must never appear in output (an API key). Values
- * shorter than 4 bytes are ignored: they would redact ordinary words.
- * ENOMEM, or ETOOBIG past 16 secrets. */
+/* Registers a value that must never appear in output (an API key), and its
+ * JSON-escaped form when that differs (trajectories are redacted as JSON
+ * text). Values shorter than 4 bytes are ignored: they would redact
+ * ordinary words. Registering a value again does nothing. ENOMEM, or
+ * ETOOBIG past 32 forms. */
 xtars_err xtars_log_add_secret(const char *secret);
+
+/* Registers the values of the environment variables named in a
+ * comma-separated list (config `redact`); unset variables are skipped.
+ * Errors as xtars_log_add_secret(), with a message naming the variable. */
+xtars_err xtars_log_add_secret_vars(const char *names, char *err);
 
 /* Returns a newly allocated copy of text with every registered secret
  * replaced by "[redacted]" (caller frees), or NULL on allocation failure.
  * Used by anything that writes user-facing artefacts: logs, trajectories,
  * reports. */
 char *xtars_log_redact(const char *text);
+
+/* Copies text into out (size bytes, always NUL-terminated) with every
+ * secret redacted *before* it is cut to size, so a cut can never leave part
+ * of a secret behind. If redaction fails (out of memory) out receives
+ * "[withheld]" rather than the raw text. For every place that quotes a
+ * bounded piece of untrusted text (a server's body, typed text). */
+void xtars_log_redact_copy(char *out, size_t size, const char *text);
+
+/* Copies the n bytes at s, a window cut out of a longer untrusted text (a
+ * parse error's quote of a reply), into out (size bytes, NUL-terminated):
+ * whole secrets inside are redacted, and so is a piece of 4 bytes or more
+ * at either edge that could be the rest of a secret the cut went through. */
+void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n);
 
 /* Forgets all secrets (wiping them) and restores defaults. */
 void xtars_log_cleanup(void);

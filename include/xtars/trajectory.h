@@ -100,6 +100,13 @@ struct xtars_traj_run {
  * version: the message names both), EIO, ENOMEM. On failure *run is clean. */
 xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err);
 
+/* Same from text already in memory (run.json and steps.jsonl, which may be
+ * NULL when steps_len is 0); dir is only used in messages and run->dir.
+ * Same errors and warning as xtars_traj_load(). */
+xtars_err xtars_traj_parse(const char *dir, const char *run_json, size_t run_len,
+                           const char *steps, size_t steps_len, struct xtars_traj_run *run,
+                           char *err);
+
 /* Frees everything xtars_traj_load() allocated. Accepts a zeroed run. */
 void xtars_traj_run_cleanup(struct xtars_traj_run *run);
 

@@ -284,7 +284,7 @@ TEST(extra_headers_object)
     text = "{\"extra_headers\": {\"X-N\": 5}}";
     ASSERT_EQ(xtars_config_load_text(&c, "h.json", text, strlen(text), err), XTARS_ECONFIG);
     ASSERT_STR_EQ(err, "config: 'extra_headers' in h.json line 1: header 'X-N' must have a "
-                       "one-line string value");
+                       "one-line UTF-8 string value");
     ASSERT_EQ(xtars_config_set(&c, "extra_headers", "{\"Bad Name\": \"v\"}", XTARS_SOURCE_FLAG, err),
               XTARS_ECONFIG);
     ASSERT_STR_EQ(err, "config: 'extra_headers' (command line): 'Bad Name' is not a usable header "
@@ -298,4 +298,75 @@ TEST(extra_headers_object)
     ASSERT_EQ(xtars_config_set(&c, "extra_headers", "X-A: b", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
     ASSERT_STR_EQ(err, "config: 'extra_headers' (command line) must be a JSON object such as "
                        "{\"X-Name\": \"value\"}");
+}
+
+/* Found by fuzz_config: a string with bytes that are not UTF-8 loaded, but
+ * `xtars config` printed it with U+FFFD (3 bytes each), so the printed file
+ * no longer loaded ("longer than 511 bytes"). Such strings are refused. */
+TEST(strings_must_be_utf8_so_printed_configs_load_back)
+{
+    struct xtars_config c;
+    struct xtars_buf printed;
+    char err[XTARS_ERRLEN];
+    const char *bad = "{\"model\": \"ui\xda\xffx\"}";
+    const char *good = "{\"model\": \"mod\xc3\xa8le-\xe2\x82\xac\"}";
+    const char *header = "{\"extra_headers\": {\"X-A\": \"\xff\"}}";
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_load_text(&c, "u.json", bad, strlen(bad), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'model' in u.json line 1 is not valid UTF-8");
+    ASSERT_STR_EQ(c.model, "ui-tars-1.5-7b");
+    ASSERT_EQ(xtars_config_set(&c, "language", "\xc3(", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'language' (command line) is not valid UTF-8");
+    ASSERT_EQ(xtars_config_load_text(&c, "h.json", header, strlen(header), err), XTARS_ECONFIG);
+    ASSERT_STR_CONTAINS(err, "header 'X-A' must have a one-line UTF-8 string value");
+    /* valid multi-byte text is kept byte for byte and prints back the same */
+    ASSERT_EQ(xtars_config_load_text(&c, "g.json", good, strlen(good), err), XTARS_OK);
+    ASSERT_STR_EQ(c.model, "mod\xc3\xa8le-\xe2\x82\xac");
+    xtars_buf_init(&printed, 1 << 20);
+    ASSERT_EQ(xtars_config_to_json(&c, 0, &printed), XTARS_OK);
+    ASSERT_STR_CONTAINS(printed.data, "\"model\": \"mod\xc3\xa8le-\xe2\x82\xac\"");
+    xtars_buf_cleanup(&printed);
+}
+
+/* Found by fuzz_config: the line number of a bad key was searched for with
+ * strstr(), past the end of text that is not NUL-terminated (a SEGV under
+ * ASan). Here the key is written with an escape, so its quoted form appears
+ * only after the length given: it must not be found there. */
+TEST(key_search_stays_inside_the_given_length)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *text = "{\"max_st\\u0065p\": 1}\n\n\"max_step\"";
+
+    xtars_config_defaults(&c);
+    ASSERT_EQ(xtars_config_load_text(&c, "t.json", text, strlen("{\"max_st\\u0065p\": 1}"), err),
+              XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: unknown key 'max_step' in t.json (did you mean 'max_steps'?)");
+}
+
+/* redact: names only, comma-separated or (in files) a JSON list; printed as
+ * the comma-separated string, which loads back. */
+TEST(redact_is_a_list_of_variable_names)
+{
+    struct xtars_config c;
+    char err[XTARS_ERRLEN];
+    const char *list = "{\"redact\": [\"DB_PASSWORD\", \"GITHUB_TOKEN\"]}";
+    const char *bad_list = "{\"redact\": [\"DB_PASSWORD\", 5]}";
+
+    xtars_config_defaults(&c);
+    ASSERT_STR_EQ(c.redact, "");
+    ASSERT_EQ(xtars_config_load_text(&c, "r.json", list, strlen(list), err), XTARS_OK);
+    ASSERT_STR_EQ(c.redact, "DB_PASSWORD,GITHUB_TOKEN");
+    ASSERT_EQ(xtars_config_set(&c, "redact", "A, B_2,_c", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_STR_EQ(c.redact, "A, B_2,_c");
+    ASSERT_EQ(xtars_config_load_text(&c, "r.json", bad_list, strlen(bad_list), err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'redact' in r.json line 1 must be a list of variable names");
+    ASSERT_EQ(xtars_config_set(&c, "redact", "A,,B", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'redact' (command line) must be environment variable names "
+                       "separated by commas, not 'A,,B'");
+    ASSERT_EQ(xtars_config_set(&c, "redact", "sk-12345", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_EQ(xtars_config_set(&c, "redact", "A,", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_EQ(xtars_config_set(&c, "redact", "9LIVES", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(c.redact, "A, B_2,_c");
 }

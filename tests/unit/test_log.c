@@ -92,3 +92,72 @@ TEST(level_names)
     ASSERT_EQ(format, XTARS_LOG_JSON);
     ASSERT_EQ(xtars_log_format_from_name("xml", &format), XTARS_EINVAL);
 }
+
+/* A value with a quote, a backslash and a newline is written into
+ * trajectories JSON-escaped: that form is redacted too. */
+TEST(json_escaped_form_of_a_secret_is_redacted)
+{
+    char *s;
+
+    ASSERT_EQ(xtars_log_add_secret("pa\"ss\\wo\nrd"), XTARS_OK);
+    s = xtars_log_redact("{\"text\": \"pa\\\"ss\\\\wo\\nrd\"} raw: pa\"ss\\wo\nrd");
+    ASSERT_STR_EQ(s, "{\"text\": \"[redacted]\"} raw: [redacted]");
+    free(s);
+}
+
+TEST(secret_vars_from_a_comma_separated_list)
+{
+    char err[XTARS_ERRLEN] = "", *s;
+
+    setenv("XT_PASS_ONE", "first-value-1", 1);
+    setenv("XT_PASS_TWO", "second-value-2", 1);
+    unsetenv("XT_PASS_UNSET");
+    ASSERT_EQ(xtars_log_add_secret_vars("XT_PASS_ONE, XT_PASS_UNSET,XT_PASS_TWO", err), XTARS_OK);
+    ASSERT_EQ(xtars_log_add_secret_vars("XT_PASS_ONE", err), XTARS_OK); /* again: no-op */
+    ASSERT_EQ(xtars_log_add_secret_vars("", err), XTARS_OK);
+    s = xtars_log_redact("first-value-1 / second-value-2 / XT_PASS_ONE");
+    ASSERT_STR_EQ(s, "[redacted] / [redacted] / XT_PASS_ONE");
+    free(s);
+    /* 32 forms at most: the 33rd distinct value is an error naming it */
+    for (int i = 0; i < 30; i++) {
+        char value[32];
+        snprintf(value, sizeof value, "value-number-%02d", i);
+        setenv("XT_PASS_MANY", value, 1);
+        ASSERT_EQ(xtars_log_add_secret_vars("XT_PASS_MANY", err), XTARS_OK);
+    }
+    setenv("XT_PASS_MANY", "one-too-many", 1);
+    ASSERT_EQ(xtars_log_add_secret_vars("XT_PASS_MANY", err), XTARS_ETOOBIG);
+    ASSERT_STR_EQ(err, "log: too many secrets to redact (at $XT_PASS_MANY; at most 32 values)");
+}
+
+/* The copy is redacted before it is cut: "abc sk-secret-0123456789" cut at
+ * 10 bytes would otherwise show "abc sk-sec". */
+TEST(redact_copy_cuts_after_redacting)
+{
+    char out[11];
+
+    ASSERT_EQ(xtars_log_add_secret("sk-secret-0123456789"), XTARS_OK);
+    xtars_log_redact_copy(out, sizeof out, "abc sk-secret-0123456789");
+    ASSERT_STR_EQ(out, "abc [redac");
+    xtars_log_redact_copy(out, sizeof out, NULL);
+    ASSERT_STR_EQ(out, "");
+}
+
+/* A window cut out of a longer text: whole secrets and pieces of 4 bytes or
+ * more at either edge are redacted; shorter pieces could be any word. */
+TEST(redact_window_covers_secrets_cut_at_either_edge)
+{
+    char out[64];
+    const char *text = "3456789 middle sk-secr";
+
+    ASSERT_EQ(xtars_log_add_secret("sk-secret-0123456789"), XTARS_OK);
+    xtars_log_redact_window(out, sizeof out, text, strlen(text));
+    ASSERT_STR_EQ(out, "[redacted] middle [redacted]");
+    xtars_log_redact_window(out, sizeof out, "a sk-secret-0123456789 b", 24);
+    ASSERT_STR_EQ(out, "a [redacted] b");
+    xtars_log_redact_window(out, sizeof out, "789 and sk-", 11);
+    ASSERT_STR_EQ(out, "789 and sk-");
+    /* only the n bytes given are read */
+    xtars_log_redact_window(out, sizeof out, "abcdefXYZ", 6);
+    ASSERT_STR_EQ(out, "abcdef");
+}

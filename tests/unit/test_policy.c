@@ -2,6 +2,7 @@
  * (destructive commands and dangerous hotkeys need confirmation; ordinary
  * typing does not), and bad policy files refused with clear messages. */
 #include "test.h"
+#include "xtars/buf.h"
 #include "xtars/keys.h"
 #include "xtars/policy.h"
 
@@ -183,4 +184,74 @@ TEST(empty_policy_allows_everything_and_missing_file_fails)
     ASSERT_EQ(xtars_policy_load("/nonexistent/policy.json", &p, err), XTARS_ECONFIG);
     ASSERT_STR_EQ(err, "policy: /nonexistent/policy.json: No such file or directory");
     xtars_policy_free(NULL);
+}
+
+/* Found by fuzz_policy: a rule giving "text" twice compiled the second regex
+ * over the first and leaked it. Any key given twice is now refused: which
+ * one the user meant is a guess, and a policy must not guess. */
+TEST(a_key_given_twice_is_refused)
+{
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"a\", \"text\": \"b\"}]}",
+                 "policy: p.json: rules[0]: 'text' is given twice");
+    expect_error("{\"rules\": [{\"effect\": \"deny\"}, {\"effect\": \"deny\", \"effect\": \"allow\"}]}",
+                 "policy: p.json: rules[1]: 'effect' is given twice");
+}
+
+/* Found by fuzz_policy: ".*" followed by 80 "+" made glibc's regcomp() ask
+ * for gigabytes (it copies a repeated part per repetition, and repetitions
+ * nest), and ".*" under eleven "+" took over 10 s. Patterns are sized the
+ * way regcomp() expands them and refused above 1000 parts or 3 nested
+ * repetitions; back-references (exponential to match against model text),
+ * patterns over 1024 bytes and groups nested over 32 deep are refused too. */
+TEST(patterns_that_would_explode_are_refused_before_regcomp)
+{
+    struct xtars_policy *p;
+    struct xtars_buf text;
+    char err[XTARS_ERRLEN];
+    const char *ok[] = {"sk-[[:alnum:]_-]{20,}", "x{1000}", "(ab){333}", "[]a]+b", "a{,3}",
+                        "(a|b)*c?d+", "x**", "((.*){21}){21}", "((.*)+)+"};
+
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \".*+++++++++++++++++++++++++\"}]}",
+                 "policy: p.json: rules[0]: 'text' nests repetitions more than 3 deep");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"((((.*)+)+)+)+\"}]}",
+                 "policy: p.json: rules[0]: 'text' nests repetitions more than 3 deep");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"((x{99}){99}){99}\"}]}",
+                 "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
+                 "1000 parts)");
+    /* (ab){334}: a group of 3 parts (a, b, the group) 334 times = 1002;
+     * (ab){333} = 999 and x{1000} = 1000 are allowed (below) */
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"(ab){334}\"}]}",
+                 "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
+                 "1000 parts)");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"x{99999999999999999999}\"}]}",
+                 "policy: p.json: rules[0]: 'text' repeats too much (it would expand to more than "
+                 "1000 parts)");
+    expect_error("{\"rules\": [{\"effect\": \"deny\", \"text\": \"(a)\\\\1\"}]}",
+                 "policy: p.json: rules[0]: 'text' uses a back-reference (\\1), which policies do "
+                 "not allow");
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char json[256];
+        snprintf(json, sizeof json, "{\"rules\": [{\"effect\": \"deny\", \"text\": \"%s\"}]}", ok[i]);
+        if (xtars_policy_parse("p.json", json, strlen(json), &p, err) != XTARS_OK)
+            FAIL("'%s' refused: %s", ok[i], err);
+        xtars_policy_free(p);
+    }
+    xtars_buf_init(&text, 1 << 16);
+    xtars_buf_puts(&text, "{\"rules\": [{\"effect\": \"deny\", \"text\": \"");
+    for (int i = 0; i < 33; i++)
+        xtars_buf_putc(&text, '(');
+    xtars_buf_putc(&text, 'a');
+    for (int i = 0; i < 33; i++)
+        xtars_buf_putc(&text, ')');
+    xtars_buf_puts(&text, "\"}]}");
+    ASSERT_EQ(xtars_policy_parse("p.json", text.data, text.len, &p, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "policy: p.json: rules[0]: 'text' nests more than 32 groups");
+    xtars_buf_reset(&text);
+    xtars_buf_puts(&text, "{\"rules\": [{\"effect\": \"deny\", \"text\": \"");
+    for (int i = 0; i < 1025; i++)
+        xtars_buf_putc(&text, 'a');
+    xtars_buf_puts(&text, "\"}]}");
+    ASSERT_EQ(xtars_policy_parse("p.json", text.data, text.len, &p, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "policy: p.json: rules[0]: 'text' is longer than 1024 bytes");
+    xtars_buf_cleanup(&text);
 }

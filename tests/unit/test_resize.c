@@ -85,6 +85,7 @@ TEST(reference_table_sizes_and_uniform_colour)
             src.pixels[k] = 17;
             src.pixels[k + 1] = 200;
             src.pixels[k + 2] = 93;
+            src.pixels[k + 3] = 0;
         }
         ASSERT_EQ(xtars_smart_resize(table[i][0], table[i][1], XTARS_DEFAULT_MIN_PIXELS,
                                      XTARS_DEFAULT_MAX_PIXELS, &w, &h),

@@ -131,3 +131,23 @@ TEST(too_many_steps)
     ASSERT_STR_EQ(err, "task: t.json: more than 1000 entries in 'steps'");
     xtars_buf_cleanup(&b);
 }
+
+/* Found by fuzz_task: with 'screen' given and 'name' missing or empty, the
+ * screen string leaked (LeakSanitizer, make test-asan, sees it). */
+TEST(missing_name_with_a_screen_leaks_nothing)
+{
+    expect_error("{\"screen\": \"640x480\", \"steps\": [{\"wait\": 1}]}",
+                 "task: t.json: 'name' is required");
+    expect_error("{\"name\": \"\", \"screen\": \"640x480\", \"steps\": [{\"wait\": 1}]}",
+                 "task: t.json: 'name' is required");
+}
+
+/* Found by fuzz_task: a number beyond long's range was converted to long
+ * before its range was checked (undefined behaviour, UBSan). */
+TEST(huge_numbers_are_range_errors)
+{
+    expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": 1e300}]}",
+                 "task: t.json: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": -1e300}]}",
+                 "task: t.json: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+}
