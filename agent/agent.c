@@ -18,6 +18,7 @@
 #include "xtars/action_json.h"
 #include "xtars/buf.h"
 #include "xtars/capture.h"
+#include "xtars/clock.h"
 #include "xtars/draw.h"
 #include "xtars/exec.h"
 #include "xtars/image.h"
@@ -95,32 +96,6 @@ int xtars_run_status_exit_code(enum xtars_run_status status)
     default:
         return 4;
     }
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void iso_time(char *out, size_t size)
-{
-    struct timespec ts;
-    struct tm tm;
-    char base[24];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    if (strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-        base[0] = '\0';
-    snprintf(out, size, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000L) % 1000);
 }
 
 /* The endpoint without user information or query string: never record credentials. */
@@ -264,7 +239,7 @@ static xtars_err perceive(struct xtars_agent *a, uint64_t *fingerprint, double *
 static xtars_err settle(struct xtars_agent *a, uint64_t before, struct step_record *s, char *err)
 {
     struct xtars_image frame;
-    double start = now_ms();
+    double start = xtars_clock_ms();
     uint64_t previous, current;
     int stable = 0;
     xtars_err rc;
@@ -274,8 +249,8 @@ static xtars_err settle(struct xtars_agent *a, uint64_t before, struct step_reco
         return rc;
     previous = xtars_image_fingerprint(&frame);
     s->settled = a->cfg.settle_timeout_ms == 0;
-    while (!s->settled && !a->stop && now_ms() - start < a->cfg.settle_timeout_ms) {
-        sleep_ms(SETTLE_INTERVAL_MS);
+    while (!s->settled && !a->stop && xtars_clock_ms() - start < a->cfg.settle_timeout_ms) {
+        xtars_clock_sleep_ms(SETTLE_INTERVAL_MS);
         if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
             return rc;
         current = xtars_image_fingerprint(&frame);
@@ -284,7 +259,7 @@ static xtars_err settle(struct xtars_agent *a, uint64_t before, struct step_reco
         s->settled = stable >= SETTLE_STABLE_FRAMES;
     }
     s->changed = previous != before;
-    s->settle_ms = now_ms() - start;
+    s->settle_ms = xtars_clock_ms() - start;
     return XTARS_OK;
 }
 
@@ -469,7 +444,7 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
         struct xtars_exec_result er;
         char reason[200], note[NOTE_LEN], failure[XTARS_ERRLEN];
         enum xtars_policy_effect effect;
-        double t0 = now_ms();
+        double t0 = xtars_clock_ms();
 
         if (x->type == XTARS_ACTION_FINISHED || x->type == XTARS_ACTION_CALL_USER) {
             res->status = x->type == XTARS_ACTION_FINISHED ? XTARS_RUN_FINISHED : XTARS_RUN_CALL_USER;
@@ -500,7 +475,7 @@ static void act(struct xtars_agent *a, struct run_state *rs, struct step_record 
             snprintf(rs->note, sizeof rs->note, "%s", note);
             add_note(s, note);
         }
-        s->action_ms[i] = now_ms() - t0;
+        s->action_ms[i] = xtars_clock_ms() - t0;
         s->exec_ms += s->action_ms[i];
     }
 }
@@ -560,7 +535,7 @@ static struct xtars_coord_space coord_space(const struct xtars_agent *a, int fam
 static int think(struct xtars_agent *a, struct run_state *rs, struct xtars_model_reply *reply,
                  struct step_record *s, struct xtars_agent_result *res, char *err)
 {
-    double t0 = now_ms();
+    double t0 = xtars_clock_ms();
     xtars_err rc;
 
     rc = xtars_request_build(&a->cfg, rs->prompt.data, rs->history, rs->note[0] ? rs->note : NULL,
@@ -568,7 +543,7 @@ static int think(struct xtars_agent *a, struct run_state *rs, struct xtars_model
     rs->note[0] = '\0';
     if (rc == XTARS_OK)
         rc = xtars_model_complete(a->model, rs->body.data, rs->body.len, reply, err);
-    s->model_ms = now_ms() - t0;
+    s->model_ms = xtars_clock_ms() - t0;
     if (rc == XTARS_OK)
         return 0;
     res->status = a->stop || rc == XTARS_ESTOPPED ? XTARS_RUN_STOPPED
@@ -633,11 +608,11 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
     struct xtars_reply parsed = {0};
     char summary[512] = "", parse_err[XTARS_ERRLEN], reason[XTARS_ERRLEN];
     uint64_t before = 0;
-    double t0 = now_ms();
+    double t0 = xtars_clock_ms();
     xtars_err rc;
 
     memset(&s, 0, sizeof s);
-    iso_time(s.started_at, sizeof s.started_at);
+    xtars_clock_iso(s.started_at, sizeof s.started_at);
     rc = perceive(a, &before, &s.capture_ms, &s.encode_ms, reason);
     if (rc != XTARS_OK) {
         res->status = XTARS_RUN_ERROR;
@@ -684,7 +659,7 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
             }
         }
     }
-    s.total_ms = now_ms() - t0;
+    s.total_ms = xtars_clock_ms() - t0;
     if (rc == XTARS_OK)
         rc = record_step(a, &s, err);
     if (rc == XTARS_OK)
@@ -714,6 +689,25 @@ static xtars_err prepare_run(struct xtars_agent *a, struct run_state *rs, const 
     xtars_buf_cleanup(&template_text);
     if (rc == XTARS_OK && xtars_history_new(a->cfg.history_images, &rs->history) != XTARS_OK)
         rc = xtars_error(err, XTARS_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Ends a run or replay call in order: a stop wins over anything but
+ * finished(), held input is released, the status and step count are set and
+ * run.json is rewritten. Returns rc, or the error writing run.json. */
+static xtars_err end_call(struct xtars_agent *a, struct xtars_agent_result *res, int first_step,
+                          xtars_err rc, char *err)
+{
+    if (a->stop && res->status != XTARS_RUN_FINISHED) {
+        res->status = XTARS_RUN_STOPPED;
+        if (res->message[0] == '\0')
+            snprintf(res->message, sizeof res->message, "interrupted");
+    }
+    xtars_exec_release_all(a->exec);
+    res->steps = a->step - first_step;
+    set_status(a, res->status, res->message);
+    if (rc == XTARS_OK)
+        rc = write_run_json(a, NULL, err);
     return rc;
 }
 
@@ -754,16 +748,7 @@ xtars_err xtars_agent_run(struct xtars_agent *a, const char *instruction, int ma
         snprintf(res->message, sizeof res->message, "%s", err);
     }
 out:
-    if (a->stop && res->status != XTARS_RUN_FINISHED) {
-        res->status = XTARS_RUN_STOPPED;
-        if (res->message[0] == '\0')
-            snprintf(res->message, sizeof res->message, "interrupted");
-    }
-    xtars_exec_release_all(a->exec);
-    res->steps = a->step - first_step;
-    set_status(a, res->status, res->message);
-    if (rc == XTARS_OK)
-        rc = write_run_json(a, NULL, err);
+    rc = end_call(a, res, first_step, rc, err);
     xtars_history_free(rs.history);
     xtars_buf_cleanup(&rs.prompt);
     xtars_buf_cleanup(&rs.body);
@@ -779,14 +764,14 @@ xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
     struct xtars_action action;
     uint64_t before = 0;
     int done = 0;
-    double t0 = now_ms();
+    double t0 = xtars_clock_ms();
     xtars_err rc;
 
     memset(res, 0, sizeof *res);
     memset(&rs, 0, sizeof rs);
     memset(&s, 0, sizeof s);
     memset(&action, 0, sizeof action);
-    iso_time(s.started_at, sizeof s.started_at);
+    xtars_clock_iso(s.started_at, sizeof s.started_at);
     res->status = XTARS_RUN_FINISHED;
     rc = perceive(a, &before, &s.capture_ms, &s.encode_ms, err);
     if (rc == XTARS_OK) {
@@ -808,7 +793,7 @@ xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
         rc = settle(a, before, &s, err);
     }
     s.reply = call;
-    s.total_ms = now_ms() - t0;
+    s.total_ms = xtars_clock_ms() - t0;
     if (rc == XTARS_OK)
         rc = record_step(a, &s, err);
     xtars_exec_release_all(a->exec);
@@ -824,7 +809,7 @@ xtars_err xtars_agent_record_note(struct xtars_agent *a, const char *kind, const
     char text[NOTE_LEN];
 
     memset(&s, 0, sizeof s);
-    iso_time(s.started_at, sizeof s.started_at);
+    xtars_clock_iso(s.started_at, sizeof s.started_at);
     snprintf(text, sizeof text, "%s %s: %s", kind, ok ? "passed" : "failed", note);
     add_note(&s, text);
     s.settled = 1;
@@ -854,7 +839,7 @@ void xtars_agent_free(struct xtars_agent *a)
     if (a->exec)
         xtars_exec_release_all(a->exec);
     if (a->traj) {
-        iso_time(ended, sizeof ended);
+        xtars_clock_iso(ended, sizeof ended);
         if (a->status == XTARS_RUN_RUNNING)
             set_status(a, a->stop ? XTARS_RUN_STOPPED : XTARS_RUN_ERROR,
                        a->stop ? "interrupted" : "ended without a result");
@@ -949,12 +934,12 @@ static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
 {
     struct xtars_image frame;
     uint64_t previous = 0, current;
-    double start = now_ms(), last_change = start;
+    double start = xtars_clock_ms(), last_change = start;
     xtars_err rc;
 
     xtars_image_init(&frame);
     while (!a->stop) {
-        double now = now_ms();
+        double now = xtars_clock_ms();
         if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
             return rc;
         current = xtars_image_fingerprint(&frame);
@@ -964,7 +949,7 @@ static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
         if ((now - start >= STARTUP_MIN_MS && now - last_change >= STARTUP_QUIET_MS) ||
             now - start >= a->opts.startup_wait_ms)
             break;
-        sleep_ms(SETTLE_INTERVAL_MS);
+        xtars_clock_sleep_ms(SETTLE_INTERVAL_MS);
     }
     return XTARS_OK;
 }
@@ -987,7 +972,7 @@ xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_age
     snprintf(a->title, sizeof a->title, "%s", opts && opts->title ? opts->title : "");
     xtars_shot_init(&a->shot, IMAGE_MAX_BYTES);
     xtars_shot_options_from_config(&a->cfg, &a->shot_opts);
-    iso_time(a->started_at, sizeof a->started_at);
+    xtars_clock_iso(a->started_at, sizeof a->started_at);
     if ((rc = xtars_log_add_secret_vars(a->cfg.redact, err)) != XTARS_OK ||
         (rc = open_policy(a, err)) != XTARS_OK || (rc = open_capture(a, err)) != XTARS_OK ||
         (rc = open_executor(a, err)) != XTARS_OK) {
@@ -1138,18 +1123,18 @@ static xtars_err pace(struct xtars_agent *a, double deadline, uint64_t before, s
                       char *err)
 {
     struct xtars_image frame;
-    double start = now_ms();
+    double start = xtars_clock_ms();
     xtars_err rc;
 
-    while (!a->stop && now_ms() < deadline) {
-        double left = deadline - now_ms();
-        sleep_ms(left > SETTLE_INTERVAL_MS ? SETTLE_INTERVAL_MS : (int)left + 1);
+    while (!a->stop && xtars_clock_ms() < deadline) {
+        double left = deadline - xtars_clock_ms();
+        xtars_clock_sleep_ms(left > SETTLE_INTERVAL_MS ? SETTLE_INTERVAL_MS : (int)left + 1);
     }
     xtars_image_init(&frame);
     if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
         return rc;
     s->changed = xtars_image_fingerprint(&frame) != before;
-    s->settle_ms = now_ms() - start;
+    s->settle_ms = xtars_clock_ms() - start;
     return XTARS_OK;
 }
 
@@ -1251,14 +1236,14 @@ xtars_err xtars_agent_replay_step(struct xtars_agent *a, const struct xtars_traj
     struct run_state rs;
     char summary[512] = "", reason[XTARS_ERRLEN], message[1024] = "";
     uint64_t before = 0;
-    double t0 = now_ms();
+    double t0 = xtars_clock_ms();
     int done = 0;
     xtars_err rc;
 
     memset(res, 0, sizeof *res);
     memset(&s, 0, sizeof s);
     replay_progress(a, run, &rs);
-    iso_time(s.started_at, sizeof s.started_at);
+    xtars_clock_iso(s.started_at, sizeof s.started_at);
     s.recorded_step = step->step;
     s.reply = step->reply, s.thought = step->thought, s.reflection = step->reflection;
     if (perceive(a, &before, &s.capture_ms, &s.encode_ms, reason) != XTARS_OK) {
@@ -1274,7 +1259,7 @@ xtars_err xtars_agent_replay_step(struct xtars_agent *a, const struct xtars_traj
     if (rc != XTARS_OK || message[0]) /* a divergence records (or hands over) the step itself */
         return rc == XTARS_OK ? diverge(a, run, o, &rs, &s, message, res, err) : rc;
     replay_actions(a, run, step, o, &rs, &s, actions, before, t0, res, summary);
-    s.total_ms = now_ms() - t0;
+    s.total_ms = xtars_clock_ms() - t0;
     rc = record_step(a, &s, err);
     if (rc == XTARS_OK)
         report_step(a, &rs, &s, summary, &done, res);
@@ -1345,15 +1330,6 @@ xtars_err xtars_agent_replay(struct xtars_agent *a, const struct xtars_traj_run 
         res->status = XTARS_RUN_FINISHED;
         replay_summary(a, run, a->step - first_step, res);
     }
-    if (a->stop && res->status != XTARS_RUN_FINISHED) {
-        res->status = XTARS_RUN_STOPPED;
-        if (res->message[0] == '\0')
-            snprintf(res->message, sizeof res->message, "interrupted");
-    }
-    xtars_exec_release_all(a->exec);
-    res->steps = a->step - first_step;
-    set_status(a, res->status, res->message);
-    if (rc == XTARS_OK)
-        rc = write_run_json(a, NULL, err);
+    rc = end_call(a, res, first_step, rc, err);
     return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "xtars/batch.h"
+#include "xtars/clock.h"
 #include "xtars/inflight.h"
 #include "xtars/log.h"
 #include "xtars/task.h"
@@ -108,27 +109,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     signal_count++;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void iso_now(char *out, size_t size)
-{
-    struct timespec ts;
-    struct tm tm;
-    char base[24];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    if (strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-        base[0] = '\0';
-    snprintf(out, size, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000L) % 1000);
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -343,8 +323,8 @@ static xtars_err start_job(struct batch *b, int task, struct job *job, char *err
     if ((rc = fresh_dir(job->dir, err)) != XTARS_OK)
         return rc;
     task_argv(b, t, job->dir, argv, screen, out, steps);
-    iso_now(job->started_at, sizeof job->started_at);
-    job->started = now_s();
+    xtars_clock_iso(job->started_at, sizeof job->started_at);
+    job->started = (xtars_clock_ms() / 1000.0);
     fflush(NULL);
     job->pid = fork();
     if (job->pid == 0)
@@ -500,9 +480,9 @@ static void finish_job(struct batch *b, struct job *job, int wait_status)
     memset(&r, 0, sizeof r);
     fill_identity(b, t, &r);
     read_outcome(job, t->id, wait_status, signal_count > 0, &r);
-    r.duration_s = now_s() - job->started;
+    r.duration_s = (xtars_clock_ms() / 1000.0) - job->started;
     snprintf(r.started_at, sizeof r.started_at, "%s", job->started_at);
-    iso_now(r.ended_at, sizeof r.ended_at);
+    xtars_clock_iso(r.ended_at, sizeof r.ended_at);
     b->running--;
     b->done_now++;
     b->failed_now += !r.passed;
@@ -513,7 +493,7 @@ static void finish_job(struct batch *b, struct job *job, int wait_status)
     print_progress(b, &r);
     if (xtars_batch_results_put(&b->results, &r, XTARS_BATCH_PUT_LATEST, NULL) != XTARS_OK)
         xtars_log_error("batch: out of memory");
-    if (now_s() - b->index_written >= INDEX_EVERY_S)
+    if ((xtars_clock_ms() / 1000.0) - b->index_written >= INDEX_EVERY_S)
         write_index(b);
 }
 
@@ -528,7 +508,7 @@ static void record_start_failure(struct batch *b, int task, const char *why)
     snprintf(r.status, sizeof r.status, "error");
     r.exit_code = CLI_EXIT_RUNTIME;
     r.message = strdup(why);
-    iso_now(r.started_at, sizeof r.started_at);
+    xtars_clock_iso(r.started_at, sizeof r.started_at);
     snprintf(r.ended_at, sizeof r.ended_at, "%s", r.started_at);
     xtars_log_error("%s", why);
     b->done_now++;
@@ -579,7 +559,7 @@ static void write_index(struct batch *b)
         xtars_log_warn("batch: cannot write %s", b->index_path);
     xtars_buf_cleanup(&html);
     free(rows);
-    b->index_written = now_s();
+    b->index_written = (xtars_clock_ms() / 1000.0);
 }
 
 /* ---- scheduling ---- */
@@ -646,7 +626,7 @@ static void signal_jobs(struct batch *b, int sig)
 static void handle_stop(struct batch *b, int *seen)
 {
     if (signal_count == *seen) {
-        if (b->kill_at > 0 && now_s() > b->kill_at && b->running > 0) {
+        if (b->kill_at > 0 && (xtars_clock_ms() / 1000.0) > b->kill_at && b->running > 0) {
             xtars_log_warn("batch: %d task%s did not stop in %.0f s: killing", b->running,
                            b->running == 1 ? "" : "s", STOP_GRACE_S);
             signal_jobs(b, SIGKILL);
@@ -658,7 +638,7 @@ static void handle_stop(struct batch *b, int *seen)
         xtars_log_warn("batch: stopping: asking %d running task%s to stop (again to kill them)",
                        b->running, b->running == 1 ? "" : "s");
         signal_jobs(b, SIGTERM);
-        b->kill_at = now_s() + STOP_GRACE_S;
+        b->kill_at = (xtars_clock_ms() / 1000.0) + STOP_GRACE_S;
     } else {
         signal_jobs(b, SIGKILL);
     }
@@ -742,7 +722,7 @@ static int summarize(struct batch *b)
     }
     xtars_log_info("batch: %d task%s: %d passed, %d failed, %d not completed; %d run now in %.1f s; "
                    "results %s, index %s", b->in_shard, b->in_shard == 1 ? "" : "s", passed, failed,
-                   other, b->done_now, now_s() - b->start, b->results_path, b->index_path);
+                   other, b->done_now, (xtars_clock_ms() / 1000.0) - b->start, b->results_path, b->index_path);
     printf("{\"tasks\": %d, \"passed\": %d, \"failed\": %d, \"not_completed\": %d, \"run\": %d, "
            "\"exit_code\": %d}\n", b->in_shard, passed, failed, other, b->done_now, worst);
     return worst;
@@ -808,7 +788,7 @@ static int batch_main(const struct batch_args *a, const char *list_path,
     if (b == NULL)
         return cli_fail(&cli_cmd_batch, CLI_EXIT_RUNTIME, "out of memory");
     b->args = a;
-    b->start = now_s();
+    b->start = (xtars_clock_ms() / 1000.0);
     xtars_batch_results_init(&b->results);
     install_signals();
     rc = prepare(b, list_path, cfg);

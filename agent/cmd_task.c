@@ -16,6 +16,7 @@
 #include "cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/buf.h"
+#include "xtars/clock.h"
 #include "xtars/json.h"
 #include "xtars/log.h"
 #include "xtars/report.h"
@@ -56,18 +57,11 @@ struct task_args {
     int flag_count, dry_run, quiet, no_report;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Runs a shell check in cwd with a timeout; 1 = passed. */
 static int run_check(const char *command, const char *cwd, const char *display, int timeout_ms,
                      char *why, size_t why_size)
 {
-    double deadline = now_s() + timeout_ms / 1000.0;
+    double deadline = (xtars_clock_ms() / 1000.0) + timeout_ms / 1000.0;
     int status = 0;
     pid_t pid = fork();
 
@@ -87,7 +81,7 @@ static int run_check(const char *command, const char *cwd, const char *display, 
         return 0;
     }
     while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_s() > deadline || cli_signals_pending()) {
+        if ((xtars_clock_ms() / 1000.0) > deadline || cli_signals_pending()) {
             kill(-pid, SIGKILL);
             waitpid(pid, &status, 0);
             snprintf(why, why_size, cli_signals_pending() ? "interrupted" : "timed out after %d ms",

@@ -3,6 +3,7 @@
  * blocking flock keeps every slot usable (a blocking wait sits on one file)
  * and lets a stop request end the wait. Never prints, never exits. */
 #include "xtars/inflight.h"
+#include "xtars/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,14 +25,6 @@ struct xtars_inflight {
     int held;        /* index of the held slot, -1 when none */
     unsigned rng;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 xtars_err xtars_inflight_create(const char *parent, int slots, char *out_dir, size_t out_size,
                                 char *err)
@@ -135,7 +128,7 @@ static int try_all(struct xtars_inflight *inf)
 xtars_err xtars_inflight_acquire(struct xtars_inflight *inf, const volatile sig_atomic_t *stop,
                                  double *waited_ms, char *err)
 {
-    double start = now_ms();
+    double start = xtars_clock_ms();
 
     if (waited_ms)
         *waited_ms = 0;
@@ -152,7 +145,7 @@ xtars_err xtars_inflight_acquire(struct xtars_inflight *inf, const volatile sig_
         nanosleep(&ts, NULL);
     }
     if (waited_ms)
-        *waited_ms = now_ms() - start;
+        *waited_ms = xtars_clock_ms() - start;
     return XTARS_OK;
 }
 

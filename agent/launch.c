@@ -2,6 +2,7 @@
  * process group so stopping it also stops whatever it spawned; nothing may
  * outlive the run. Never prints. */
 #include "xtars/launch.h"
+#include "xtars/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +21,6 @@ struct xtars_launch {
     int exited;
     int status;
 };
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
 
 static void child(const char *command, const char *display, const char *cwd, int out_fd)
 {
@@ -51,11 +45,11 @@ static xtars_err wait_ready(struct xtars_launch *l, int fd, const char *command,
 {
     char text[8192];
     size_t used = 0;
-    long deadline = now_ms() + timeout_ms;
+    double deadline = xtars_clock_ms() + timeout_ms;
 
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        long left = deadline - now_ms();
+        double left = deadline - xtars_clock_ms();
         ssize_t n;
 
         if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
@@ -153,7 +147,7 @@ static int reap_group(struct xtars_launch *l, int block)
 
 void xtars_launch_free(struct xtars_launch *l)
 {
-    long deadline;
+    double deadline;
 
     if (l == NULL)
         return;
@@ -161,8 +155,8 @@ void xtars_launch_free(struct xtars_launch *l)
         /* SIGTERM first, so apps can save and exit; the whole group gets
          * the grace period, not only the shell. */
         kill(-l->pid, SIGTERM);
-        deadline = now_ms() + 1500;
-        while (!reap_group(l, 0) && now_ms() < deadline)
+        deadline = xtars_clock_ms() + 1500;
+        while (!reap_group(l, 0) && xtars_clock_ms() < deadline)
             usleep(5000);
         kill(-l->pid, SIGKILL); /* whatever ignored SIGTERM or was not ours to wait for */
         reap_group(l, 1);

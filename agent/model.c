@@ -3,6 +3,7 @@
  * line that names the URL and says what to look at; the API key never
  * reaches a message or a trace line. Never prints, never exits. */
 #include "xtars/model.h"
+#include "xtars/clock.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
@@ -360,14 +361,6 @@ void xtars_model_free(struct xtars_model *m)
 }
 
 /* ---- one exchange ---- */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void attempt_init(struct attempt *a, struct xtars_model *m)
 {
@@ -728,10 +721,10 @@ static int stopped(const struct xtars_model *m)
 /* Sleeps in short slices so a stop request ends the wait. 1 if stopped. */
 static int wait_ms(const struct xtars_model *m, long ms)
 {
-    double until = now_ms() + (double)ms;
+    double until = xtars_clock_ms() + (double)ms;
 
     while (!stopped(m)) {
-        double left = until - now_ms();
+        double left = until - xtars_clock_ms();
         struct timespec ts;
         if (left <= 0)
             return 0;
@@ -805,14 +798,14 @@ static xtars_err attempt_once(struct xtars_model *m, const char *body, size_t bo
     attempt_init(&a, m);
     tracef(m, "POST %s (%zu bytes, attempt %d of %d)", m->url, body_len, attempt,
            m->retries + 1);
-    sent = now_ms();
+    sent = xtars_clock_ms();
     cc = perform(m, body, body_len, &a);
     xtars_inflight_release(m->inflight);
     rc = classify(m, &a, cc, body_len, retryable, &keep_text, err);
     reply->attempts = attempt;
     reply->http_status = (int)a.status;
     if (rc == XTARS_OK || keep_text)
-        take_reply(&a, now_ms() - sent, reply);
+        take_reply(&a, xtars_clock_ms() - sent, reply);
     *retry_after = a.retry_after_ms;
     attempt_cleanup(&a);
     return rc;
@@ -821,7 +814,7 @@ static xtars_err attempt_once(struct xtars_model *m, const char *body, size_t bo
 xtars_err xtars_model_complete(struct xtars_model *m, const char *body, size_t body_len,
                                struct xtars_model_reply *reply, char *err)
 {
-    double start = now_ms();
+    double start = xtars_clock_ms();
     xtars_err rc = XTARS_OK;
     char first[XTARS_ERRLEN];
 
@@ -855,6 +848,6 @@ xtars_err xtars_model_complete(struct xtars_model *m, const char *body, size_t b
     }
     if (rc != XTARS_OK)
         scrub_key(m, err);
-    reply->total_ms = now_ms() - start;
+    reply->total_ms = xtars_clock_ms() - start;
     return rc;
 }

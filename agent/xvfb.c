@@ -1,6 +1,7 @@
 /* xvfb.c: start and stop a private Xvfb. It must never leave a server running
  * after its owner is gone, and never listen on TCP. Never prints. */
 #include "xtars/xvfb.h"
+#include "xtars/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,13 +36,6 @@ xtars_err xtars_parse_size(const char *text, int *width, int *height)
     *width = (int)w;
     *height = (int)h;
     return XTARS_OK;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* In the child: exec Xvfb with -displayfd write_fd. Never returns. */
@@ -83,11 +77,11 @@ static xtars_err read_display(struct xtars_xvfb *xvfb, int read_fd, int timeout_
 {
     char text[32];
     size_t used = 0;
-    long deadline = now_ms() + timeout_ms;
+    double deadline = xtars_clock_ms() + timeout_ms;
 
     while (used < sizeof text - 1) {
         struct pollfd pfd = {.fd = read_fd, .events = POLLIN};
-        long left = deadline - now_ms();
+        double left = deadline - xtars_clock_ms();
         ssize_t n;
 
         if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
@@ -166,12 +160,12 @@ void xtars_xvfb_free(struct xtars_xvfb *xvfb)
     if (xvfb == NULL)
         return;
     if (xvfb->pid > 0) {
-        long deadline = now_ms() + 2000;
+        double deadline = xtars_clock_ms() + 2000;
         int status;
 
         kill(xvfb->pid, SIGTERM);
         while (waitpid(xvfb->pid, &status, WNOHANG) == 0) {
-            if (now_ms() > deadline) {
+            if (xtars_clock_ms() > deadline) {
                 kill(xvfb->pid, SIGKILL);
                 waitpid(xvfb->pid, &status, 0);
                 break;

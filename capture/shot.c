@@ -3,19 +3,12 @@
  * the same grab, so coordinate mapping uses exactly what the model saw.
  * Never prints. */
 #include "xtars/capture.h"
+#include "xtars/clock.h"
 
 #include <string.h>
 #include <time.h>
 
 #include "xtars/coords.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 void xtars_shot_options_from_config(const struct xtars_config *cfg,
                                     struct xtars_shot_options *opts)
@@ -80,7 +73,7 @@ static xtars_err resize_and_encode(struct xtars_shot *shot, const struct xtars_s
                                    int width, int height, char *err)
 {
     const struct xtars_image *sent = &shot->frame;
-    double t0 = now_ms(), t1;
+    double t0 = xtars_clock_ms(), t1;
     xtars_err rc;
 
     shot->resize_fused = opts->format == XTARS_IMAGE_PNG &&
@@ -89,7 +82,7 @@ static xtars_err resize_and_encode(struct xtars_shot *shot, const struct xtars_s
         rc = xtars_image_encode_png_resized(&shot->frame, width, height, opts->png_level,
                                             &shot->data, err);
         shot->resize_ms = 0;
-        shot->encode_ms = now_ms() - t0;
+        shot->encode_ms = xtars_clock_ms() - t0;
         return rc;
     }
     if (width != shot->frame.width || height != shot->frame.height) {
@@ -98,13 +91,13 @@ static xtars_err resize_and_encode(struct xtars_shot *shot, const struct xtars_s
             return rc;
         sent = &shot->resized;
     }
-    t1 = now_ms();
+    t1 = xtars_clock_ms();
     if (opts->format == XTARS_IMAGE_JPEG)
         rc = xtars_image_encode_jpeg(sent, opts->jpeg_quality, &shot->data, err);
     else
         rc = xtars_image_encode_png(sent, opts->png_level, &shot->data, err);
     shot->resize_ms = t1 - t0;
-    shot->encode_ms = now_ms() - t1;
+    shot->encode_ms = xtars_clock_ms() - t1;
     return rc;
 }
 
@@ -119,12 +112,12 @@ xtars_err xtars_capture_shot(struct xtars_capture *cap, const struct xtars_shot_
         return xtars_error(err, XTARS_EINVAL, "capture: unknown image format %d", opts->format);
     xtars_buf_reset(&shot->data);
     shot->sent_width = shot->sent_height = 0;
-    t0 = now_ms();
+    t0 = xtars_clock_ms();
     rc = xtars_capture_grab(cap, &shot->frame, err);
     if (rc != XTARS_OK)
         return rc;
     shot->screen = xtars_capture_rect(cap);
-    shot->capture_ms = now_ms() - t0;
+    shot->capture_ms = xtars_clock_ms() - t0;
     rc = sent_size(shot, opts, &width, &height, err);
     if (rc == XTARS_OK)
         rc = resize_and_encode(shot, opts, width, height, err);
