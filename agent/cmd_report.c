@@ -1,6 +1,7 @@
 /* cmd_report.c: `xtars report DIR`: write the HTML report of a trajectory. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "xtars/log.h"
@@ -45,6 +46,13 @@ static int run_report(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_fail(&cli_cmd_report, CLI_EXIT_USAGE, "needs exactly one trajectory DIR");
+    {
+        char run_json[4200];
+        snprintf(run_json, sizeof run_json, "%s/run.json", argv[optind]);
+        if (access(run_json, F_OK) != 0)
+            return cli_fail(&cli_cmd_report, CLI_EXIT_USAGE,
+                            "%s is not a trajectory directory (it has no run.json)", argv[optind]);
+    }
     rc = xtars_report_write(argv[optind], output, &stats, err);
     if (rc != XTARS_OK)
         return cli_fail(&cli_cmd_report, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME,

@@ -124,3 +124,12 @@ TEST(config_errors_exit_2_with_one_line)
     ASSERT_STR_EQ(r.err, "xtars config: config: /nonexistent.json: No such file or directory\n");
     xt_result_free(&r);
 }
+
+TEST(report_of_a_directory_that_is_not_a_trajectory)
+{
+    struct xt_result r = RUN("report", "/");
+
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.err, "xtars report: / is not a trajectory directory (it has no run.json)\n");
+    xt_result_free(&r);
+}
