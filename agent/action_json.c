@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,11 +428,24 @@ static const char *call_name(enum xtars_action_type type)
     }
 }
 
+/* A coordinate in plain decimal, the fewest digits that read back to the
+ * same double: the call grammar has no exponents (docs/parser.md), and
+ * JSON's shortest form would write 1.72e-08 for a tiny coordinate. Numbers
+ * the parser produced need at most 40 digits. */
 static xtars_err put_model_number(struct xtars_buf *out, double v, unsigned flags)
 {
+    char text[400];
+
     if (flags & XTARS_CALL_ROUND)
         v = floor(v + 0.5);
-    return xtars_json_put_number(out, v);
+    if (!isfinite(v) || fabs(v) >= 1e15 || v == floor(v))
+        return xtars_json_put_number(out, v);
+    for (int places = 1; places <= 60; places++) {
+        snprintf(text, sizeof text, "%.*f", places, v);
+        if (strtod(text, NULL) == v)
+            return xtars_buf_puts(out, text);
+    }
+    return xtars_json_put_number(out, v); /* not from the parser: no call reads it back */
 }
 
 /* name='<|box_start|>(x,y)<|box_end|>' or name='(x,y)'. */

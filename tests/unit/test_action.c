@@ -369,3 +369,32 @@ TEST(reply_to_json_shape)
     ASSERT_EQ(xtars_reply_to_json(&reply, &b), XTARS_ETOOBIG);
     xtars_buf_cleanup(&b);
 }
+
+/* Found by fuzz_parse: a tiny coordinate was written back as 1.72024618e-08
+ * (JSON's shortest form), which the call grammar refuses (no exponents):
+ * the history sent to the model, and `xtars parse --calls`, could not be
+ * read back. Calls now carry plain decimals. */
+TEST(tiny_coordinates_are_written_without_exponents)
+{
+    const char *reply = "click(start_box='(12.277774999999991,0.00000001720246180)')";
+    struct xtars_coord_space space = {XTARS_FAMILY_UITARS10, 1932, 1092, {0, 0, 1920, 1080}};
+    struct xtars_action a, b;
+    char err[XTARS_ERRLEN], *call, *first, *second;
+
+    if (xtars_parse_action(reply, strlen(reply), &space, &a, err) != XTARS_OK)
+        FAIL("%s", err);
+    for (unsigned flags = 0; flags <= XTARS_CALL_BOX_TOKENS; flags++) {
+        call = call_of(&a, flags);
+        ASSERT_STR_CONTAINS(call, "12.277774999999991,0.0000000172024618)");
+        if (xtars_parse_action(call, strlen(call), &space, &b, err) != XTARS_OK)
+            FAIL("%s: %s", call, err);
+        first = json_of(&a);
+        second = json_of(&b);
+        ASSERT_STR_EQ(second, first);
+        free(first);
+        free(second);
+        free(call);
+        xtars_action_cleanup(&b);
+    }
+    xtars_action_cleanup(&a);
+}
