@@ -9,9 +9,6 @@ BUILD_VALGRIND ?= build-valgrind
 # Seconds each fuzz target runs in `make test-fuzz` (CI: the default; the
 # longer run recorded in docs/reliability.md: FUZZ_SECONDS=300).
 FUZZ_SECONDS ?= 15
-# Tests `make test-valgrind` runs besides every unit test: the end-to-end
-# runs that cover the loop, the model client, the X code and the CLI.
-VALGRIND_SAMPLE ?= ^(run\.(pixels_multi_step_task|call_user_exits_4_with_its_message|endpoint_down_exits_3|parse_failure_is_told_to_the_model_and_recovers|sigint_mid_run_stops_cleanly_and_releases_keys)|faults\.(connection_refused|reply_cut_mid_body|fifty_megabyte_reply_is_capped|thousand_actions_are_refused_and_the_run_goes_on|x_server_killed_mid_run|without_xshm_the_run_still_works|output_directory_not_writable|disk_full_by_file_size_limit)|secrets\..*|model\.(request_shape_as_received|streaming_assembles_the_reply|stream_cut_short_is_retried_then_reported)|capture\..*|exec\.(click_lands_on_the_point|types_unicode_exactly_under_de|interrupted_action_leaves_nothing_pressed_and_the_map_restored)|taskrun\.literal_actions_need_no_model)$$
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
@@ -67,15 +64,14 @@ test-fuzz: deps
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers
 	cd $(BUILD_FUZZ) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
-# Every unit test and a sample of the x11/net tests (VALGRIND_SAMPLE), each
-# test and every xtars it starts under memcheck: an error or a definite or
-# possible leak fails the test (docs/reliability.md).
+# The whole suite (fuzzers aside) with each test and every xtars it starts
+# under memcheck: an error or a definite or possible leak fails the test
+# (docs/reliability.md). About 6 minutes on 2 cores.
 test-valgrind: deps
 	@cmake -S . -B $(BUILD_VALGRIND) -DXTARS_VALGRIND=ON -DXTARS_WERROR=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD_VALGRIND) -j $(JOBS)
 	rm -f $(BUILD_VALGRIND)/valgrind/*.log
-	cd $(BUILD_VALGRIND) && ctest --output-on-failure -j $(JOBS) -L unit -LE fuzz
-	cd $(BUILD_VALGRIND) && ctest --output-on-failure -j $(JOBS) -R '$(VALGRIND_SAMPLE)'
+	cd $(BUILD_VALGRIND) && ctest --output-on-failure -j $(JOBS) -LE fuzz
 	@echo "valgrind: $$(ls $(BUILD_VALGRIND)/valgrind | wc -l) processes checked, $$(find $(BUILD_VALGRIND)/valgrind -name '*.log' -size +0 | wc -l) with a report"
 
 demo: deps build

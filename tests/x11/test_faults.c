@@ -699,7 +699,7 @@ static int small_tmpfs(const char *dir)
     mkdir(dir, 0755);
     if (unshare(CLONE_NEWNS) != 0)
         return 0;
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
         mount("tmpfs", dir, "tmpfs", 0, "size=512k") != 0)
         return 0;
     snprintf(mounted, sizeof mounted, "%s", dir);
@@ -711,6 +711,11 @@ static int small_tmpfs(const char *dir)
  * a 320x240 frame is about 230 KB, so the third one does not fit in 512 KB. */
 static Display *noise_dpy; /* kept open (so is the window) until the test exits */
 
+static void close_noise(void)
+{
+    XCloseDisplay(noise_dpy);
+}
+
 static void noisy_window(void)
 {
     Display *dpy = noise_dpy = XOpenDisplay(NULL);
@@ -719,6 +724,7 @@ static void noisy_window(void)
     unsigned seed = 12345;
 
     ASSERT(dpy != NULL);
+    atexit(close_noise); /* runs before the Xvfb is stopped (registered after it) */
     w = XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), 0, 0, 320, 240, 0, 0, 0);
     XMapWindow(dpy, w);
     XSync(dpy, False);
