@@ -1,6 +1,7 @@
 /* The Xvfb harness: a private server that answers, has the asked size, is
  * gone after it is freed, and never touches the caller's DISPLAY. */
 #include <X11/Xlib.h>
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -36,6 +37,7 @@ TEST(free_stops_the_server)
     struct xtars_xvfb *x;
     char err[XTARS_ERRLEN], byte;
     struct pollfd pfd;
+    ssize_t got;
     pid_t pid;
     int fd;
 
@@ -53,7 +55,11 @@ TEST(free_stops_the_server)
      * could reach another test's server that reused the number.) */
     pfd = (struct pollfd){.fd = fd, .events = POLLIN};
     ASSERT_EQ(poll(&pfd, 1, 2000), 1);
-    ASSERT_EQ(recv(fd, &byte, 1, MSG_DONTWAIT), 0);
+    /* End of file, or a reset when the server went away before it had read
+     * the connection (seen here about one time in three): both say gone. */
+    got = recv(fd, &byte, 1, MSG_DONTWAIT);
+    if (!(got == 0 || (got < 0 && errno == ECONNRESET)))
+        FAIL("recv after the server's end: %zd (%s)", got, got < 0 ? strerror(errno) : "data");
     close(fd);
 }
 
