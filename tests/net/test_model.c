@@ -793,11 +793,23 @@ TEST(script_exhausted_is_a_clear_500)
     xt_mserver_stop(&s);
 }
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, retry_waiting;
 
+/* The client's trace says when it starts waiting to retry. */
+static void note_retry(void *ctx, const char *line)
+{
+    (void)ctx;
+    if (strncmp(line, "retrying in ", 12) == 0)
+        retry_waiting = 1;
+}
+
+/* Raises the stop 0.2 s into the retry wait (not a fixed time from the
+ * start: under valgrind the first exchange alone can take longer). */
 static void *raise_stop(void *arg)
 {
     (void)arg;
+    while (!retry_waiting)
+        usleep(10000);
     usleep(200000);
     stop_flag = 1;
     return NULL;
@@ -818,6 +830,7 @@ TEST(stop_flag_interrupts_a_retry_wait)
     m = model_for(&cfg);
     xtars_model_set_backoff(m, 1, 4, 100000);
     xtars_model_set_stop(m, &stop_flag);
+    xtars_model_set_trace(m, note_retry, NULL);
     pthread_create(&thread, NULL, raise_stop, NULL);
     ASSERT_EQ(xtars_model_complete(m, minimal_body, strlen(minimal_body), &reply, err),
               XTARS_ESTOPPED);
