@@ -66,7 +66,7 @@ test-fuzz: deps
 
 # The whole suite (fuzzers aside) with each test and every xtars it starts
 # under memcheck: an error or a definite or possible leak fails the test
-# (docs/reliability.md). About 6 minutes on 2 cores.
+# (docs/reliability.md). 5 to 9 minutes on 2 cores.
 test-valgrind: deps
 	@cmake -S . -B $(BUILD_VALGRIND) -DXTARS_VALGRIND=ON -DXTARS_WERROR=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD_VALGRIND) -j $(JOBS)
