@@ -178,3 +178,25 @@ int cli_bad_option(const struct cli_command *cmd, const struct option *longopts,
     return cli_fail(cmd, CLI_EXIT_USAGE, "unknown option '--%s' (see 'xtars help %s')", name,
                     cmd->name);
 }
+
+int cli_parse_options(const struct cli_command *cmd, int argc, char **argv,
+                      const struct option *longopts, struct cli_common *common,
+                      int (*own)(void *ctx, int opt, const char *arg), void *ctx)
+{
+    int opt, rc;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int handled = cli_common_option(cmd, common, opt, optarg);
+        if (handled < 0)
+            return CLI_EXIT_USAGE;
+        if (handled)
+            continue;
+        rc = own(ctx, opt, optarg);
+        if (rc < 0)
+            return cli_bad_option(cmd, longopts, argv, opt);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    return CLI_EXIT_OK;
+}

@@ -74,6 +74,15 @@ int cli_common_option(const struct cli_command *cmd, struct cli_common *common, 
 int cli_config_load(const struct cli_command *cmd, const struct cli_common *common,
                     const char *const *flags, int flag_count, struct xtars_config *cfg);
 
+/* Runs getopt_long over argv (optstring ":"), giving common options to
+ * cli_common_option() and the rest to own(ctx, opt, optarg), which returns
+ * -1 for an option that is not its own, else an exit code. Returns
+ * CLI_EXIT_OK when every option was taken, else the exit code to return
+ * (after printing the error). optind is left at the first operand. */
+int cli_parse_options(const struct cli_command *cmd, int argc, char **argv,
+                      const struct option *longopts, struct cli_common *common,
+                      int (*own)(void *ctx, int opt, const char *arg), void *ctx);
+
 /* Reports an unknown option or a missing value after getopt_long returned
  * '?' or ':' (optstring must start with ':'), suggesting the nearest valid
  * option. Returns CLI_EXIT_USAGE. */

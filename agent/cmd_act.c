@@ -116,6 +116,11 @@ static int own_option(struct act_options *o, int opt, const char *arg)
     return -1;
 }
 
+static int own_option_cb(void *ctx, int opt, const char *arg)
+{
+    return own_option(ctx, opt, arg);
+}
+
 /* The rectangle the model's image shows: --screen, else the display's
  * screen (asked without XTest, so a dry run needs no XTEST). */
 static int find_target(const struct act_options *o, const struct xtars_config *cfg,
@@ -297,22 +302,12 @@ static int run_act(int argc, char **argv)
     struct cli_common common = {0};
     struct act_options o;
     struct xtars_config cfg;
-    int opt, rc;
+    int rc;
 
     memset(&o, 0, sizeof o);
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int handled = cli_common_option(&cli_cmd_act, &common, opt, optarg);
-        if (handled < 0)
-            return CLI_EXIT_USAGE;
-        if (handled)
-            continue;
-        rc = own_option(&o, opt, optarg);
-        if (rc < 0)
-            return cli_bad_option(&cli_cmd_act, longopts, argv, opt);
-        if (rc != CLI_EXIT_OK)
-            return rc;
-    }
+    rc = cli_parse_options(&cli_cmd_act, argc, argv, longopts, &common, own_option_cb, &o);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (common.want_help)
         return cli_print_usage(&cli_cmd_act);
     if (optind >= argc)

@@ -139,6 +139,11 @@ static int own_option(struct parse_options *o, int opt, const char *arg)
     }
 }
 
+static int own_option_cb(void *ctx, int opt, const char *arg)
+{
+    return own_option(ctx, opt, arg);
+}
+
 /* The coordinate space, or NULL without --screen. Returns an exit code. */
 static int build_space(const struct parse_options *o, const struct xtars_config *cfg,
                        struct xtars_coord_space *space, const struct xtars_coord_space **out)
@@ -325,22 +330,12 @@ static int run_parse(int argc, char **argv)
     struct xtars_config cfg;
     struct xtars_coord_space space_storage;
     const struct xtars_coord_space *space;
-    int opt, rc;
+    int rc;
 
     memset(&o, 0, sizeof o);
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int handled = cli_common_option(&cli_cmd_parse, &common, opt, optarg);
-        if (handled < 0)
-            return CLI_EXIT_USAGE;
-        if (handled)
-            continue;
-        rc = own_option(&o, opt, optarg);
-        if (rc < 0)
-            return cli_bad_option(&cli_cmd_parse, longopts, argv, opt);
-        if (rc != CLI_EXIT_OK)
-            return rc;
-    }
+    rc = cli_parse_options(&cli_cmd_parse, argc, argv, longopts, &common, own_option_cb, &o);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (common.want_help)
         return cli_print_usage(&cli_cmd_parse);
     if (argc - optind > 1)
