@@ -406,7 +406,8 @@ static void bench_encoders(const struct xtars_image *img, int runs)
 }
 
 /* capture + resize + encode + base64, the way the loop does it. */
-static void bench_pipeline(struct xtars_capture *cap, int format, int runs, const char *label)
+/* Returns the median wall milliseconds. */
+static double bench_pipeline(struct xtars_capture *cap, int format, int runs, const char *label)
 {
     struct xtars_shot_options o = {XTARS_SHOT_SMART, XTARS_DEFAULT_MIN_PIXELS,
                                    XTARS_DEFAULT_MAX_PIXELS, format, 1, 85};
@@ -441,14 +442,16 @@ static void bench_pipeline(struct xtars_capture *cap, int format, int runs, cons
     free(cap_ms);
     free(res_ms);
     free(enc_ms);
+    return total;
 }
 
-static void bench_in_process(const char *display, const struct bench_opts *o, const char *tmp)
+/* Returns the median of the PNG pipeline (threads auto), for the comparison. */
+static double bench_in_process(const char *display, const struct bench_opts *o, const char *tmp)
 {
     struct xtars_capture *cap = open_capture(display, 0), *slow = open_capture(display, 1);
     struct xtars_image frame, resized, copy;
     char err[XTARS_ERRLEN], path[1200];
-    double ms_copy, ms_shm, ms_noshm, ms_resize, ms_resize_c;
+    double ms_copy, ms_shm, ms_noshm, ms_resize, ms_resize_c, ms_pipeline;
     int sw, sh;
 
     xtars_image_init(&resized);
@@ -483,7 +486,7 @@ static void bench_in_process(const char *display, const struct bench_opts *o, co
                verify(&fused, &resized, 0));
         xtars_buf_cleanup(&fused);
     }
-    bench_pipeline(cap, XTARS_IMAGE_PNG, o->runs, "threads auto");
+    ms_pipeline = bench_pipeline(cap, XTARS_IMAGE_PNG, o->runs, "threads auto");
     xtars_image_set_threads(1);
     bench_pipeline(cap, XTARS_IMAGE_PNG, o->runs, "1 thread    ");
     xtars_image_set_threads(0);
@@ -505,6 +508,7 @@ static void bench_in_process(const char *display, const struct bench_opts *o, co
     xtars_image_cleanup(&copy);
     xtars_capture_free(cap);
     xtars_capture_free(slow);
+    return ms_pipeline;
 }
 
 /* ---- whole processes ----------------------------------------------------- */
@@ -610,7 +614,7 @@ static void bench_command(const char *label, const char *const *argv, const char
     free(ms);
 }
 
-static void bench_node(const struct bench_opts *o, const char *display)
+static void bench_node(const struct bench_opts *o, const char *display, double ms_pipeline)
 {
     const char *inproc[] = {"node", o->node_script, "10", NULL};
     const char *once[] = {"node", o->node_script, "1", NULL};
@@ -631,10 +635,18 @@ static void bench_node(const struct bench_opts *o, const char *display)
         return;
     }
     printf("  nut-js grab + jimp PNG + base64, in process: %s", out);
+    {
+        const char *m = strstr(out, "\"median_ms\":");
+        double node_ms;
+        if (m && sscanf(m + 12, "%lf", &node_ms) == 1 && ms_pipeline > 0)
+            printf("  xtars PNG pipeline vs nut-js + jimp in process: %.1f ms vs %.1f ms, %.0fx faster\n",
+                   ms_pipeline, node_ms, node_ms / ms_pipeline);
+    }
     bench_command("node nutjs_shot.js (whole process)", once, display, o->process_runs / 2 + 1);
 }
 
-static void bench_processes(const struct bench_opts *o, const char *display, const char *tmp)
+static void bench_processes(const struct bench_opts *o, const char *display, const char *tmp,
+                            double ms_pipeline)
 {
     char out_png[1200], out_native[1200], out_jpeg[1200], scrot_png[1200], import_png[1200];
 
@@ -654,7 +666,7 @@ static void bench_processes(const struct bench_opts *o, const char *display, con
     bench_command("xtars screenshot (smart size, JPEG q85)", xtars_jpeg, display, o->process_runs);
     bench_command("scrot (native PNG)", scrot, display, o->process_runs);
     bench_command("import -window root (native PNG)", import, display, o->process_runs / 2 + 1);
-    bench_node(o, display);
+    bench_node(o, display, ms_pipeline);
 }
 
 /* ---- main ---------------------------------------------------------------- */
@@ -690,9 +702,9 @@ static void bench_size(const struct bench_opts *o, int w, int h)
     printf("\n== %dx%d (Xvfb %s) ==\n", w, h, xtars_xvfb_display(xvfb));
     painter_open(&painter, xtars_xvfb_display(xvfb), w, h, o->text_dir);
     paint_screen(&painter, o->photo);
-    bench_in_process(xtars_xvfb_display(xvfb), o, o->tmp);
+    double ms_pipeline = bench_in_process(xtars_xvfb_display(xvfb), o, o->tmp);
     if (o->process_runs > 0)
-        bench_processes(o, xtars_xvfb_display(xvfb), o->tmp);
+        bench_processes(o, xtars_xvfb_display(xvfb), o->tmp, ms_pipeline);
     painter_close(&painter);
     xtars_xvfb_free(xvfb);
 }
