@@ -45,7 +45,7 @@ enum {
 
 #define CLI_COMMON_USAGE                                                              \
     "Common options:\n"                                                               \
-    "  --config FILE        load settings from a JSON file (see docs/config.md)\n"   \
+    "  --config FILE        JSON settings file; keys: 'xtars config --markdown'\n"  \
     "  --set KEY=VALUE      override one setting (repeatable)\n"                      \
     "  --log-level LEVEL    error, warn, info or debug\n"                             \
     "  --log-format FMT     text or json (JSON lines on stderr)\n"                    \
