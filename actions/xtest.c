@@ -1,11 +1,13 @@
 /* xtest.c: the XTest backend, the only place xtars generates input. Keys are
  * found in the live XKB map (current group, shift and AltGr levels); a
  * character the layout lacks is bound to a spare keycode (one with no
- * symbols) for the action and unbound afterwards, the technique xdotool uses,
- * with every binding of a chunk of text made before its keys are sent and one
- * settle pause before undoing them. Everything pressed is tracked so it can
- * always be released. Must never leave a key, a button or a binding behind on
- * any path it returns from. */
+ * symbols), the technique xdotool uses, with every binding of a chunk of text
+ * made before its keys are sent. Bindings outlive the action: later actions
+ * reuse them, and they are undone, after one settle pause, only when the
+ * spare keycodes run out, by release_all() and on free. Everything pressed is
+ * tracked so it can always be released. Must never leave a key or a button
+ * behind on any path it returns from, nor a binding once release_all() or
+ * free has run. */
 #include <X11/XKBlib.h>
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
@@ -46,6 +48,9 @@ struct binding {
     unsigned long keysym;
     int held;              /* used by a held key: kept until it is released */
 };
+
+/* Bindings are checked against each new snapshot: a client that rewrote the
+ * keycode (setxkbmap, xmodmap) took it over, and it is forgotten, not undone. */
 
 struct xt {
     Display *dpy;
@@ -231,6 +236,14 @@ static int compare_entries(const void *pa, const void *pb)
     return a->keycode - b->keycode;
 }
 
+static int is_bound(const struct xt *x, KeyCode kc)
+{
+    for (int i = 0; i < x->bound_count; i++)
+        if (x->bound[i].keycode == kc)
+            return 1;
+    return 0;
+}
+
 static xtars_err build_table(struct xt *x, XkbDescPtr xkb, int group, char *err)
 {
     unsigned level3_mask;
@@ -246,7 +259,10 @@ static xtars_err build_table(struct xt *x, XkbDescPtr xkb, int group, char *err)
         int groups = XkbKeyNumGroups(xkb, kc), g;
         XkbKeyTypePtr type;
 
-        if (groups == 0)
+        /* Our own bindings are found through x->bound: the table lives for
+         * the action, and a binding can be undone and its keycode reused
+         * within it (text with more missing characters than spares). */
+        if (groups == 0 || is_bound(x, (KeyCode)kc))
             continue;
         g = group % groups; /* XKB's default: out-of-range groups wrap */
         type = XkbKeyKeyType(xkb, kc, g);
@@ -264,12 +280,20 @@ static xtars_err build_table(struct xt *x, XkbDescPtr xkb, int group, char *err)
     return XTARS_OK;
 }
 
-static int is_bound(const struct xt *x, KeyCode kc)
+/* Forgets the bindings whose keycode no longer carries their keysym. */
+static void drop_lost_bindings(struct xt *x, XkbDescPtr xkb)
 {
-    for (int i = 0; i < x->bound_count; i++)
-        if (x->bound[i].keycode == kc)
-            return 1;
-    return 0;
+    int kept = 0;
+
+    for (int i = 0; i < x->bound_count; i++) {
+        const struct binding *b = &x->bound[i];
+        int kc = b->keycode, ours = kc >= xkb->min_key_code && kc <= xkb->max_key_code &&
+                                    XkbKeyNumGroups(xkb, kc) > 0 &&
+                                    XkbKeySymEntry(xkb, kc, 0, 0) == (KeySym)b->keysym;
+        if (ours || b->held) /* a held key is released on its keycode either way */
+            x->bound[kept++] = *b;
+    }
+    x->bound_count = kept;
 }
 
 /* Spare keycodes: no symbols in any group, not a modifier, not pressed.
@@ -315,6 +339,7 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
     memset(x->modmap, 0, sizeof x->modmap);
     for (int kc = xkb->min_key_code; kc <= xkb->max_key_code; kc++)
         x->modmap[kc] = xkb->map->modmap[kc];
+    drop_lost_bindings(x, xkb);
     rc = build_table(x, xkb, group, err);
     if (rc == XTARS_OK)
         find_spares(x, xkb, keys_down);
@@ -392,9 +417,10 @@ static struct binding *bind_keysym(struct xt *x, unsigned long keysym)
 }
 
 /* Undoes the bindings not used by a held key (all of them with
- * include_held). Clients look keysyms up when they read a key event, which
- * can be after the server got the events, so the mapping stays until they
- * had time to read them: XTARS_EXEC_REMAP_SETTLE_MS. */
+ * include_held), and gives their keycodes back to the spares. Clients look
+ * keysyms up when they read a key event, which can be after the server got
+ * the events, so the mapping stays until they had time to read them:
+ * XTARS_EXEC_REMAP_SETTLE_MS. */
 static xtars_err unbind(struct xt *x, int include_held, char *err)
 {
     KeySym none = NoSymbol;
@@ -417,6 +443,18 @@ static xtars_err unbind(struct xt *x, int include_held, char *err)
     }
     x->bound_count = kept;
     return sync_checked(x, "restoring the keyboard mapping", err);
+}
+
+/* Frees the spare keycodes earlier actions left bound, when a new binding
+ * finds none; fails when there is nothing to free (all held). */
+static xtars_err reclaim(struct xt *x, char *err)
+{
+    int before = x->spare_count;
+    xtars_err rc = unbind(x, 0, err);
+
+    if (rc != XTARS_OK)
+        return rc;
+    return x->spare_count > before ? XTARS_OK : XTARS_ENOTSUP;
 }
 
 /* ---- typing ---- */
@@ -456,7 +494,9 @@ static xtars_err prepare_chunk(struct xt *x, const char *s, size_t pos, size_t l
         if (keysym == 0)
             return xtars_error(err, XTARS_EINVAL, "exec: type: cannot type byte %zu", i);
         if (!find_plan(x, keysym, &plan)) {
-            if (bind_keysym(x, keysym) == NULL)
+            if (bind_keysym(x, keysym) == NULL && i == pos && reclaim(x, err) == XTARS_OK)
+                bind_keysym(x, keysym); /* earlier actions' bindings held every spare */
+            if (find_binding(x, keysym) == NULL)
                 break;
             bound_now++;
         }
@@ -562,17 +602,18 @@ static xtars_err xt_begin(void *impl, int clear_modifiers, char *err)
     return clear_modifiers ? clear_foreign_modifiers(x, err) : XTARS_OK;
 }
 
+/* Bindings stay for later actions (undoing them would cost the settle pause
+ * every time and race slow clients each time): release_all() undoes them. */
 static xtars_err xt_end(void *impl, char *err)
 {
     struct xt *x = impl;
-    xtars_err rc = unbind(x, 0, err);
+    xtars_err rc;
 
     if (x->relock_caps) {
         XkbLockModifiers(x->dpy, XkbUseCoreKbd, LockMask, LockMask);
         x->relock_caps = 0;
     }
-    if (rc == XTARS_OK)
-        rc = sync_checked(x, "sending input", err);
+    rc = sync_checked(x, "sending input", err);
     free_snapshot(x);
     return x->dead ? dead_error(x, err) : rc;
 }
@@ -619,6 +660,8 @@ static xtars_err press_held(struct xt *x, const char *name, unsigned long keysym
     if (!find_plan(x, keysym, &plan)) {
         struct binding *b = bind_keysym(x, keysym);
         xtars_err rc;
+        if (b == NULL && reclaim(x, err) == XTARS_OK)
+            b = bind_keysym(x, keysym);
         if (b == NULL)
             return xtars_error(err, XTARS_ENOTSUP, "exec: no spare keycode for key '%s'", name);
         rc = sync_checked(x, "binding a spare keycode", err);
@@ -652,7 +695,7 @@ static void release_held(struct xt *x, int at)
         send_key(x, h->mods[i], 0);
     for (b = x->bound; b < x->bound + x->bound_count; b++)
         if (b->keycode == h->keycode)
-            b->held = 0; /* undone by the end of this action */
+            b->held = 0; /* kept for later actions, like any binding */
     memmove(h, h + 1, (size_t)(x->held_count - at - 1) * sizeof *h);
     x->held_count--;
 }

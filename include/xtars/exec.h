@@ -58,7 +58,7 @@ struct xtars_exec_result {
     int events;                /* input steps: motions, button and key presses and releases;
                                   a typed character counts 2, plus 2 per Shift/AltGr key
                                   pressed for it (the dry run cannot know: 2) */
-    int remapped;              /* keysyms bound to a spare keycode for this action */
+    int remapped;              /* keysyms this text newly bound to a spare keycode */
     int ends_run;              /* finished() or call_user(): the loop ends */
     char description[XTARS_EXEC_DESCRIPTION_LEN]; /* "click at (120,340)", one line */
 };
@@ -94,7 +94,9 @@ xtars_err xtars_exec_perform(struct xtars_executor *ex, const struct xtars_actio
                              struct xtars_exec_result *result, char *err);
 
 /* Releases every key and button the executor holds (key_down, mouse_down)
- * and restores the keymap. Done by xtars_exec_free() too. Accepts NULL. */
+ * and restores the keymap: spare keycodes bound by earlier actions, which
+ * stay bound between actions for reuse, are undone after the settle pause.
+ * Done by xtars_exec_free() too. Accepts NULL. */
 void xtars_exec_release_all(struct xtars_executor *ex);
 
 /* Releases everything, closes the display, frees. Accepts NULL. */

@@ -407,6 +407,7 @@ TEST(hotkey_of_a_key_missing_from_the_layout_binds_it_and_restores_the_map)
     assert_key_event(keys, 2, "key_release", "F24");
     assert_key_event(keys, 3, "key_release", "Control_L");
     cJSON_Delete(keys);
+    xtars_exec_release_all(ex);
     assert_same_keymap(before, count);
     free(before);
     teardown();
@@ -496,23 +497,38 @@ TEST(points_outside_the_target_are_errors)
 static const char ascii[] = "The quick brown fox jumps over the lazy dog 0123456789 "
                             "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ THE END";
 
-static void check_typing(const char *text, const char *expected, int expected_remapped)
+/* Types text twice in two actions, checks what the client read each time and
+ * how many keysyms each action had to bind (the second reuses the first's
+ * bindings: -1 skips that check), then that release_all() restores the map. */
+static void check_typing2(const char *text, const char *expected, int expected_remapped,
+                          int expected_remapped_again)
 {
     int count;
     KeySym *before = keymap(&count);
     cJSON *events;
     char *typed;
 
-    ASSERT_EQ(type_text(text), XTARS_OK);
-    ASSERT_EQ(result.remapped, expected_remapped);
-    events = xt_client_events(&client);
-    typed = xt_events_text(events);
-    ASSERT_STR_EQ(typed, expected);
-    free(typed);
-    cJSON_Delete(events);
+    for (int pass = 0; pass < 2; pass++) {
+        ASSERT_EQ(type_text(text), XTARS_OK);
+        if (pass == 0)
+            ASSERT_EQ(result.remapped, expected_remapped);
+        else if (expected_remapped_again >= 0)
+            ASSERT_EQ(result.remapped, expected_remapped_again);
+        events = xt_client_events(&client);
+        typed = xt_events_text(events);
+        ASSERT_STR_EQ(typed, expected);
+        free(typed);
+        cJSON_Delete(events);
+        assert_nothing_pressed();
+    }
+    xtars_exec_release_all(ex);
     assert_same_keymap(before, count);
-    assert_nothing_pressed();
     free(before);
+}
+
+static void check_typing(const char *text, const char *expected, int expected_remapped)
+{
+    check_typing2(text, expected, expected_remapped, 0);
 }
 
 TEST(types_ascii_exactly_under_us)
@@ -559,7 +575,164 @@ TEST(types_more_distinct_characters_than_spare_keycodes)
     for (int i = 0; i < 200; i++) /* 200 distinct CJK characters from U+4E00 */
         p += sprintf(p, "%c%c%c", 0xe4, 0xb8 + (i >> 6), 0x80 + (i & 0x3f));
     setup("us");
-    check_typing(text, text, 200);
+    check_typing2(text, text, 200, -1);
+    teardown();
+}
+
+/* The spare keycodes xtars may bind: no symbols, not a modifier (keycode 8
+ * and below are never used). */
+static int count_spares(void)
+{
+    int min, max, per, spares = 0;
+    KeySym *syms;
+    XModifierKeymap *mods = XGetModifierMapping(client.dpy);
+
+    XDisplayKeycodes(client.dpy, &min, &max);
+    syms = XGetKeyboardMapping(client.dpy, (KeyCode)min, max - min + 1, &per);
+    for (int kc = min > 9 ? min : 9; kc <= max; kc++) {
+        int empty = 1;
+        for (int j = 0; j < per; j++)
+            empty &= syms[(kc - min) * per + j] == NoSymbol;
+        for (int j = 0; j < 8 * mods->max_keypermod; j++)
+            empty &= mods->modifiermap[j] != kc;
+        spares += empty;
+    }
+    XFree(syms);
+    XFreeModifiermap(mods);
+    return spares;
+}
+
+/* The keycode that carries keysym now, read from the server (not the
+ * client's cache). */
+static KeyCode server_keycode(KeySym keysym)
+{
+    int min, max, per;
+    KeyCode found = 0;
+    KeySym *syms;
+
+    XDisplayKeycodes(client.dpy, &min, &max);
+    syms = XGetKeyboardMapping(client.dpy, (KeyCode)min, max - min + 1, &per);
+    for (int kc = min; kc <= max && !found; kc++)
+        if (syms[(kc - min) * per] == keysym)
+            found = (KeyCode)kc;
+    XFree(syms);
+    return found;
+}
+
+/* Bindings outlive the action that made them, so a later action with the
+ * same characters binds nothing; release_all() undoes them. */
+TEST(bindings_are_reused_by_later_actions_and_undone_by_release_all)
+{
+    struct xtars_action f24 = key_action(XTARS_ACTION_HOTKEY, "f24", NULL, NULL);
+    int count;
+    KeySym *before;
+
+    setup("us");
+    before = keymap(&count);
+    ASSERT_EQ(type_text("é"), XTARS_OK);
+    ASSERT_EQ(result.remapped, 1);
+    ASSERT(server_keycode(XK_eacute) != 0); /* still bound between actions */
+    ASSERT_EQ(perform(&f24), XTARS_OK);
+    ASSERT_EQ(type_text("éé"), XTARS_OK);
+    ASSERT_EQ(result.remapped, 0);
+    ASSERT(server_keycode(XK_F24) != 0);
+    {
+        cJSON *events = xt_client_events(&client);
+        char *typed = xt_events_text(events);
+        ASSERT_STR_EQ(typed, "ééé");
+        free(typed);
+        cJSON_Delete(events);
+    }
+    xtars_exec_release_all(ex);
+    ASSERT_EQ(server_keycode(XK_eacute), 0);
+    ASSERT_EQ(server_keycode(XK_F24), 0);
+    assert_same_keymap(before, count);
+    free(before);
+    teardown();
+}
+
+/* When earlier actions hold every spare keycode, a new character frees them
+ * (text and hotkeys alike) instead of failing. */
+TEST(bindings_left_by_earlier_actions_are_freed_when_spares_run_out)
+{
+    struct xtars_action f24 = key_action(XTARS_ACTION_HOTKEY, "ctrl", "f24", NULL);
+    char text[3 * 256 + 1], text2[3 * 256 + 1], want[2 * sizeof text + 8], *typed;
+    int spares, count;
+    KeySym *before;
+    cJSON *events;
+
+    setup("us");
+    spares = count_spares();
+    ASSERT_INT_OP(spares, >, 2);
+    ASSERT_INT_OP(spares, <, 200);
+    for (int i = 0, n = 0, m = 0; i < 2 * spares - 1; i++) /* distinct CJK characters */
+        if (i < spares)
+            n += sprintf(text + n, "%c%c%c", 0xe4, 0xb8 + (i >> 6), 0x80 + (i & 0x3f));
+        else
+            m += sprintf(text2 + m, "%c%c%c", 0xe4, 0xb8 + (i >> 6), 0x80 + (i & 0x3f));
+    before = keymap(&count);
+    ASSERT_EQ(type_text(text), XTARS_OK); /* as many characters as spares */
+    ASSERT_EQ(result.remapped, spares);
+    ASSERT_EQ(count_spares(), 0);         /* all bound, and kept */
+    ASSERT_EQ(type_text("é"), XTARS_OK); /* frees them */
+    ASSERT_EQ(result.remapped, 1);
+    ASSERT_EQ(count_spares(), spares - 1);
+    ASSERT_EQ(type_text(text2), XTARS_OK); /* fills the rest */
+    ASSERT_EQ(result.remapped, spares - 1);
+    ASSERT_EQ(count_spares(), 0);
+    events = xt_client_events(&client);
+    typed = xt_events_text(events);
+    snprintf(want, sizeof want, "%sé%s", text, text2);
+    ASSERT_STR_EQ(typed, want);
+    free(typed);
+    cJSON_Delete(events);
+    ASSERT_EQ(perform(&f24), XTARS_OK); /* a held key frees them too */
+    events = key_events(xt_client_events(&client));
+    ASSERT_EQ(cJSON_GetArraySize(events), 4);
+    assert_key_event(events, 1, "key_press", "F24");
+    ASSERT_EQ(xt_event_int(cJSON_GetArrayItem(events, 1), "state"), ControlMask);
+    cJSON_Delete(events);
+    ASSERT_EQ(count_spares(), spares - 1);
+    xtars_exec_release_all(ex);
+    assert_same_keymap(before, count);
+    free(before);
+    teardown();
+}
+
+/* A client that rewrites a keycode xtars bound (xmodmap, setxkbmap) owns it:
+ * xtars binds another one instead of typing the wrong symbol, and leaves that
+ * client's mapping alone when it restores the map. */
+TEST(a_binding_another_client_rewrote_is_not_trusted_nor_undone)
+{
+    KeySym odiaeresis[2] = {XK_odiaeresis, XK_odiaeresis}, none = NoSymbol;
+    KeyCode taken;
+    cJSON *events;
+    char *typed;
+
+    setup("us");
+    ASSERT_EQ(type_text("é"), XTARS_OK);
+    events = xt_client_events(&client); /* the client read it before the rewrite */
+    typed = xt_events_text(events);
+    ASSERT_STR_EQ(typed, "é");
+    free(typed);
+    cJSON_Delete(events);
+    taken = server_keycode(XK_eacute);
+    ASSERT(taken != 0);
+    XChangeKeyboardMapping(client.dpy, taken, 2, odiaeresis, 1);
+    XSync(client.dpy, False);
+    ASSERT_EQ(type_text("é"), XTARS_OK);
+    ASSERT_EQ(result.remapped, 1);
+    ASSERT(server_keycode(XK_eacute) != taken);
+    events = xt_client_events(&client);
+    typed = xt_events_text(events);
+    ASSERT_STR_EQ(typed, "é");
+    free(typed);
+    cJSON_Delete(events);
+    xtars_exec_release_all(ex);
+    ASSERT_EQ(server_keycode(XK_eacute), 0);
+    ASSERT_EQ(server_keycode(XK_odiaeresis), taken); /* the other client's */
+    XChangeKeyboardMapping(client.dpy, taken, 1, &none, 1);
+    XSync(client.dpy, False);
     teardown();
 }
 
