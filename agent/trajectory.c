@@ -16,6 +16,7 @@
 struct xtars_traj {
     char dir[PATH_MAX];
     int steps_fd;
+    int reserved;  /* XTARS_TRAJ_RESERVE_NAME holds space for run.json */
 };
 
 static xtars_err io_error(char *err, const char *path, const char *what)
@@ -87,6 +88,36 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
     return XTARS_OK;
 }
 
+/* Sets XTARS_TRAJ_RESERVE bytes aside in the directory, so the last
+ * rewrite of run.json fits even when screenshots and steps filled the disk.
+ * 1 when the space is held; a disk already too full for it just gets none. */
+static int reserve_space(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    int fd, ok;
+
+    snprintf(path, sizeof path, "%s/%s", dir, XTARS_TRAJ_RESERVE_NAME);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return 0;
+    ok = posix_fallocate(fd, 0, XTARS_TRAJ_RESERVE) == 0;
+    close(fd);
+    if (!ok)
+        unlink(path);
+    return ok;
+}
+
+static void release_space(struct xtars_traj *traj)
+{
+    char path[PATH_MAX + 32];
+
+    if (!traj->reserved)
+        return;
+    snprintf(path, sizeof path, "%s/%s", traj->dir, XTARS_TRAJ_RESERVE_NAME);
+    unlink(path);
+    traj->reserved = 0;
+}
+
 xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err)
 {
     struct xtars_traj *traj;
@@ -113,6 +144,7 @@ xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err)
         free(traj);
         return rc;
     }
+    traj->reserved = reserve_space(dir);
     *out = traj;
     return XTARS_OK;
 }
@@ -122,8 +154,13 @@ const char *xtars_traj_dir(const struct xtars_traj *traj) { return traj->dir; }
 xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char *err)
 {
     char path[PATH_MAX + 32];
+    xtars_err rc;
 
     snprintf(path, sizeof path, "%s/run.json", traj->dir);
+    rc = xtars_write_file_atomic(path, text, len, err);
+    if (rc == XTARS_OK || !traj->reserved)
+        return rc;
+    release_space(traj); /* the disk is full: the reserve makes room for this one */
     return xtars_write_file_atomic(path, text, len, err);
 }
 
@@ -164,5 +201,6 @@ void xtars_traj_close(struct xtars_traj *traj)
         return;
     if (traj->steps_fd >= 0)
         close(traj->steps_fd);
+    release_space(traj);
     free(traj);
 }

@@ -24,18 +24,26 @@ extern "C" {
 #define XTARS_TRAJ_FORMAT "xtars-trajectory"
 #define XTARS_TRAJ_VERSION 1
 
+/* Space set aside in the directory while a run is recorded, given up when the
+ * disk is full so the final run.json still fits; removed on close. */
+#define XTARS_TRAJ_RESERVE_NAME ".xtars-reserve"
+#define XTARS_TRAJ_RESERVE (64 * 1024) /* run.json is usually 2-4 KB */
+
 struct xtars_traj;
 
-/* Creates dir (and missing parents) and opens steps.jsonl for appending.
- * A directory that already holds a run.json is refused (EIO), so no run is
- * overwritten. Errors name the path and the system error. */
+/* Creates dir (and missing parents), opens steps.jsonl for appending and
+ * sets XTARS_TRAJ_RESERVE bytes aside for run.json. A directory that already
+ * holds a run.json is refused (EIO), so no run is overwritten. Errors name
+ * the path and the system error. */
 xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err);
 
 /* The directory path given to open. */
 const char *xtars_traj_dir(const struct xtars_traj *traj);
 
-/* Replaces run.json atomically with text. EIO names the file on failure
- * (disk full, permissions); the previous run.json then stays intact. */
+/* Replaces run.json atomically with text. When that fails (disk full) and
+ * the reserve is still held, the reserve is given up and the write tried
+ * once more. EIO names the file on failure; the previous run.json then
+ * stays intact. */
 xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char *err);
 
 /* Appends one step line (text must be one JSON object without a newline) and
@@ -47,7 +55,8 @@ xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size
 xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const void *data,
                                 size_t len, char *err);
 
-/* Closes steps.jsonl and frees the handle. Accepts NULL. */
+/* Closes steps.jsonl, removes the reserve and frees the handle. Accepts
+ * NULL. */
 void xtars_traj_close(struct xtars_traj *traj);
 
 /* Writes data to path atomically (temp file in the same directory, fsync,

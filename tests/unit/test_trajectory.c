@@ -127,6 +127,26 @@ TEST(full_disk_keeps_complete_lines_and_old_run_json)
     free(text);
 }
 
+/* The reserve for run.json's last rewrite exists while the run is recorded
+ * and is gone after close. */
+TEST(reserve_is_held_while_recording_and_removed_on_close)
+{
+    struct xtars_traj *t;
+    struct stat st;
+    char err[XTARS_ERRLEN], path[1200];
+    const char *dir = subdir("reserve");
+
+    ASSERT_EQ(xtars_traj_open(dir, &t, err), XTARS_OK);
+    snprintf(path, sizeof path, "%s/%s", dir, XTARS_TRAJ_RESERVE_NAME);
+    ASSERT_EQ(stat(path, &st), 0);
+    ASSERT_EQ(st.st_size, XTARS_TRAJ_RESERVE);
+    ASSERT_INT_OP((long long)st.st_blocks * 512, >=, XTARS_TRAJ_RESERVE); /* allocated, not sparse */
+    ASSERT_EQ(xtars_traj_write_run(t, "{}", 2, err), XTARS_OK);
+    ASSERT_EQ(stat(path, &st), 0); /* a write that fits leaves it alone */
+    xtars_traj_close(t);
+    ASSERT(stat(path, &st) != 0);
+}
+
 static const char *run_json =
     "{\"format\": \"xtars-trajectory\", \"version\": 1, \"source\": \"run\", \"instruction\": \"do it\","
     " \"model\": \"m\", \"endpoint\": \"http://127.0.0.1:1/v1\", \"family\": \"uitars-1.0\","

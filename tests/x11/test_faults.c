@@ -674,8 +674,8 @@ static void disk_full_run(const char *const *wrapper, const char *dir, const cha
     if (r.status != 1)
         FAIL("exit %d: %s", r.status, r.err);
     check_one_error_line(r.err, expected);
-    /* Every complete step is there, the partial one is not; run.json is the
-     * last one that could be written (the final status may not fit). */
+    /* Every complete step is there, the partial one is not; run.json says how
+     * the run ended (the reserve made room for it) and the reserve is gone. */
     if (xtars_traj_load(dir, &run, err) != XTARS_OK)
         FAIL("trajectory %s: %s", dir, err);
     if (run.warning[0])
@@ -685,6 +685,14 @@ static void disk_full_run(const char *const *wrapper, const char *dir, const cha
     for (int i = 0; i < run.step_count; i++)
         ASSERT_EQ(run.steps[i].step, i + 1);
     printf("disk full after %d complete steps; run.json status '%s'\n", run.step_count, run.status);
+    ASSERT_STR_EQ(run.status, "error");
+    ASSERT(run.message != NULL);
+    ASSERT_STR_CONTAINS(run.message, expected);
+    {
+        char reserve[1200];
+        snprintf(reserve, sizeof reserve, "%s/%s", dir, XTARS_TRAJ_RESERVE_NAME);
+        ASSERT(access(reserve, F_OK) != 0);
+    }
     xtars_traj_run_cleanup(&run);
     check_no_leftovers();
     check_nothing_held();
@@ -700,16 +708,17 @@ static void unmount_small(void)
         umount2(mounted, MNT_DETACH);
 }
 
-/* A 512 KB tmpfs at dir, in a private mount namespace: other processes never
- * see it, and it goes with this test process. 0 when mounting is not
- * allowed here (it needs root and CAP_SYS_ADMIN). */
+/* A 576 KB tmpfs at dir (512 KB for the run, 64 KB for run.json's
+ * reserve), in a private mount namespace: other processes never see it, and
+ * it goes with this test process. 0 when mounting is not allowed here (it
+ * needs root and CAP_SYS_ADMIN). */
 static int small_tmpfs(const char *dir)
 {
     mkdir(dir, 0755);
     if (unshare(CLONE_NEWNS) != 0)
         return 0;
     if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("tmpfs", dir, "tmpfs", 0, "size=512k") != 0)
+        mount("tmpfs", dir, "tmpfs", 0, "size=576k") != 0)
         return 0;
     snprintf(mounted, sizeof mounted, "%s", dir);
     atexit(unmount_small);
