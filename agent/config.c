@@ -92,6 +92,7 @@ static const struct field fields[] = {
     STR(api_key_env, "Environment variable holding the API key (unset: no Authorization header)"),
     NAMES(redact, "Environment variables whose values must never appear in logs, trajectories or reports (comma-separated names, or a JSON list in files)"),
     HEADERS(extra_headers, "Extra HTTP headers for model requests, a JSON object of name to value; ${VAR} in a value reads the environment"),
+    STR(ca_file, "PEM file of the certificate authorities trusted for an https endpoint (empty: the system's)"),
     ENUMF(family, family_choices, "Coordinate space of the model's replies"),
     NUM(max_pixels, T_LONG, 784, 1e9, "smart_resize upper bound on sent image pixels"),
     NUM(min_pixels, T_LONG, 784, 1e9, "smart_resize lower bound on sent image pixels"),

@@ -40,6 +40,7 @@ struct xtars_model {
     void *trace_ctx;
     unsigned rng;
     struct xtars_inflight *inflight; /* $XTARS_INFLIGHT_DIR: shared request slots, or NULL */
+    int has_ca_file;            /* config ca_file is in use */
 };
 
 /* What one HTTP exchange produced. */
@@ -288,6 +289,26 @@ static void make_url(struct xtars_model *m, const char *endpoint)
     snprintf(m->url, sizeof m->url, "%.*s/chat/completions", (int)n, endpoint);
 }
 
+/* A private CA for an https endpoint (a self-hosted model behind an
+ * internal certificate). Checked here so a typo fails before the first step,
+ * not as a TLS error after a screenshot. */
+static xtars_err set_ca_file(struct xtars_model *m, const char *path, char *err)
+{
+    FILE *f;
+
+    if (path[0] == '\0')
+        return XTARS_OK;
+    f = fopen(path, "r");
+    if (f == NULL)
+        return xtars_error(err, XTARS_ECONFIG, "config: ca_file: cannot read %s: %s", path,
+                           strerror(errno));
+    fclose(f);
+    m->has_ca_file = 1;
+    if (curl_easy_setopt(m->curl, CURLOPT_CAINFO, path) != CURLE_OK)
+        return xtars_error(err, XTARS_ECONFIG, "config: ca_file: libcurl refused %s", path);
+    return XTARS_OK;
+}
+
 /* `xtars batch` with max_inflight_requests hands its tasks a directory of
  * request slots; each request then holds one (include/xtars/inflight.h). */
 static xtars_err open_inflight(struct xtars_model *m, char *err)
@@ -330,6 +351,8 @@ xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **o
         return xtars_error(err, XTARS_EMODEL, "model: cannot create a libcurl handle");
     }
     rc = build_headers(m, cfg, err);
+    if (rc == XTARS_OK)
+        rc = set_ca_file(m, cfg->ca_file, err);
     if (rc == XTARS_OK)
         rc = open_inflight(m, err);
     if (rc != XTARS_OK) {
@@ -591,6 +614,11 @@ static xtars_err transport_error(struct xtars_model *m, struct attempt *a, CURLc
         break;
     }
     *retryable = cc == CURLE_SSL_CONNECT_ERROR;
+    if (cc == CURLE_PEER_FAILED_VERIFICATION)
+        return xtars_error(err, XTARS_EMODEL, "model: TLS failure with %s: %s (%s)", m->url,
+                           curl_detail(a, cc),
+                           m->has_ca_file ? "ca_file does not vouch for this server"
+                                          : "for a private CA, set ca_file to its PEM file");
     if (is_tls_error(cc))
         return xtars_error(err, XTARS_EMODEL, "model: TLS failure with %s: %s", m->url,
                            curl_detail(a, cc));

@@ -44,6 +44,7 @@ struct xtars_config {
     char api_key_env[128];  /* name of the variable holding the API key */
     char redact[512];       /* "A,B": variables whose values never appear in output */
     char extra_headers[2048]; /* "Name: value\n" lines; values may use ${VAR} */
+    char ca_file[512];      /* PEM CAs trusted for https; empty: the system's */
     int family;             /* enum xtars_family */
     long max_pixels;
     long min_pixels;

@@ -559,6 +559,31 @@ TEST(connection_refused_is_retried_and_named)
     xtars_model_reply_cleanup(&reply);
 }
 
+/* A name that cannot resolve (.invalid is reserved for that, RFC 6761):
+ * one line naming the URL and the lookup, after the retries. The resolver is
+ * the machine's; when it does not answer in time the case says so and skips. */
+TEST(dns_failure_is_named)
+{
+    struct xtars_config cfg = config_for("http://xtars-test.invalid/v1");
+    struct xtars_model_reply reply;
+    char err[XTARS_ERRLEN];
+
+    cfg.retries = 1;
+    cfg.connect_timeout_ms = 3000;
+    unsetenv("http_proxy"); /* a proxy would do the lookup itself */
+    unsetenv("HTTP_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+    if (strstr(err, "connect timeout"))
+        SKIP("the resolver did not answer within 3 s: %s", err);
+    ASSERT_STR_CONTAINS(err, "model: DNS lookup failed for http://xtars-test.invalid/v1/chat/completions: ");
+    ASSERT_STR_CONTAINS(err, "xtars-test.invalid");
+    ASSERT_STR_CONTAINS(err, "(after 2 attempts)");
+    ASSERT_EQ(reply.attempts, 2);
+    xtars_model_reply_cleanup(&reply);
+}
+
 TEST(oversize_reply_is_refused_without_retry)
 {
     struct xt_mserver s;
