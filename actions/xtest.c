@@ -9,6 +9,7 @@
  * behind on any path it returns from, nor a binding once release_all() or
  * free has run. */
 #include <X11/XKBlib.h>
+#include <X11/Xatom.h>
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
@@ -70,6 +71,7 @@ struct xt {
     struct binding bound[NKEYCODES];
     int bound_count;
     int relock_caps;
+    Window clicked_toplevel; /* top-level window of the last click, until keys follow it */
 
     /* keymap snapshot, taken at the start of each action */
     int have_snapshot;
@@ -397,6 +399,89 @@ static int find_plan(struct xt *x, unsigned long keysym, struct plan *plan)
     return 1;
 }
 
+/* ---- focus after a click ----
+ * Under a click-to-focus window manager a press makes the window manager
+ * move the focus, asynchronously: keys sent right after a click (xtars act
+ * click then type, several actions in one reply, replay) could reach the
+ * window that had the focus before. So a press remembers the top-level window
+ * under the pointer, and the next key waits (at most XTARS_EXEC_FOCUS_WAIT_MS)
+ * until the focus is inside it. Without an EWMH window manager, or with the
+ * focus following the pointer, nothing waits. */
+
+static int wm_present(struct xt *x)
+{
+    Atom check = XInternAtom(x->dpy, "_NET_SUPPORTING_WM_CHECK", False), type;
+    unsigned long count = 0, after;
+    unsigned char *data = NULL;
+    int format, ok;
+
+    ok = XGetWindowProperty(x->dpy, RootWindow(x->dpy, x->screen), check, 0, 1, False, XA_WINDOW,
+                            &type, &format, &count, &after, &data) == Success && count == 1;
+    if (data)
+        XFree(data);
+    return ok;
+}
+
+static void note_click(struct xt *x)
+{
+    Window root, child = None;
+    int rx, ry, wx, wy;
+    unsigned mask;
+
+    x->clicked_toplevel = None;
+    if (wm_present(x) &&
+        XQueryPointer(x->dpy, RootWindow(x->dpy, x->screen), &root, &child, &rx, &ry, &wx, &wy,
+                      &mask))
+        x->clicked_toplevel = child; /* None: the click was on the desktop itself */
+}
+
+/* The child of the root that holds w (w itself for a top-level window). */
+static Window toplevel_of(struct xt *x, Window w)
+{
+    Window root = RootWindow(x->dpy, x->screen);
+
+    for (int depth = 0; w != None && depth < 64; depth++) {
+        Window r, parent, *children = NULL;
+        unsigned count;
+        if (!XQueryTree(x->dpy, w, &r, &parent, &children, &count))
+            return None;
+        if (children)
+            XFree(children);
+        if (parent == root)
+            return w;
+        w = parent;
+    }
+    return None;
+}
+
+static int focus_settled(struct xt *x)
+{
+    Window focus = None;
+    int revert;
+
+    XGetInputFocus(x->dpy, &focus, &revert);
+    if (focus == None || focus == PointerRoot)
+        return 1; /* keys follow the pointer, or go nowhere: nothing to wait for */
+    return toplevel_of(x, focus) == x->clicked_toplevel;
+}
+
+static void wait_for_click_focus(struct xt *x)
+{
+    double deadline;
+    XErrorHandler previous;
+
+    if (x->clicked_toplevel == None)
+        return;
+    previous = XSetErrorHandler(trap_error); /* windows may vanish meanwhile */
+    deadline = exec_now_ms() + XTARS_EXEC_FOCUS_WAIT_MS;
+    while (!focus_settled(x) && exec_now_ms() < deadline && !x->dead &&
+           !(x->stop && *x->stop))
+        exec_sleep_ms(2, NULL);
+    XSync(x->dpy, False);
+    XSetErrorHandler(previous);
+    x->clicked_toplevel = None;
+}
+
 /* ---- temporary bindings ---- */
 
 /* Binds keysym to a spare keycode (the caller syncs). Both levels get the
@@ -539,6 +624,8 @@ static xtars_err xt_text(void *impl, const char *s, size_t len, int *events, int
     size_t pos = 0;
     xtars_err rc = ensure_snapshot(x, err);
 
+    if (rc == XTARS_OK)
+        wait_for_click_focus(x);
     while (rc == XTARS_OK && pos < len) {
         size_t end = pos;
 
@@ -637,6 +724,8 @@ static xtars_err xt_button(void *impl, int number, int down, char *err)
         return dead_error(x, err);
     if (down && (x->buttons & bit))
         return XTARS_OK;
+    if (down && number <= 3)
+        note_click(x);
     XTestFakeButtonEvent(x->dpy, (unsigned)number, down ? True : False, CurrentTime);
     x->buttons = down ? x->buttons | bit : x->buttons & ~bit;
     return XTARS_OK;
@@ -712,6 +801,8 @@ static xtars_err xt_key(void *impl, const char *name, unsigned long keysym, int 
         *pressed = down && at < 0;
     if (rc != XTARS_OK)
         return rc;
+    if (down && at < 0)
+        wait_for_click_focus(x);
     if (down)
         return at >= 0 ? XTARS_OK : press_held(x, name, keysym, err);
     if (at >= 0)

@@ -51,6 +51,7 @@ struct xtars_exec_options {
 #define XTARS_EXEC_DRAG_STEPS 10        /* motion events between a drag's press and release */
 #define XTARS_EXEC_DRAG_STEP_MS 5       /* pause after each of them */
 #define XTARS_EXEC_REMAP_SETTLE_MS 100  /* wait before undoing a temporary key binding */
+#define XTARS_EXEC_FOCUS_WAIT_MS 300    /* longest wait, before keys, for a click's focus change */
 
 struct xtars_exec_result {
     double duration_ms;        /* wall time of xtars_exec_perform() */

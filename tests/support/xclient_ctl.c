@@ -48,10 +48,12 @@ static void read_ready(struct xt_client *c, int fd)
 
 void xt_client_start(struct xt_client *c, const char *geometry)
 {
+    static int started; /* each client of a test its own file */
     int out[2];
 
     memset(c, 0, sizeof *c);
-    snprintf(c->out_path, sizeof c->out_path, "%s/xclient-%d.jsonl", xt_tmpdir(), (int)getpid());
+    snprintf(c->out_path, sizeof c->out_path, "%s/xclient-%d-%d.jsonl", xt_tmpdir(), (int)getpid(),
+             ++started);
     if (pipe(out) != 0)
         FAIL("pipe: %s", strerror(errno));
     c->pid = fork();
