@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xtars/action_json.h"
 #include "xtars/base64.h"
@@ -58,6 +59,7 @@ static const char style[] =
     ".timing{font-size:13px;color:var(--muted)}.legend span{display:inline-block;margin-right:14px}"
     ".legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px}\n"
     "svg text{font:11px system-ui,sans-serif;fill:#6b7280}\n"
+    "figure.diff{margin:12px 0}figure.diff figcaption{color:var(--bad);font-size:13px}\n"
     "</style>\n";
 
 static const char *const phase_names[] = {"capture", "encode", "model", "execute", "settle"};
@@ -196,6 +198,43 @@ static int step_image(struct xtars_buf *b, const struct xtars_traj_run *run,
     return ok;
 }
 
+/* The diff image `xtars replay --verify` wrote for a step that diverged
+ * (recorded | live | difference), when it is there. */
+static void step_diff(struct xtars_buf *b, const struct xtars_traj_run *run,
+                      const struct xtars_traj_step *s)
+{
+    struct xtars_buf file, encoded;
+    struct xtars_image img;
+    char path[4400], err[XTARS_ERRLEN];
+    const char *mime = "image/jpeg";
+
+    snprintf(path, sizeof path, "%s/diff-%04d.png", run->dir, s->step);
+    if (access(path, F_OK) != 0)
+        return;
+    if (xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
+        xtars_buf_puts(b, "<p class=\"err\">diff image unreadable: ");
+        html(b, err);
+        xtars_buf_puts(b, "</p>");
+        return;
+    }
+    xtars_image_init(&img);
+    xtars_buf_init(&encoded, IMAGE_FILE_MAX);
+    if (xtars_image_decode(file.data, file.len, &img, err) != XTARS_OK ||
+        xtars_image_encode_jpeg(&img, 85, &encoded, err) != XTARS_OK) {
+        xtars_buf_reset(&encoded); /* show the file as it is */
+        xtars_buf_append(&encoded, file.data, file.len);
+        mime = "image/png";
+    }
+    xtars_buf_printf(b, "<figure class=\"diff\"><figcaption>divergence: recorded | live | "
+                        "difference (diff-%04d.png)</figcaption><img alt=\"step %d difference\" "
+                        "src=\"data:%s;base64,", s->step, s->step, mime);
+    xtars_base64_encode(b, encoded.data, encoded.len);
+    xtars_buf_puts(b, "\"></figure>\n");
+    xtars_image_cleanup(&img);
+    xtars_buf_cleanup(&encoded);
+    xtars_buf_cleanup(&file);
+}
+
 static void step_actions(struct xtars_buf *b, const struct xtars_traj_step *s)
 {
     struct xtars_buf call;
@@ -241,6 +280,7 @@ static int step_card(struct xtars_buf *b, const struct xtars_traj_run *run,
         xtars_buf_puts(b, "</p>\n");
     }
     image = step_image(b, run, s);
+    step_diff(b, run, s);
     step_actions(b, s);
     if (s->parse_error) {
         xtars_buf_puts(b, "<p class=\"err\">reply not understood: ");
