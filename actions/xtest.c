@@ -13,12 +13,16 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
+#include "xtars/log.h"
 
 #define MAX_HELD 32
 #define NKEYCODES 256
@@ -238,6 +242,8 @@ static int compare_entries(const void *pa, const void *pb)
     return a->keycode - b->keycode;
 }
 
+static void registry_publish(struct xt *x);
+
 static int is_bound(const struct xt *x, KeyCode kc)
 {
     for (int i = 0; i < x->bound_count; i++)
@@ -295,7 +301,10 @@ static void drop_lost_bindings(struct xt *x, XkbDescPtr xkb)
         if (ours || b->held) /* a held key is released on its keycode either way */
             x->bound[kept++] = *b;
     }
-    x->bound_count = kept;
+    if (kept != x->bound_count) {
+        x->bound_count = kept;
+        registry_publish(x);
+    }
 }
 
 /* Spare keycodes: no symbols in any group, not a modifier, not pressed.
@@ -482,6 +491,118 @@ static void wait_for_click_focus(struct xt *x)
     x->clicked_toplevel = None;
 }
 
+/* ---- the bindings registry ----
+ * Bindings live as long as the executor, so a process killed with SIGKILL
+ * (a batch timeout, the OOM killer) would leave them behind for good, and
+ * every such death would shrink the pool of spare keycodes on that display.
+ * So each process lists its bindings on the root window, in the property
+ * XTARS_BINDINGS_PROPERTY: CARDINAL triples (pid, keycode, keysym). A new
+ * executor on a local display undoes the bindings of processes that no longer
+ * exist, when the keycode still carries the keysym they bound. */
+
+#define XTARS_BINDINGS_PROPERTY "_XTARS_KEY_BINDINGS"
+#define MAX_REGISTRY 1024 /* triples */
+
+/* Reads the registry into out (3 longs per entry); returns the entry count. */
+static int registry_read(struct xt *x, long *out, int max)
+{
+    Atom atom = XInternAtom(x->dpy, XTARS_BINDINGS_PROPERTY, False), type;
+    unsigned long count = 0, after;
+    unsigned char *data = NULL;
+    int format, n = 0;
+
+    if (XGetWindowProperty(x->dpy, RootWindow(x->dpy, x->screen), atom, 0, 3 * max, False,
+                           XA_CARDINAL, &type, &format, &count, &after, &data) == Success &&
+        data && format == 32) {
+        n = (int)(count / 3);
+        memcpy(out, data, (size_t)n * 3 * sizeof(long)); /* format 32 arrives as longs */
+    }
+    if (data)
+        XFree(data);
+    return n;
+}
+
+static void registry_write(struct xt *x, const long *entries, int n)
+{
+    Window root = RootWindow(x->dpy, x->screen);
+    Atom atom = XInternAtom(x->dpy, XTARS_BINDINGS_PROPERTY, False);
+
+    if (n == 0)
+        XDeleteProperty(x->dpy, root, atom);
+    else
+        XChangeProperty(x->dpy, root, atom, XA_CARDINAL, 32, PropModeReplace,
+                        (const unsigned char *)entries, 3 * n);
+}
+
+/* Replaces this process's entries with its current bindings. */
+static void registry_publish(struct xt *x)
+{
+    long *entries, pid = (long)getpid();
+    int n, kept = 0;
+
+    if (x->dead || (entries = malloc(3 * MAX_REGISTRY * sizeof(long))) == NULL)
+        return;
+    n = registry_read(x, entries, MAX_REGISTRY);
+    for (int i = 0; i < n; i++)
+        if (entries[3 * i] != pid) {
+            memmove(&entries[3 * kept], &entries[3 * i], 3 * sizeof(long));
+            kept++;
+        }
+    for (int i = 0; i < x->bound_count && kept < MAX_REGISTRY; i++, kept++) {
+        entries[3 * kept] = pid;
+        entries[3 * kept + 1] = x->bound[i].keycode;
+        entries[3 * kept + 2] = (long)x->bound[i].keysym;
+    }
+    registry_write(x, entries, kept);
+    free(entries);
+}
+
+static int is_local_display(Display *dpy)
+{
+    const char *name = DisplayString(dpy);
+    return name[0] == ':' || strncmp(name, "unix:", 5) == 0;
+}
+
+/* Undoes bindings whose process is gone (checked only on a local display,
+ * where the pids are this machine's). */
+static void registry_reclaim_orphans(struct xt *x)
+{
+    long *entries;
+    int n, kept = 0, undone = 0;
+
+    if (!is_local_display(x->dpy) || (entries = malloc(3 * MAX_REGISTRY * sizeof(long))) == NULL)
+        return;
+    XGrabServer(x->dpy); /* another executor starting now sees all or nothing */
+    n = registry_read(x, entries, MAX_REGISTRY);
+    for (int i = 0; i < n; i++) {
+        pid_t pid = (pid_t)entries[3 * i];
+        KeyCode kc = (KeyCode)entries[3 * i + 1];
+        int per = 0;
+        KeySym *now;
+
+        if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) {
+            memmove(&entries[3 * kept++], &entries[3 * i], 3 * sizeof(long));
+            continue;
+        }
+        now = XGetKeyboardMapping(x->dpy, kc, 1, &per);
+        if (now && per > 0 && now[0] == (KeySym)entries[3 * i + 2]) {
+            KeySym none = NoSymbol;
+            XChangeKeyboardMapping(x->dpy, kc, 1, &none, 1);
+            undone++;
+        }
+        if (now)
+            XFree(now);
+    }
+    if (kept != n)
+        registry_write(x, entries, kept);
+    XUngrabServer(x->dpy);
+    XSync(x->dpy, False);
+    free(entries);
+    if (undone)
+        xtars_log_info("exec: undid %d key binding%s left on %s by a process that died", undone,
+                       undone == 1 ? "" : "s", x->display_name);
+}
+
 /* ---- temporary bindings ---- */
 
 /* Binds keysym to a spare keycode (the caller syncs). Both levels get the
@@ -527,6 +648,7 @@ static xtars_err unbind(struct xt *x, int include_held, char *err)
             x->spare[x->spare_count++] = x->bound[i].keycode;
     }
     x->bound_count = kept;
+    registry_publish(x);
     return sync_checked(x, "restoring the keyboard mapping", err);
 }
 
@@ -592,7 +714,10 @@ static xtars_err prepare_chunk(struct xt *x, const char *s, size_t pos, size_t l
                            "exec: no spare keycode to type U+%04lX (every keycode is in use)", cp);
     *end = i;
     *remapped += bound_now;
-    return bound_now ? sync_checked(x, "binding a spare keycode", err) : XTARS_OK;
+    if (bound_now == 0)
+        return XTARS_OK;
+    registry_publish(x);
+    return sync_checked(x, "binding a spare keycode", err);
 }
 
 static xtars_err type_range(struct xt *x, const char *s, size_t pos, size_t end, int *events)
@@ -753,6 +878,7 @@ static xtars_err press_held(struct xt *x, const char *name, unsigned long keysym
             b = bind_keysym(x, keysym);
         if (b == NULL)
             return xtars_error(err, XTARS_ENOTSUP, "exec: no spare keycode for key '%s'", name);
+        registry_publish(x);
         rc = sync_checked(x, "binding a spare keycode", err);
         if (rc != XTARS_OK)
             return rc;
@@ -938,6 +1064,7 @@ xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xta
                            display_label(opts->display));
     }
     XTestGrabControl(x->dpy, True); /* our events pass even when a client grabs the server */
+    registry_reclaim_orphans(x);
     x->screen = DefaultScreen(x->dpy);
     x->key_delay_ms = opts->key_delay_ms;
     x->stop = opts->stop;

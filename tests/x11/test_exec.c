@@ -699,6 +699,90 @@ TEST(bindings_left_by_earlier_actions_are_freed_when_spares_run_out)
     teardown();
 }
 
+/* A process killed while its bindings were in place (SIGKILL: no cleanup)
+ * leaves them in the registry on the root window; the next executor on the
+ * display undoes them, and leaves a live process's bindings alone. */
+TEST(bindings_of_a_killed_process_are_undone_by_the_next_executor)
+{
+    int count, ready[2], status;
+    KeySym *before;
+    pid_t child;
+    char byte;
+
+    setup("us");
+    xtars_exec_free(ex); /* the child makes its own */
+    ex = NULL;
+    before = keymap(&count);
+    ASSERT_EQ(pipe(ready), 0);
+    child = fork();
+    ASSERT(child >= 0);
+    if (child == 0) {
+        struct xtars_executor *own;
+        struct xtars_action a;
+        char why[XTARS_ERRLEN];
+        memset(&a, 0, sizeof a);
+        a.type = XTARS_ACTION_TYPE;
+        a.text = (char *)"é€";
+        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
+            xtars_exec_perform(own, &a, NULL, why) != XTARS_OK)
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        pause(); /* killed here, bindings in place */
+        _exit(0);
+    }
+    close(ready[1]);
+    ASSERT_EQ(read(ready[0], &byte, 1), 1);
+    close(ready[0]);
+    ASSERT(server_keycode(XK_eacute) != 0);
+    ASSERT(server_keycode(XK_EuroSign) != 0 || server_keycode(0x10020ac) != 0);
+    kill(child, SIGKILL);
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT(server_keycode(XK_eacute) != 0); /* nobody cleaned up */
+    open_executor();
+    ASSERT_EQ(server_keycode(XK_eacute), 0);
+    assert_same_keymap(before, count);
+    {
+        Atom atom = XInternAtom(client.dpy, "_XTARS_KEY_BINDINGS", False), type;
+        unsigned long n = 0, after;
+        unsigned char *data = NULL;
+        int format;
+        XGetWindowProperty(client.dpy, DefaultRootWindow(client.dpy), atom, 0, 1024, False,
+                           AnyPropertyType, &type, &format, &n, &after, &data);
+        ASSERT_EQ(n, 0); /* the dead process's entries are gone */
+        if (data)
+            XFree(data);
+    }
+    cJSON_Delete(xt_client_events(&client));
+    free(before);
+    teardown();
+}
+
+TEST(bindings_of_a_live_process_are_left_alone)
+{
+    int status;
+    pid_t child;
+
+    setup("us");
+    ASSERT_EQ(type_text("é"), XTARS_OK); /* this process keeps the binding */
+    ASSERT(server_keycode(XK_eacute) != 0);
+    child = fork();
+    ASSERT(child >= 0);
+    if (child == 0) { /* must not touch the parent's connections */
+        struct xtars_executor *other;
+        char why[XTARS_ERRLEN];
+        if (xtars_exec_new_xtest(&opts, &other, why) != XTARS_OK)
+            _exit(2);
+        client.dpy = XOpenDisplay(NULL);
+        _exit(client.dpy && server_keycode(XK_eacute) != 0 ? 0 : 1);
+    }
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    ASSERT(server_keycode(XK_eacute) != 0);
+    teardown();
+}
+
 /* A client that rewrites a keycode xtars bound (xmodmap, setxkbmap) owns it:
  * xtars binds another one instead of typing the wrong symbol, and leaves that
  * client's mapping alone when it restores the map. */
