@@ -10,13 +10,14 @@
 
 #include "cli.h"
 #include "xtars/action_json.h"
+#include "xtars/capture.h"
 #include "xtars/exec.h"
 #include "xtars/json.h"
 #include "xtars/parse.h"
 
 #define ACT_MAX_ACTIONS 256
 
-enum { OPT_DISPLAY = 1, OPT_FAMILY, OPT_DRY_RUN, OPT_SCREEN, OPT_SENT };
+enum { OPT_DISPLAY = 1, OPT_FAMILY, OPT_DRY_RUN, OPT_SCREEN, OPT_SENT, OPT_MONITOR };
 
 static int run_act(int argc, char **argv);
 
@@ -25,7 +26,7 @@ const struct cli_command cli_cmd_act = {
     .summary = "perform UI-TARS action calls on the display (or a dry run)",
     .usage =
         "Usage: xtars act [--display D] [--family F] [--dry-run] [--screen WxH[+X+Y]]\n"
-        "                 [--sent WxH] [options] 'ACTION' ['ACTION' ...]\n\n"
+        "                 [--monitor M] [--sent WxH] [options] 'ACTION' ['ACTION' ...]\n\n"
         "Parses each ACTION as a UI-TARS call, the grammar of model replies (for example\n"
         "\"click(start_box='(197,525)')\", \"type(content='hello\\n')\", \"hotkey(key='ctrl s')\",\n"
         "\"scroll(start_box='(400,300)', direction='down')\"), maps its coordinates from the\n"
@@ -40,6 +41,8 @@ const struct cli_command cli_cmd_act = {
         "                       pixels (screen pixels); default: config 'family'\n"
         "  --screen WxH[+X+Y]   act only inside this rectangle of the screen (a monitor or\n"
         "                       window); with --dry-run and no display, the screen size\n"
+        "  --monitor M          act only inside one XRandR monitor: index, monitor name or\n"
+        "                       output name, as for screenshot (default: config 'monitor')\n"
         "  --sent WxH           size of the image the model saw (default: smart_resize of\n"
         "                       the screen or rectangle with min_pixels / max_pixels)\n"
         "  --dry-run            perform nothing; each line gets \"log\": the events that\n"
@@ -61,8 +64,8 @@ static void on_signal(int sig)
 }
 
 struct act_options {
-    const char *flags[2];
-    char flag_text[2][160];
+    const char *flags[3];
+    char flag_text[3][160];
     int flag_count;
     int dry_run, have_screen, have_sent;
     struct xtars_rect screen;
@@ -91,8 +94,9 @@ static int own_option(struct act_options *o, int opt, const char *arg)
     switch (opt) {
     case OPT_DISPLAY:
     case OPT_FAMILY:
+    case OPT_MONITOR:
         snprintf(o->flag_text[o->flag_count], sizeof o->flag_text[0], "%s=%s",
-                 opt == OPT_DISPLAY ? "display" : "family", arg);
+                 opt == OPT_DISPLAY ? "display" : opt == OPT_FAMILY ? "family" : "monitor", arg);
         o->flags[o->flag_count] = o->flag_text[o->flag_count];
         o->flag_count++;
         return CLI_EXIT_OK;
@@ -121,8 +125,35 @@ static int own_option_cb(void *ctx, int opt, const char *arg)
     return own_option(ctx, opt, arg);
 }
 
-/* The rectangle the model's image shows: --screen, else the display's
- * screen (asked without XTest, so a dry run needs no XTEST). */
+/* The rectangle of config 'monitor' (--monitor), as capture resolves it for
+ * a run, so the same reply lands on the same pixels in both. */
+static int monitor_target(const struct act_options *o, const struct xtars_config *cfg,
+                          struct xtars_rect *target)
+{
+    struct xtars_capture_options co;
+    struct xtars_capture *cap;
+    char err[XTARS_ERRLEN];
+    xtars_err rc;
+
+    memset(&co, 0, sizeof co);
+    co.display = cfg->display[0] ? cfg->display : NULL;
+    co.monitor = cfg->monitor;
+    rc = xtars_capture_new(&co, &cap, err);
+    if (rc != XTARS_OK) {
+        if (o->dry_run && rc == XTARS_EDISPLAY)
+            return cli_fail(&cli_cmd_act, CLI_EXIT_USAGE, "%s (a dry run without a display "
+                            "needs --screen WxH+X+Y instead of a monitor)", err);
+        return cli_fail(&cli_cmd_act, rc == XTARS_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME,
+                        "%s", err);
+    }
+    *target = xtars_capture_rect(cap);
+    xtars_capture_free(cap);
+    return CLI_EXIT_OK;
+}
+
+/* The rectangle the model's image shows: --screen, else config 'monitor'
+ * (--monitor), else the display's screen (asked without XTest, so a dry run
+ * needs no XTEST). */
 static int find_target(const struct act_options *o, const struct xtars_config *cfg,
                        struct xtars_rect *target)
 {
@@ -133,6 +164,8 @@ static int find_target(const struct act_options *o, const struct xtars_config *c
         *target = o->screen;
         return CLI_EXIT_OK;
     }
+    if (cfg->monitor[0])
+        return monitor_target(o, cfg, target);
     memset(target, 0, sizeof *target);
     rc = xtars_exec_screen_size(cfg->display[0] ? cfg->display : NULL, &target->width,
                                 &target->height, err);
@@ -295,6 +328,7 @@ static int run_act(int argc, char **argv)
         {"family", required_argument, NULL, OPT_FAMILY},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"screen", required_argument, NULL, OPT_SCREEN},
+        {"monitor", required_argument, NULL, OPT_MONITOR},
         {"sent", required_argument, NULL, OPT_SENT},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},

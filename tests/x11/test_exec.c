@@ -1000,6 +1000,62 @@ TEST(act_performs_calls_on_the_display)
     teardown();
 }
 
+/* With an XRandR monitor chosen (--monitor, or config 'monitor' as a run
+ * uses it), relative coordinates map into that monitor, as in its
+ * screenshot, and points outside it are refused. */
+TEST(act_maps_into_the_chosen_monitor)
+{
+    struct xt_result r;
+    const cJSON *press;
+    cJSON *events;
+
+    setup(NULL); /* 800x600; the client window is 400x300+100+50 */
+    r = xt_run((const char *const[]){"xrandr", "--setmonitor", "right", "400/100x600/150+400+0",
+                                     "none", NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+    /* 0..1000 of the 400x600 monitor at x 400: (125,500) is (450,300). */
+    r = xt_run((const char *const[]){"@xtars", "act", "--family", "uitars-1.0", "--monitor",
+                                     "right", "click(start_box='(125,500)')", NULL},
+               NULL, NULL);
+    if (r.status != 0)
+        FAIL("exit %d: %s", r.status, r.err);
+    ASSERT_STR_CONTAINS(r.out, "\"done\": \"click left at (450,300)\"");
+    xt_result_free(&r);
+    /* The same from the config: (150,250) is (460,150). */
+    r = xt_run((const char *const[]){"@xtars", "act", "--family", "uitars-1.0", "--set",
+                                     "monitor=right", "click(start_box='(150,250)')", NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+    events = xt_client_events(&client);
+    ASSERT_EQ(xt_events_count(events, "button_press"), 2);
+    press = xt_events_nth(events, "button_press", 0);
+    ASSERT_EQ(xt_event_int(press, "root_x"), 450);
+    ASSERT_EQ(xt_event_int(press, "root_y"), 300);
+    press = xt_events_nth(events, "button_press", 1);
+    ASSERT_EQ(xt_event_int(press, "root_x"), 460);
+    ASSERT_EQ(xt_event_int(press, "root_y"), 150);
+    cJSON_Delete(events);
+    /* A screen point well past the monitor is refused; an unknown monitor is named. */
+    r = xt_run((const char *const[]){"@xtars", "act", "--family", "pixels", "--monitor", "right",
+                                     "click(start_box='(900,100)')", NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 1);
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "act", "--monitor", "middle",
+                                     "click(start_box='(1,1)')", NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "xtars act: capture: no monitor 'middle'");
+    xt_result_free(&r);
+    events = xt_client_events(&client);
+    ASSERT_EQ(xt_events_count(events, "button_press"), 0);
+    cJSON_Delete(events);
+    teardown();
+}
+
 TEST(act_stops_on_sigint_and_releases_what_it_held)
 {
     const char *bin = getenv("XTARS_BIN");
