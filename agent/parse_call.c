@@ -568,8 +568,19 @@ static xtars_err point_value(struct parse_cursor *c, const struct arg *arg, doub
     if (xtars_coords_extent(c->space, &extent[0], &extent[1]) != XTARS_OK)
         return xtars_error(c->err, XTARS_EINVAL, "parse: invalid coordinate space");
     for (int i = 0; i < n; i++) {
-        if (v[i] < 0 || v[i] > extent[i % 2] * RANGE_SLACK)
-            return parse_fail(c, arg->at, "coordinate %g out of range 0..%g for %s", v[i],
+        /* Model spaces start at 0. Pixels are absolute: the target (a monitor
+         * or window) starts at its origin, and the slack is 10% of its size
+         * on both sides, so a point on another monitor is an error, not a
+         * click clamped onto this one's edge. */
+        double origin = 0, lo = 0, hi = extent[i % 2] * RANGE_SLACK;
+        if (c->space->family == XTARS_FAMILY_PIXELS) {
+            double size = i % 2 ? c->space->target.height : c->space->target.width;
+            origin = i % 2 ? c->space->target.y : c->space->target.x;
+            lo = origin - size * (RANGE_SLACK - 1);
+            hi = origin + size * RANGE_SLACK;
+        }
+        if (v[i] < 0 || v[i] < lo || v[i] > hi)
+            return parse_fail(c, arg->at, "coordinate %g out of range %g..%g for %s", v[i], origin,
                               extent[i % 2], xtars_family_name(c->space->family));
     }
     *model_x = n == 4 ? (v[0] + v[2]) / 2 : v[0];
