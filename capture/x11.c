@@ -443,9 +443,13 @@ static xtars_err open_display(struct xtars_capture *cap, const char *name, char 
 
     pthread_once(&handlers_once, install_io_handler);
     cap->dpy = XOpenDisplay(name && name[0] ? name : NULL);
-    if (cap->dpy == NULL)
-        return xtars_error(err, XTARS_EDISPLAY, "capture: cannot open display '%s'",
-                           XDisplayName(name && name[0] ? name : NULL));
+    if (cap->dpy == NULL) {
+        const char *which = XDisplayName(name && name[0] ? name : NULL);
+        if (which == NULL || which[0] == '\0')
+            return xtars_error(err, XTARS_EDISPLAY, "capture: no X display (DISPLAY is not set; "
+                               "give --display, or run under Xvfb)");
+        return xtars_error(err, XTARS_EDISPLAY, "capture: cannot open display '%s'", which);
+    }
 #ifdef XTARS_HAVE_IO_EXIT_HANDLER
     XSetIOErrorExitHandler(cap->dpy, on_io_exit, cap);
 #endif

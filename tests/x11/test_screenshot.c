@@ -142,6 +142,12 @@ TEST(errors_and_exit_codes)
     ASSERT_EQ(r.status, 1);
     ASSERT_STR_EQ(r.err, "xtars screenshot: capture: cannot open display ':9876'\n");
     xt_result_free(&r);
+    unsetenv("DISPLAY"); /* the tests run without one unless they start an Xvfb */
+    r = RUN("-o", "/dev/null");
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "xtars screenshot: capture: no X display (DISPLAY is not set; give "
+                         "--display, or run under Xvfb)\n");
+    xt_result_free(&r);
     r = RUN("--window", "banana");
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_CONTAINS(r.err, "--window needs a window id");
