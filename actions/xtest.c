@@ -76,6 +76,7 @@ struct xt {
     int bound_count;
     int relock_caps;
     Window clicked_toplevel; /* top-level window of the last click, until keys follow it */
+    double clicked_at;       /* when (exec_now_ms) */
 
     /* keymap snapshot, taken at the start of each action */
     int have_snapshot;
@@ -434,14 +435,26 @@ static int wm_present(struct xt *x)
 static void note_click(struct xt *x)
 {
     Window root, child = None;
+    XWindowAttributes attr;
     int rx, ry, wx, wy;
     unsigned mask;
 
     x->clicked_toplevel = None;
-    if (wm_present(x) &&
-        XQueryPointer(x->dpy, RootWindow(x->dpy, x->screen), &root, &child, &rx, &ry, &wx, &wy,
-                      &mask))
-        x->clicked_toplevel = child; /* None: the click was on the desktop itself */
+    if (!wm_present(x) ||
+        !XQueryPointer(x->dpy, RootWindow(x->dpy, x->screen), &root, &child, &rx, &ry, &wx, &wy,
+                       &mask) ||
+        child == None) /* a click on the desktop itself */
+        return;
+    /* Menus and tooltips (override-redirect) are never given the focus. */
+    {
+        XErrorHandler previous = XSetErrorHandler(trap_error); /* it may be gone already */
+        int ok = XGetWindowAttributes(x->dpy, child, &attr);
+        XSetErrorHandler(previous);
+        if (!ok || attr.override_redirect)
+            return;
+    }
+    x->clicked_toplevel = child;
+    x->clicked_at = exec_now_ms();
 }
 
 /* The child of the root that holds w (w itself for a top-level window). */
@@ -479,10 +492,12 @@ static void wait_for_click_focus(struct xt *x)
     double deadline;
     XErrorHandler previous;
 
-    if (x->clicked_toplevel == None)
+    deadline = x->clicked_at + XTARS_EXEC_FOCUS_WAIT_MS; /* keys long after a click wait not */
+    if (x->clicked_toplevel == None || exec_now_ms() >= deadline) {
+        x->clicked_toplevel = None;
         return;
+    }
     previous = XSetErrorHandler(trap_error); /* windows may vanish meanwhile */
-    deadline = exec_now_ms() + XTARS_EXEC_FOCUS_WAIT_MS;
     while (!focus_settled(x) && exec_now_ms() < deadline && !x->dead &&
            !(x->stop && *x->stop))
         exec_sleep_ms(2, NULL);
