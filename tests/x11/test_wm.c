@@ -205,15 +205,39 @@ static char *typed_into(struct xt_client *c)
     return text;
 }
 
+/* Clicks the centre of `into` and types text at once (no pause), then checks
+ * that `into` read exactly the text and `other` nothing. */
+static void click_then_type(struct xtars_executor *ex, struct xt_client *into,
+                            struct xt_client *other, const char *text)
+{
+    struct xtars_action click, type;
+    char err[XTARS_ERRLEN], *got;
+
+    memset(&click, 0, sizeof click);
+    memset(&type, 0, sizeof type);
+    click.type = XTARS_ACTION_CLICK;
+    click.has_point = 1;
+    centre_of(into, &click.x, &click.y);
+    type.type = XTARS_ACTION_TYPE;
+    type.text = strdup(text);
+    ASSERT_EQ(xtars_exec_perform(ex, &click, NULL, err), XTARS_OK);
+    ASSERT_EQ(xtars_exec_perform(ex, &type, NULL, err), XTARS_OK);
+    got = typed_into(into);
+    ASSERT_STR_EQ(got, text);
+    free(got);
+    got = typed_into(other);
+    ASSERT_STR_EQ(got, "");
+    free(got);
+    free(type.text);
+}
+
 TEST(click_gives_the_focus_and_text_follows_it)
 {
     struct xt_client a, b;
     struct xtars_config cfg;
     struct xtars_exec_options opts;
     struct xtars_executor *ex;
-    struct xtars_action click, type;
-    char err[XTARS_ERRLEN], *text;
-    int x, y;
+    char err[XTARS_ERRLEN];
 
     start_desktop(900, 500);
     xt_client_start(&a, "300x200+40+60");
@@ -221,43 +245,11 @@ TEST(click_gives_the_focus_and_text_follows_it)
     xtars_config_defaults(&cfg);
     xtars_exec_options_from_config(&opts, &cfg);
     ASSERT_EQ(xtars_exec_new_xtest(&opts, &ex, err), XTARS_OK);
-    memset(&click, 0, sizeof click);
-    memset(&type, 0, sizeof type);
-    type.type = XTARS_ACTION_TYPE;
     cJSON_Delete(xt_client_events(&a));
     cJSON_Delete(xt_client_events(&b));
-
-    /* Click into a, type: the text arrives in a, not in b. */
-    centre_of(&a, &x, &y);
-    click.type = XTARS_ACTION_CLICK;
-    click.has_point = 1;
-    click.x = x;
-    click.y = y;
-    ASSERT_EQ(xtars_exec_perform(ex, &click, NULL, err), XTARS_OK);
-    type.text = strdup("into a, é");
-    ASSERT_EQ(xtars_exec_perform(ex, &type, NULL, err), XTARS_OK);
-    text = typed_into(&a);
-    ASSERT_STR_EQ(text, "into a, é");
-    free(text);
-    text = typed_into(&b);
-    ASSERT_STR_EQ(text, "");
-    free(text);
-
-    /* And back to b. */
-    centre_of(&b, &x, &y);
-    click.x = x;
-    click.y = y;
-    ASSERT_EQ(xtars_exec_perform(ex, &click, NULL, err), XTARS_OK);
-    free(type.text);
-    type.text = strdup("into b");
-    ASSERT_EQ(xtars_exec_perform(ex, &type, NULL, err), XTARS_OK);
-    text = typed_into(&b);
-    ASSERT_STR_EQ(text, "into b");
-    free(text);
-    text = typed_into(&a);
-    ASSERT_STR_EQ(text, "");
-    free(text);
-    free(type.text);
+    click_then_type(ex, &a, &b, "into a, é");
+    click_then_type(ex, &b, &a, "into b");
+    click_then_type(ex, &a, &b, "and a again");
     xtars_exec_free(ex);
     xt_client_stop(&b);
     xt_client_stop(&a);
