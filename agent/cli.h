@@ -89,6 +89,11 @@ int cli_parse_options(const struct cli_command *cmd, int argc, char **argv,
 int cli_bad_option(const struct cli_command *cmd, const struct option *longopts, char **argv,
                    int opt);
 
+/* Routes SIGINT, SIGTERM and SIGHUP to handler (which may only set a flag or
+ * call something async-signal-safe) and ignores SIGPIPE, so a closed stdout
+ * is a write error, not a death with keys still held. */
+void cli_catch_stop_signals(void (*handler)(int));
+
 /* Prints cmd->usage on stdout. Returns CLI_EXIT_OK. */
 int cli_print_usage(const struct cli_command *cmd);
 

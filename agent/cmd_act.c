@@ -287,18 +287,6 @@ static int perform_all(const struct act_options *o, const struct xtars_config *c
     return rc;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
 static int act(const struct act_options *o, const struct xtars_config *cfg, char **texts,
                int count)
 {
@@ -312,7 +300,7 @@ static int act(const struct act_options *o, const struct xtars_config *cfg, char
     if (rc == CLI_EXIT_OK)
         rc = parse_all(texts, count, &space, cfg, actions);
     if (rc == CLI_EXIT_OK) {
-        install_signals();
+        cli_catch_stop_signals(on_signal);
         rc = perform_all(o, cfg, space.target, actions, count);
     }
     for (int i = 0; i < count; i++)

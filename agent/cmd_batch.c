@@ -766,19 +766,6 @@ static int prepare(struct batch *b, const char *list_path, const struct xtars_co
     return CLI_EXIT_OK;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 static int batch_main(const struct batch_args *a, const char *list_path,
                       const struct xtars_config *cfg)
 {
@@ -790,7 +777,7 @@ static int batch_main(const struct batch_args *a, const char *list_path,
     b->args = a;
     b->start = (xtars_clock_ms() / 1000.0);
     xtars_batch_results_init(&b->results);
-    install_signals();
+    cli_catch_stop_signals(on_signal);
     rc = prepare(b, list_path, cfg);
     if (rc == CLI_EXIT_OK) {
         if (a->shard_count > 1 || b->queue_len < b->in_shard)
