@@ -4,6 +4,7 @@
  * Lemire's method), about ten times faster, so a screenshot's base64 costs a
  * fraction of a millisecond. Never prints. */
 #include "xtars/base64.h"
+#include "xtars/cpu.h"
 
 #include <stdint.h>
 
@@ -79,16 +80,6 @@ __attribute__((target("avx2"))) static size_t encode_avx2(const uint8_t *in, siz
     return i;
 }
 
-static int have_avx2(void)
-{
-    static int cpu = -1;
-
-    if (cpu < 0) {
-        __builtin_cpu_init();
-        cpu = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return cpu;
-}
 #endif
 
 xtars_err xtars_base64_encode(struct xtars_buf *out, const void *src, size_t n)
@@ -106,7 +97,7 @@ xtars_err xtars_base64_encode(struct xtars_buf *out, const void *src, size_t n)
     dst = out->data + out->len;
     i = 0;
 #ifdef HAVE_AVX2_BASE64
-    if (have_avx2()) {
+    if (xtars_cpu_has_avx2()) {
         i = encode_avx2(in, n, dst);
         dst += i / 3 * 4;
     }

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "bands.h"
+#include "xtars/cpu.h"
 #include "resizer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -136,23 +137,13 @@ __attribute__((target("avx2"))) static void filter_row_avx2(const unsigned char 
     filter_row_c(in, width, x, o);
 }
 
-static int have_avx2(void)
-{
-    static int cpu = -1;
-
-    if (cpu < 0) {
-        __builtin_cpu_init();
-        cpu = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return cpu;
-}
 #endif
 
 static void filter_row(const unsigned char *in, int width, unsigned char *o)
 {
     o[0] = 1; /* filter type Sub */
 #ifdef HAVE_AVX2_FILTER
-    if (have_avx2()) {
+    if (xtars_cpu_has_avx2()) {
         filter_row_avx2(in, width, o + 1);
         return;
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bands.h"
+#include "xtars/cpu.h"
 #include "resizer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -317,13 +318,7 @@ AVX2 static void resample_avx2(const struct axis *h, const unsigned char *restri
 
 static int use_avx2(void)
 {
-    static int cpu = -1;
-
-    if (cpu < 0) {
-        __builtin_cpu_init();
-        cpu = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return cpu && simd_enabled;
+    return xtars_cpu_has_avx2() && simd_enabled;
 }
 #else
 static int use_avx2(void)
