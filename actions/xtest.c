@@ -77,6 +77,7 @@ struct xt {
     int relock_caps;
     Window clicked_toplevel; /* top-level window of the last click, until keys follow it */
     double clicked_at;       /* when (exec_now_ms) */
+    unsigned char listed[NKEYCODES / 8]; /* keycodes this executor put in the registry */
 
     /* keymap snapshot, taken at the start of each action */
     int have_snapshot;
@@ -549,7 +550,10 @@ static void registry_write(struct xt *x, const long *entries, int n)
                         (const unsigned char *)entries, 3 * n);
 }
 
-/* Replaces this process's entries with its current bindings. */
+/* Replaces this executor's entries with its current bindings. Another
+ * executor of the same process on the same display binds other keycodes (a
+ * bound keycode is not spare), so entries are this executor's when they
+ * carry this pid and a keycode it listed. */
 static void registry_publish(struct xt *x)
 {
     long *entries, pid = (long)getpid();
@@ -558,15 +562,22 @@ static void registry_publish(struct xt *x)
     if (x->dead || (entries = malloc(3 * MAX_REGISTRY * sizeof(long))) == NULL)
         return;
     n = registry_read(x, entries, MAX_REGISTRY);
-    for (int i = 0; i < n; i++)
-        if (entries[3 * i] != pid) {
+    for (int i = 0; i < n; i++) {
+        long kc = entries[3 * i + 1];
+        int ours = entries[3 * i] == pid && kc >= 0 && kc < NKEYCODES &&
+                   (x->listed[kc / 8] >> (kc % 8) & 1);
+        if (!ours) {
             memmove(&entries[3 * kept], &entries[3 * i], 3 * sizeof(long));
             kept++;
         }
+    }
+    memset(x->listed, 0, sizeof x->listed);
     for (int i = 0; i < x->bound_count && kept < MAX_REGISTRY; i++, kept++) {
+        KeyCode kc = x->bound[i].keycode;
         entries[3 * kept] = pid;
-        entries[3 * kept + 1] = x->bound[i].keycode;
+        entries[3 * kept + 1] = kc;
         entries[3 * kept + 2] = (long)x->bound[i].keysym;
+        x->listed[kc / 8] |= (unsigned char)(1u << (kc % 8));
     }
     registry_write(x, entries, kept);
     free(entries);

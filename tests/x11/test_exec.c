@@ -699,6 +699,49 @@ TEST(bindings_left_by_earlier_actions_are_freed_when_spares_run_out)
     teardown();
 }
 
+/* The keysyms listed in the bindings registry on the root window (up to
+ * max into out); returns how many entries there are. */
+static int registry_keysyms(long *out, int max)
+{
+    Atom atom = XInternAtom(client.dpy, "_XTARS_KEY_BINDINGS", False), type;
+    unsigned long n = 0, after;
+    unsigned char *data = NULL;
+    int format;
+
+    XGetWindowProperty(client.dpy, DefaultRootWindow(client.dpy), atom, 0, 3 * 1024, False,
+                       AnyPropertyType, &type, &format, &n, &after, &data);
+    for (unsigned long i = 0; i < n / 3 && (int)i < max; i++)
+        out[i] = ((long *)data)[3 * i + 2];
+    if (data)
+        XFree(data);
+    return (int)(n / 3);
+}
+
+/* Two executors of one process on one display each keep their own entries. */
+TEST(registry_keeps_each_executors_entries)
+{
+    struct xtars_executor *first;
+    long syms[4];
+
+    setup("us");
+    ASSERT_EQ(type_text("é"), XTARS_OK);
+    first = ex;
+    ex = NULL;
+    open_executor();
+    ASSERT_EQ(type_text("ñ"), XTARS_OK);
+    ASSERT_EQ(registry_keysyms(syms, 4), 2);
+    xtars_exec_free(ex); /* undoes ñ and its entry only */
+    ex = first;
+    ASSERT_EQ(registry_keysyms(syms, 4), 1);
+    ASSERT_EQ(syms[0], XK_eacute);
+    ASSERT(server_keycode(XK_eacute) != 0);
+    ASSERT_EQ(server_keycode(XK_ntilde), 0);
+    xtars_exec_release_all(ex);
+    ASSERT_EQ(registry_keysyms(syms, 4), 0);
+    cJSON_Delete(xt_client_events(&client));
+    teardown();
+}
+
 /* A process killed while its bindings were in place (SIGKILL: no cleanup)
  * leaves them in the registry on the root window; the next executor on the
  * display undoes them, and leaves a live process's bindings alone. */
@@ -742,17 +785,7 @@ TEST(bindings_of_a_killed_process_are_undone_by_the_next_executor)
     open_executor();
     ASSERT_EQ(server_keycode(XK_eacute), 0);
     assert_same_keymap(before, count);
-    {
-        Atom atom = XInternAtom(client.dpy, "_XTARS_KEY_BINDINGS", False), type;
-        unsigned long n = 0, after;
-        unsigned char *data = NULL;
-        int format;
-        XGetWindowProperty(client.dpy, DefaultRootWindow(client.dpy), atom, 0, 1024, False,
-                           AnyPropertyType, &type, &format, &n, &after, &data);
-        ASSERT_EQ(n, 0); /* the dead process's entries are gone */
-        if (data)
-            XFree(data);
-    }
+    ASSERT_EQ(registry_keysyms(NULL, 0), 0); /* the dead process's entries are gone */
     cJSON_Delete(xt_client_events(&client));
     free(before);
     teardown();
