@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "xtars/buf.h"
@@ -294,6 +295,7 @@ static void make_url(struct xtars_model *m, const char *endpoint)
  * not as a TLS error after a screenshot. */
 static xtars_err set_ca_file(struct xtars_model *m, const char *path, char *err)
 {
+    struct stat st;
     FILE *f;
 
     if (path[0] == '\0')
@@ -302,6 +304,11 @@ static xtars_err set_ca_file(struct xtars_model *m, const char *path, char *err)
     if (f == NULL)
         return xtars_error(err, XTARS_ECONFIG, "config: ca_file: cannot read %s: %s", path,
                            strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return xtars_error(err, XTARS_ECONFIG, "config: ca_file: %s is a directory (name the "
+                           "CA's PEM file)", path);
+    }
     fclose(f);
     m->has_ca_file = 1;
     if (curl_easy_setopt(m->curl, CURLOPT_CAINFO, path) != CURLE_OK)

@@ -191,4 +191,7 @@ TEST(unreadable_ca_file_is_a_config_error_before_any_request)
     ASSERT_EQ(xtars_model_new(&cfg, &m, err), XTARS_ECONFIG);
     ASSERT(m == NULL);
     ASSERT_STR_EQ(err, "config: ca_file: cannot read /nonexistent/ca.pem: No such file or directory");
+    cfg = config_for(9, "/tmp");
+    ASSERT_EQ(xtars_model_new(&cfg, &m, err), XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: ca_file: /tmp is a directory (name the CA's PEM file)");
 }
