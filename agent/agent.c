@@ -142,10 +142,13 @@ static xtars_err write_redacted(struct xtars_agent *a, const struct xtars_buf *t
 static xtars_err write_run_json(struct xtars_agent *a, const char *ended_at, char *err)
 {
     struct xtars_buf b;
-    char endpoint[sizeof a->cfg.endpoint];
+    char endpoint[sizeof a->cfg.endpoint], recorder_host[256], recorder_ns[64];
+    long recorder_pid;
     xtars_err rc;
 
     public_endpoint(a->cfg.endpoint, endpoint, sizeof endpoint);
+    xtars_traj_recorder(&recorder_pid, recorder_host, sizeof recorder_host, recorder_ns,
+                        sizeof recorder_ns);
     xtars_buf_init(&b, 1 << 22);
     xtars_buf_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n  \"source\": ",
                      XTARS_TRAJ_FORMAT, XTARS_TRAJ_VERSION);
@@ -154,7 +157,12 @@ static xtars_err write_run_json(struct xtars_agent *a, const char *ended_at, cha
         xtars_buf_puts(&b, ",\n  \"replay_of\": ");
         xtars_json_put_string(&b, a->replay_of);
     }
-    xtars_buf_printf(&b, ",\n  \"xtars_version\": \"%s\",\n  \"instruction\": ", XTARS_VERSION);
+    xtars_buf_printf(&b, ",\n  \"xtars_version\": \"%s\",\n  \"recorder\": {\"pid\": %ld, \"host\": ",
+                     XTARS_VERSION, recorder_pid);
+    xtars_json_put_string(&b, recorder_host);
+    xtars_buf_puts(&b, ", \"pid_ns\": ");
+    xtars_json_put_string(&b, recorder_ns);
+    xtars_buf_puts(&b, "},\n  \"instruction\": ");
     xtars_json_put_string(&b, a->title);
     xtars_buf_puts(&b, ",\n  \"model\": ");
     xtars_json_put_string(&b, a->cfg.model);
@@ -680,8 +688,11 @@ static xtars_err prepare_run(struct xtars_agent *a, struct run_state *rs, const 
             return rc;
         xtars_model_set_stop(a->model, &a->stop);
     }
-    if (a->title[0] == '\0')
+    if (a->title[0] == '\0') { /* a run killed later still names its task in run.json */
         snprintf(a->title, sizeof a->title, "%s", instruction);
+        if ((rc = write_run_json(a, NULL, err)) != XTARS_OK)
+            return rc;
+    }
     xtars_buf_init(&template_text, XTARS_PROMPT_MAX_BYTES);
     rc = xtars_prompt_load(a->cfg.prompt, NULL, &template_text, err);
     if (rc == XTARS_OK)
@@ -1299,8 +1310,11 @@ xtars_err xtars_agent_replay(struct xtars_agent *a, const struct xtars_traj_run 
 
     memset(res, 0, sizeof *res);
     snprintf(a->replay_of, sizeof a->replay_of, "%s", run->dir);
-    if (a->title[0] == '\0')
+    if (a->title[0] == '\0') {
         snprintf(a->title, sizeof a->title, "%s", run->instruction ? run->instruction : "");
+        if ((rc = write_run_json(a, NULL, err)) != XTARS_OK)
+            return rc;
+    }
     a->replay_total = 0;
     for (int i = 0; i < run->step_count; i++)
         a->replay_total += in_range(&run->steps[i], o);

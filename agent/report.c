@@ -112,17 +112,22 @@ static void header_card(struct xtars_buf *b, const struct xtars_traj_run *run)
 {
     double total = 0;
     const char *status = run->status ? run->status : "unknown";
+    int abandoned = xtars_traj_abandoned(run);
 
     for (int i = 0; i < run->step_count; i++)
         total += run->steps[i].total_ms;
     xtars_buf_puts(b, "<section class=\"card\"><h1>");
     html(b, run->instruction && run->instruction[0] ? run->instruction : "(no instruction)");
     xtars_buf_puts(b, "</h1><span class=\"badge ");
-    html(b, status);
+    html(b, abandoned ? "error" : status);
     xtars_buf_puts(b, "\">");
-    html(b, status);
+    html(b, abandoned ? "interrupted" : status);
     xtars_buf_puts(b, "</span>");
-    if (run->message && run->message[0]) {
+    if (abandoned) /* killed (SIGKILL, OOM, power) before it could write its end */
+        xtars_buf_printf(b, " <span>the xtars that recorded this run (pid %ld) is gone without "
+                            "having recorded how the run ended; every step it completed is "
+                            "below</span>", run->recorder_pid);
+    else if (run->message && run->message[0]) {
         xtars_buf_puts(b, " <span>");
         html(b, run->message);
         xtars_buf_puts(b, "</span>");

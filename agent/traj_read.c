@@ -4,9 +4,12 @@
  * are kept and the bad one is reported), and nothing in them can make this
  * crash or allocate without bound. Never prints. */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xtars/action_json.h"
 #include "xtars/buf.h"
@@ -133,6 +136,18 @@ static xtars_err parse_run(struct xtars_traj_run *run, const cJSON *root, char *
     run->target_height = get_int(target, "height", 1, 32767, run->screen_height);
     run->prompt_tokens = get_count(usage, "prompt_tokens");
     run->completion_tokens = get_count(usage, "completion_tokens");
+    {
+        const cJSON *recorder = cJSON_GetObjectItemCaseSensitive(root, "recorder");
+        const cJSON *host = cJSON_GetObjectItemCaseSensitive(recorder, "host");
+        run->recorder_pid = (long)get_number(recorder, "pid", 0);
+        if (run->recorder_pid < 0 || run->recorder_pid > 4194304) /* Linux's pid_max limit */
+            run->recorder_pid = 0;
+        const cJSON *ns = cJSON_GetObjectItemCaseSensitive(recorder, "pid_ns");
+        if (cJSON_IsString(host))
+            snprintf(run->recorder_host, sizeof run->recorder_host, "%s", host->valuestring);
+        if (cJSON_IsString(ns))
+            snprintf(run->recorder_pid_ns, sizeof run->recorder_pid_ns, "%s", ns->valuestring);
+    }
     {
         const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "image_format");
         run->image_format = cJSON_IsString(fmt) && strcmp(fmt->valuestring, "jpeg") == 0;
@@ -288,6 +303,52 @@ xtars_err xtars_traj_parse(const char *dir, const char *run_json, size_t run_len
     if (rc != XTARS_OK)
         xtars_traj_run_cleanup(run);
     return rc;
+}
+
+/* State 'Z' in /proc/PID/stat (after the parenthesised command name). */
+static int is_zombie(long pid)
+{
+    char path[64], line[512], *close_paren;
+    FILE *f;
+    int zombie = 0;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return 0;
+    if (fgets(line, sizeof line, f) && (close_paren = strrchr(line, ')')) != NULL)
+        zombie = close_paren[1] == ' ' && close_paren[2] == 'Z';
+    fclose(f);
+    return zombie;
+}
+
+void xtars_traj_recorder(long *pid, char *host, size_t host_size, char *pid_ns,
+                         size_t pid_ns_size)
+{
+    ssize_t n;
+
+    *pid = (long)getpid();
+    host[0] = '\0';
+    if (gethostname(host, host_size - 1) != 0)
+        host[0] = '\0';
+    host[host_size - 1] = '\0';
+    n = readlink("/proc/self/ns/pid", pid_ns, pid_ns_size - 1);
+    pid_ns[n > 0 ? n : 0] = '\0';
+}
+
+int xtars_traj_abandoned(const struct xtars_traj_run *run)
+{
+    char host[256], ns[64];
+    long pid;
+
+    if (run->status == NULL || strcmp(run->status, "running") != 0 || run->recorder_pid <= 0 ||
+        run->recorder_host[0] == '\0' || run->recorder_pid_ns[0] == '\0')
+        return 0;
+    xtars_traj_recorder(&pid, host, sizeof host, ns, sizeof ns);
+    if (strcmp(host, run->recorder_host) != 0 || strcmp(ns, run->recorder_pid_ns) != 0)
+        return 0;
+    if (kill((pid_t)run->recorder_pid, 0) != 0)
+        return errno == ESRCH;
+    return is_zombie(run->recorder_pid); /* dead, its parent has not reaped it yet */
 }
 
 xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err)

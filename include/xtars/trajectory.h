@@ -98,6 +98,9 @@ struct xtars_traj_run {
     int sent_width, sent_height;
     int image_format;             /* enum xtars_image_format */
     long prompt_tokens, completion_tokens;
+    long recorder_pid;            /* the process that wrote it, 0 when not recorded */
+    char recorder_host[256];      /* and its host name, "" when not recorded */
+    char recorder_pid_ns[64];     /* and its pid namespace ("pid:[4026531836]"), or "" */
     struct xtars_traj_step *steps;
     int step_count;
     char warning[XTARS_ERRLEN];   /* "" or the first bad line of steps.jsonl */
@@ -108,6 +111,17 @@ struct xtars_traj_run {
  * steps before it are kept). Errors: EFORMAT (not a trajectory, unknown
  * version: the message names both), EIO, ENOMEM. On failure *run is clean. */
 xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err);
+
+/* 1 when run.json still says "running" but the process that recorded it is
+ * known to be gone (same host and pid namespace, no such pid): it was killed
+ * before it could write how the run ended. 0 when it may still be running,
+ * or cannot be told (another host or container, no recorder recorded). */
+int xtars_traj_abandoned(const struct xtars_traj_run *run);
+
+/* This process as a run's recorder: pid, host name and pid namespace, as
+ * written in run.json's "recorder" and read back above. */
+void xtars_traj_recorder(long *pid, char *host, size_t host_size, char *pid_ns,
+                         size_t pid_ns_size);
 
 /* Same from text already in memory (run.json and steps.jsonl, which may be
  * NULL when steps_len is 0); dir is only used in messages and run->dir.

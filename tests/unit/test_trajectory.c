@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "xtars/buf.h"
 #include "xtars/config.h"
+#include "xtars/report.h"
 #include "xtars/trajectory.h"
 
 static char *slurp(const char *dir, const char *name)
@@ -257,4 +260,94 @@ TEST(unknown_version_and_foreign_files_are_refused)
     ASSERT_EQ(xtars_traj_load(dir, &run, err), XTARS_EFORMAT);
     ASSERT_STR_CONTAINS(err, "run.json: not an xtars trajectory");
     ASSERT_EQ(xtars_traj_load(subdir("nothing-here"), &run, err), XTARS_EIO);
+}
+
+/* A run.json left at "running" by a recorder that is gone (SIGKILL, OOM) is
+ * told apart from one still being recorded, and the report says so. */
+static void write_recorded(const char *dir, const char *status, long pid, const char *host,
+                           const char *ns)
+{
+    struct xtars_traj *t;
+    char err[XTARS_ERRLEN], text[2048];
+
+    snprintf(text, sizeof text,
+             "{\"format\": \"xtars-trajectory\", \"version\": 1, \"source\": \"run\", "
+             "\"recorder\": {\"pid\": %ld, \"host\": \"%s\", \"pid_ns\": \"%s\"}, "
+             "\"instruction\": \"do it\", \"screen\": {\"width\": 640, \"height\": 480}, "
+             "\"status\": \"%s\", \"message\": null, \"steps\": 0}",
+             pid, host, ns, status);
+    ASSERT_EQ(xtars_traj_open(dir, &t, err), XTARS_OK);
+    ASSERT_EQ(xtars_traj_write_run(t, text, strlen(text), err), XTARS_OK);
+    xtars_traj_close(t);
+}
+
+static int abandoned(const char *dir)
+{
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN];
+    int gone;
+
+    if (xtars_traj_load(dir, &run, err) != XTARS_OK)
+        FAIL("%s", err);
+    gone = xtars_traj_abandoned(&run);
+    xtars_traj_run_cleanup(&run);
+    return gone;
+}
+
+TEST(a_running_record_whose_recorder_is_gone_is_abandoned)
+{
+    char host[256], ns[64], *report;
+    long self;
+    pid_t dead = fork();
+    struct xtars_report_stats stats;
+
+    ASSERT(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    ASSERT_EQ(waitpid(dead, NULL, 0), dead); /* reaped: no such pid now */
+    xtars_traj_recorder(&self, host, sizeof host, ns, sizeof ns);
+    ASSERT_EQ(self, (long)getpid());
+    ASSERT(host[0] != '\0' && strncmp(ns, "pid:[", 5) == 0);
+    write_recorded(subdir("gone"), "running", dead, host, ns);
+    ASSERT_EQ(abandoned(subdir("gone")), 1);
+    {   /* dead but not yet reaped by its parent: gone too */
+        pid_t zombie = fork();
+        ASSERT(zombie >= 0);
+        if (zombie == 0)
+            _exit(0);
+        for (int i = 0; i < 200; i++) { /* until it has exited */
+            char path[64], line[256];
+            FILE *f;
+            snprintf(path, sizeof path, "/proc/%d/stat", (int)zombie);
+            f = fopen(path, "r");
+            if (f && fgets(line, sizeof line, f) && strstr(line, ") Z ")) {
+                fclose(f);
+                break;
+            }
+            if (f)
+                fclose(f);
+            usleep(5000);
+        }
+        write_recorded(subdir("zombie"), "running", zombie, host, ns);
+        ASSERT_EQ(abandoned(subdir("zombie")), 1);
+        waitpid(zombie, NULL, 0);
+    }
+    write_recorded(subdir("alive"), "running", self, host, ns);
+    ASSERT_EQ(abandoned(subdir("alive")), 0);
+    write_recorded(subdir("ended"), "finished", dead, host, ns);
+    ASSERT_EQ(abandoned(subdir("ended")), 0);
+    write_recorded(subdir("elsewhere"), "running", dead, "another-host", ns);
+    ASSERT_EQ(abandoned(subdir("elsewhere")), 0);
+    write_recorded(subdir("container"), "running", dead, host, "pid:[1]");
+    ASSERT_EQ(abandoned(subdir("container")), 0);
+    /* The report says it. */
+    ASSERT_EQ(xtars_report_write(subdir("gone"), NULL, &stats, NULL), XTARS_OK);
+    report = slurp(subdir("gone"), "report.html");
+    ASSERT_STR_CONTAINS(report, "<span class=\"badge error\">interrupted</span>");
+    ASSERT_STR_CONTAINS(report, "is gone without having recorded how the run ended");
+    free(report);
+    ASSERT_EQ(xtars_report_write(subdir("alive"), NULL, &stats, NULL), XTARS_OK);
+    report = slurp(subdir("alive"), "report.html");
+    ASSERT_STR_CONTAINS(report, "<span class=\"badge running\">running</span>");
+    free(report);
 }

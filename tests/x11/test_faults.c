@@ -917,6 +917,48 @@ static void signal_with_private_display(int sig, int delay_ms, int round)
     xt_mserver_stop(&server);
 }
 
+/* SIGKILL cannot be caught: run.json keeps "running". It still names the
+ * task, every completed step is readable, and the report tells the run was
+ * killed (the recorder's pid is gone). */
+TEST(sigkill_leaves_a_readable_run_the_report_calls_interrupted)
+{
+    struct xt_mserver server;
+    struct xtars_traj_run run;
+    struct xt_result r;
+    char err_path[700], err[XTARS_ERRLEN], *report;
+    const char *dir = tdir("killed");
+    pid_t pid;
+
+    xt_x_start(320, 240, NULL);
+    xt_mserver_start(&server, "[{\"reply\": \"Action: wait()\", \"repeat\": 100}]", NULL);
+    snprintf(err_path, sizeof err_path, "%s/stderr-killed", xt_tmpdir());
+    pid = start_xtars(server.endpoint, dir, err_path,
+                      (const char *const[]){"--set", "wait_ms=50", "--set", "stuck_limit=1000", NULL});
+    for (int i = 0; i < 2000 && log_lines(server.log) < 3; i++)
+        usleep(5000);
+    kill(pid, SIGKILL);
+    ASSERT_EQ(waitpid(pid, NULL, 0), pid); /* reaped: the pid is gone */
+    if (xtars_traj_load(dir, &run, err) != XTARS_OK)
+        FAIL("trajectory %s: %s", dir, err);
+    ASSERT_STR_EQ(run.status, "running");
+    ASSERT_STR_EQ(run.instruction, INSTRUCTION);
+    ASSERT_INT_OP(run.step_count, >=, 1);
+    ASSERT_EQ(run.recorder_pid, (long)pid);
+    ASSERT_EQ(xtars_traj_abandoned(&run), 1);
+    xtars_traj_run_cleanup(&run);
+    r = xt_run((const char *const[]){"@xtars", "report", dir, NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+    {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/report.html", dir);
+        report = read_text(path);
+    }
+    ASSERT_STR_CONTAINS(report, "<span class=\"badge error\">interrupted</span>");
+    free(report);
+    xt_mserver_stop(&server);
+}
+
 TEST(sigint_and_sigterm_at_random_points)
 {
     unsigned seed = getenv("XT_SEED") ? (unsigned)atoi(getenv("XT_SEED")) : seed_from_time();
