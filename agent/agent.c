@@ -1310,10 +1310,13 @@ xtars_err xtars_agent_replay(struct xtars_agent *a, const struct xtars_traj_run 
 
     memset(res, 0, sizeof *res);
     snprintf(a->replay_of, sizeof a->replay_of, "%s", run->dir);
-    if (a->title[0] == '\0') {
+    if (a->title[0] == '\0') { /* a replay killed later still names its task in run.json */
         snprintf(a->title, sizeof a->title, "%s", run->instruction ? run->instruction : "");
-        if ((rc = write_run_json(a, NULL, err)) != XTARS_OK)
+        if ((rc = write_run_json(a, NULL, err)) != XTARS_OK) {
+            res->status = XTARS_RUN_ERROR;
+            snprintf(res->message, sizeof res->message, "%s", err);
             return rc;
+        }
     }
     a->replay_total = 0;
     for (int i = 0; i < run->step_count; i++)
