@@ -159,19 +159,69 @@ static void header_card(struct xtars_buf *b, const struct xtars_traj_run *run)
     xtars_buf_puts(b, "</section>\n");
 }
 
-/* Embeds the step's screenshot with its actions drawn in (JPEG keeps the
- * file small); falls back to the recorded file as it is when it cannot be
- * decoded, and to a note when it is missing. Returns 1 if an image went in. */
+/* Appends <img alt="ALT" src="data:..."> for an image file's bytes:
+ * decoded, passed to annotate (may be NULL) and re-encoded as JPEG (small
+ * reports), or the file as it is (raw_mime) when it cannot be decoded.
+ * Returns 1 if an image went in. */
+static int embed_image(struct xtars_buf *b, const struct xtars_buf *file, const char *raw_mime,
+                       void (*annotate)(struct xtars_image *img, const void *ctx),
+                       const void *ctx, const char *alt)
+{
+    struct xtars_buf encoded;
+    struct xtars_image img;
+    char err[XTARS_ERRLEN];
+    const char *mime = "image/jpeg";
+    int ok = 0;
+
+    xtars_image_init(&img);
+    xtars_buf_init(&encoded, IMAGE_FILE_MAX);
+    if (xtars_image_decode(file->data, file->len, &img, err) == XTARS_OK) {
+        if (annotate)
+            annotate(&img, ctx);
+        ok = xtars_image_encode_jpeg(&img, 85, &encoded, err) == XTARS_OK;
+    }
+    if (!ok) { /* show what was recorded, unannotated */
+        xtars_buf_reset(&encoded);
+        ok = xtars_buf_append(&encoded, file->data, file->len) == XTARS_OK;
+        mime = raw_mime;
+    }
+    xtars_buf_puts(b, "<img alt=\"");
+    html(b, alt);
+    xtars_buf_printf(b, "\" src=\"data:%s;base64,", mime);
+    xtars_base64_encode(b, encoded.data, encoded.len);
+    xtars_buf_puts(b, "\">");
+    xtars_image_cleanup(&img);
+    xtars_buf_cleanup(&encoded);
+    return ok;
+}
+
+struct annotation {
+    const struct xtars_traj_run *run;
+    const struct xtars_traj_step *step;
+};
+
+/* Draws the step's actions into its screenshot. */
+static void draw_actions(struct xtars_image *img, const void *ctx)
+{
+    const struct annotation *a = ctx;
+    struct xtars_draw_map map = {a->run->target_x, a->run->target_y, a->run->target_width,
+                                 a->run->target_height};
+
+    for (int i = 0; i < a->step->action_count; i++)
+        xtars_draw_action(img, &map, &a->step->actions[i],
+                          a->step->action_count > 1 ? i + 1 : 0);
+}
+
+/* Embeds the step's screenshot with its actions drawn in; the recorded file
+ * as it is when it cannot be decoded, a note when it is missing. Returns 1 if
+ * an image went in. */
 static int step_image(struct xtars_buf *b, const struct xtars_traj_run *run,
                       const struct xtars_traj_step *s)
 {
-    struct xtars_buf file, encoded;
-    struct xtars_image img;
-    struct xtars_draw_map map = {run->target_x, run->target_y, run->target_width,
-                                 run->target_height};
-    char path[4400], err[XTARS_ERRLEN];
-    const char *mime = "image/jpeg";
-    int ok = 0;
+    struct annotation a = {run, s};
+    struct xtars_buf file;
+    char path[4400], err[XTARS_ERRLEN], alt[64];
+    int ok;
 
     if (s->screenshot == NULL)
         return 0;
@@ -182,23 +232,10 @@ static int step_image(struct xtars_buf *b, const struct xtars_traj_run *run,
         xtars_buf_puts(b, "</p>");
         return 0;
     }
-    xtars_image_init(&img);
-    xtars_buf_init(&encoded, IMAGE_FILE_MAX);
-    if (xtars_image_decode(file.data, file.len, &img, err) == XTARS_OK) {
-        for (int i = 0; i < s->action_count; i++)
-            xtars_draw_action(&img, &map, &s->actions[i], s->action_count > 1 ? i + 1 : 0);
-        ok = xtars_image_encode_jpeg(&img, 85, &encoded, err) == XTARS_OK;
-    }
-    if (!ok) { /* show what was recorded, unannotated */
-        xtars_buf_reset(&encoded);
-        ok = xtars_buf_append(&encoded, file.data, file.len) == XTARS_OK;
-        mime = run->image_format ? "image/jpeg" : "image/png";
-    }
-    xtars_buf_printf(b, "<img alt=\"step %d screenshot\" src=\"data:%s;base64,", s->step, mime);
-    xtars_base64_encode(b, encoded.data, encoded.len);
-    xtars_buf_puts(b, "\">\n");
-    xtars_image_cleanup(&img);
-    xtars_buf_cleanup(&encoded);
+    snprintf(alt, sizeof alt, "step %d screenshot", s->step);
+    ok = embed_image(b, &file, run->image_format ? "image/jpeg" : "image/png", draw_actions, &a,
+                     alt);
+    xtars_buf_puts(b, "\n");
     xtars_buf_cleanup(&file);
     return ok;
 }
@@ -208,10 +245,8 @@ static int step_image(struct xtars_buf *b, const struct xtars_traj_run *run,
 static void step_diff(struct xtars_buf *b, const struct xtars_traj_run *run,
                       const struct xtars_traj_step *s)
 {
-    struct xtars_buf file, encoded;
-    struct xtars_image img;
-    char path[4400], err[XTARS_ERRLEN];
-    const char *mime = "image/jpeg";
+    struct xtars_buf file;
+    char path[4400], err[XTARS_ERRLEN], alt[64];
 
     snprintf(path, sizeof path, "%s/diff-%04d.png", run->dir, s->step);
     if (access(path, F_OK) != 0)
@@ -222,21 +257,11 @@ static void step_diff(struct xtars_buf *b, const struct xtars_traj_run *run,
         xtars_buf_puts(b, "</p>");
         return;
     }
-    xtars_image_init(&img);
-    xtars_buf_init(&encoded, IMAGE_FILE_MAX);
-    if (xtars_image_decode(file.data, file.len, &img, err) != XTARS_OK ||
-        xtars_image_encode_jpeg(&img, 85, &encoded, err) != XTARS_OK) {
-        xtars_buf_reset(&encoded); /* show the file as it is */
-        xtars_buf_append(&encoded, file.data, file.len);
-        mime = "image/png";
-    }
     xtars_buf_printf(b, "<figure class=\"diff\"><figcaption>divergence: recorded | live | "
-                        "difference (diff-%04d.png)</figcaption><img alt=\"step %d difference\" "
-                        "src=\"data:%s;base64,", s->step, s->step, mime);
-    xtars_base64_encode(b, encoded.data, encoded.len);
-    xtars_buf_puts(b, "\"></figure>\n");
-    xtars_image_cleanup(&img);
-    xtars_buf_cleanup(&encoded);
+                        "difference (diff-%04d.png)</figcaption>", s->step);
+    snprintf(alt, sizeof alt, "step %d difference", s->step);
+    embed_image(b, &file, "image/png", NULL, NULL, alt);
+    xtars_buf_puts(b, "</figure>\n");
     xtars_buf_cleanup(&file);
 }
 
