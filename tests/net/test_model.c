@@ -535,25 +535,18 @@ TEST(connect_timeout_says_which)
 
 TEST(connection_refused_is_retried_and_named)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    socklen_t len = sizeof addr;
-    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    int port = xt_free_port(); /* nothing listens on it */
     struct xtars_config cfg;
     struct xtars_model_reply reply;
     char endpoint[64], err[XTARS_ERRLEN], expect[400];
 
-    /* A port that was just free: nothing listens on it. */
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(probe, (struct sockaddr *)&addr, sizeof addr), 0);
-    ASSERT_EQ(getsockname(probe, (struct sockaddr *)&addr, &len), 0);
-    close(probe);
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1/", ntohs(addr.sin_port));
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1/", port);
     cfg = config_for(endpoint);
     cfg.retries = 1;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
              "model: cannot connect to http://127.0.0.1:%d/v1/chat/completions: connection "
-             "refused (is the server running?) (after 2 attempts)", ntohs(addr.sin_port));
+             "refused (is the server running?) (after 2 attempts)", port);
     ASSERT_STR_EQ(err, expect);
     ASSERT_EQ(reply.attempts, 2);
     xtars_model_reply_cleanup(&reply);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mserver.h"
 #include "run.h"
 #include "test.h"
 #include "xtars/model.h"
@@ -53,19 +54,6 @@ static const char *make_cert(const char *name, char *cert, size_t size)
     return cert;
 }
 
-static int free_port(void)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    socklen_t len = sizeof addr;
-    int probe = socket(AF_INET, SOCK_STREAM, 0);
-
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(probe, (struct sockaddr *)&addr, sizeof addr), 0);
-    ASSERT_EQ(getsockname(probe, (struct sockaddr *)&addr, &len), 0);
-    close(probe);
-    return ntohs(addr.sin_port);
-}
-
 static int can_connect(int port)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET};
@@ -83,7 +71,7 @@ static int can_connect(int port)
 static int start_server(void)
 {
     char cert[1024], key[1024], accept[64];
-    int port = free_port(), in[2];
+    int port = xt_free_port(), in[2];
     struct timespec pause = {0, 20 * 1000 * 1000};
 
     make_cert("server", cert, sizeof cert);

@@ -2,6 +2,9 @@
  * child gets SIGTERM if the test process dies, so no server outlives its
  * test. */
 #include "mserver.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -117,4 +120,17 @@ cJSON *xt_mserver_requests(const struct xt_mserver *s)
     }
     xtars_buf_cleanup(&text);
     return list;
+}
+
+int xt_free_port(void)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+
+    ASSERT(probe >= 0);
+    ASSERT_EQ(bind(probe, (struct sockaddr *)&addr, sizeof addr), 0);
+    ASSERT_EQ(getsockname(probe, (struct sockaddr *)&addr, &len), 0);
+    close(probe);
+    return ntohs(addr.sin_port);
 }

@@ -24,6 +24,11 @@ void xt_mserver_start(struct xt_mserver *s, const char *script_json, const char 
 /* Sends SIGTERM and checks that the server exited 0. */
 void xt_mserver_stop(struct xt_mserver *s);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago and has no listener
+ * (bound, read back, closed): for "connection refused" and for servers the
+ * test starts itself. */
+int xt_free_port(void);
+
 /* The recorded requests, in arrival order, as a cJSON array (caller deletes). */
 cJSON *xt_mserver_requests(const struct xt_mserver *s);
 

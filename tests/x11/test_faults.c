@@ -238,17 +238,10 @@ static void model_fault(const char *script, const char *const *extra, const char
 
 TEST(connection_refused)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct xt_result r;
     char endpoint[64];
 
-    /* a port that was free a moment ago and has no listener */
-    ASSERT(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
-    ASSERT(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
-    close(fd);
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1", ntohs(addr.sin_port));
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1", xt_free_port());
     xt_x_start(320, 240, NULL);
     r = run_xtars(endpoint, tdir("traj"), NULL, NULL);
     ASSERT_EQ(r.status, 3);
