@@ -10,7 +10,7 @@
 
 #include "backend.h"
 #include "xtars/buf.h"
-#include "xtars/json.h"
+#include "agent/base/json.h"
 
 #define DRY_LOG_MAX (16u << 20)
 #define DRY_MAX_HELD 32

@@ -23,11 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "xtars/base64.h"
+#include "agent/base/base64.h"
 #include "xtars/capture.h"
 #include "xtars/coords.h"
 #include "xtars/image.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 
 struct bench_opts {
     const char *xtars;       /* the xtars executable */

@@ -17,7 +17,7 @@
 #include "test.h"
 #include "xclient_ctl.h"
 #include "xtars/exec.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 
 extern char **environ;
 

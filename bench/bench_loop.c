@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "xtars/agent.h"
-#include "xtars/launch.h"
+#include "agent/run/launch.h"
 #include "xtars/trajectory.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 
 #define STEPS 30
 

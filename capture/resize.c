@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bands.h"
-#include "xtars/cpu.h"
+#include "agent/base/cpu.h"
 #include "resizer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -3,7 +3,7 @@
  * the same grab, so coordinate mapping uses exactly what the model saw.
  * Never prints. */
 #include "xtars/capture.h"
-#include "xtars/clock.h"
+#include "agent/base/clock.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,9 +1,9 @@
-/* gen_font.c: regenerates agent/font.h, the bitmap font xtars uses to write
+/* gen_font.c: regenerates agent/record/font.h, the bitmap font xtars uses to write
  * captions into report images (so the report needs no font library). It
  * renders printable ASCII with the X server's public-domain misc-fixed bold
  * 7x13 font and dumps each glyph as 13 rows of 7 bits.
  * Build: cc bench/tools/gen_font.c -o gen_font -lX11; run on any display:
- *   DISPLAY=:N ./gen_font > agent/font.h
+ *   DISPLAY=:N ./gen_font > agent/record/font.h
  */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>

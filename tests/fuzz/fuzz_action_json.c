@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

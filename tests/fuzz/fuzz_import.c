@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "xtars/import.h"
+#include "agent/interop/import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

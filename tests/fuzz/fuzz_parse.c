@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 #include "xtars/parse.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xtars/policy.h"
+#include "agent/reply/policy.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

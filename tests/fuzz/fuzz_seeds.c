@@ -9,7 +9,7 @@
 
 #include "fuzz_common.h"
 #include "golden.h"
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 #include "xtars/parse.h"
 
 static int write_seed(const char *dir, const char *kind, int n, const void *head, size_t head_len,

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xtars/task.h"
+#include "agent/run/task.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

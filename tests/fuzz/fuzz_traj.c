@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 #include "xtars/trajectory.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

@@ -17,9 +17,9 @@
 #include "mserver.h"
 #include "run.h"
 #include "test.h"
-#include "xtars/base64.h"
+#include "agent/base/base64.h"
 #include "xtars/model.h"
-#include "xtars/prompt.h"
+#include "agent/model/prompt.h"
 
 #define KEY "sk-test-0123456789abcdefXYZ"
 

@@ -8,7 +8,7 @@
 
 #include "mserver.h"
 #include "test.h"
-#include "xtars/inflight.h"
+#include "agent/model/inflight.h"
 #include "xtars/model.h"
 
 static const char body[] = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";

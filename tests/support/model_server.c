@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "xtars/buf.h"
-#include "xtars/json.h"
+#include "agent/base/json.h"
 
 #define USAGE                                                                              \
     "Usage: xtars-model-server --script FILE [--log FILE] [--port-file FILE] [--port N]\n" \

@@ -36,7 +36,7 @@
 #include <string.h>
 
 #include "xtars/buf.h"
-#include "xtars/json.h"
+#include "agent/base/json.h"
 
 #define TEXT_MAX 65536
 

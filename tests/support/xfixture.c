@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "test.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 
 static struct xtars_xvfb *server;
 

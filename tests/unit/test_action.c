@@ -2,7 +2,7 @@
  * (canonical JSON out and back in, UI-TARS call text) with round trips. */
 #include "test.h"
 #include "xtars/action.h"
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 #include "xtars/config.h"
 #include "xtars/parse.h"
 

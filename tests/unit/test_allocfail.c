@@ -5,13 +5,13 @@
  * allocated (counted here; LeakSanitizer checks again under make test-asan). */
 #include "allocfail.h"
 #include "test.h"
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 #include "xtars/buf.h"
-#include "xtars/chat.h"
+#include "agent/model/chat.h"
 #include "xtars/config.h"
 #include "xtars/parse.h"
-#include "xtars/policy.h"
-#include "xtars/task.h"
+#include "agent/reply/policy.h"
+#include "agent/run/task.h"
 #include "xtars/trajectory.h"
 
 struct job {

@@ -1,7 +1,7 @@
 /* base64: the RFC 4648 section 10 vectors, random round trips against a
  * bit-by-bit reference decoder, and rejection of malformed input. */
 #include "test.h"
-#include "xtars/base64.h"
+#include "agent/base/base64.h"
 
 static const char *const vectors[][2] = {
     {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},

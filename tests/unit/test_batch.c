@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "xtars/batch.h"
+#include "agent/run/batch.h"
 #include "xtars/buf.h"
 
 static xtars_err parse_list(const char *text, struct xtars_batch_list *list, char *err)

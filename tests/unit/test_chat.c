@@ -1,7 +1,7 @@
 /* Chat-completion responses: whole JSON bodies and SSE streams fed in any
  * split, with every kind of malformed input the servers in the wild send. */
 #include "test.h"
-#include "xtars/chat.h"
+#include "agent/model/chat.h"
 
 static xtars_err parse_json(const char *body, struct xtars_chat_result *r, char *err)
 {

@@ -3,7 +3,7 @@
  * A line that overshoots its end never stops: that was the failure (a run
  * with a drag hung writing its report). */
 #include "test.h"
-#include "xtars/draw.h"
+#include "agent/record/draw.h"
 
 static int red(const struct xtars_image *img, int x, int y)
 {

@@ -10,7 +10,7 @@
 #include "test.h"
 #include "xtars/config.h"
 #include "xtars/image.h"
-#include "xtars/import.h"
+#include "agent/interop/import.h"
 #include "xtars/trajectory.h"
 
 #define OSWORLD "import/osworld/basic"

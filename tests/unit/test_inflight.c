@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "xtars/inflight.h"
+#include "agent/model/inflight.h"
 
 static void open_or_fail(const char *dir, struct xtars_inflight **inf)
 {

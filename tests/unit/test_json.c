@@ -1,6 +1,6 @@
 /* JSON writers: escaping, UTF-8 handling, numbers, positions. */
 #include "test.h"
-#include "xtars/json.h"
+#include "agent/base/json.h"
 
 static char *str_json(const char *s, size_t n)
 {

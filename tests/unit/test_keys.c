@@ -1,7 +1,7 @@
 /* Key names: canonical names map to themselves, aliases to the canonical set
  * in xtars/keys.h, and splitting finds every key with its position. */
 #include "test.h"
-#include "xtars/keys.h"
+#include "agent/reply/keys.h"
 
 static void expect_key(const char *name, const char *want)
 {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "xtars/launch.h"
+#include "agent/run/launch.h"
 
 /* A process counts as gone when it no longer exists or is a zombie. */
 static int gone(pid_t pid)

@@ -8,7 +8,7 @@
 
 #include "golden.h"
 #include "test.h"
-#include "xtars/action_json.h"
+#include "agent/reply/action_json.h"
 #include "xtars/config.h"
 #include "xtars/parse.h"
 

@@ -3,8 +3,8 @@
  * typing does not), and bad policy files refused with clear messages. */
 #include "test.h"
 #include "xtars/buf.h"
-#include "xtars/keys.h"
-#include "xtars/policy.h"
+#include "agent/reply/keys.h"
+#include "agent/reply/policy.h"
 
 static struct xtars_action typing(const char *text)
 {

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 #include "test.h"
-#include "xtars/base64.h"
-#include "xtars/prompt.h"
+#include "agent/base/base64.h"
+#include "agent/model/prompt.h"
 
 /* bytedance/UI-TARS codes/prompts.py COMPUTER_USE, as Python evaluates the
  * literal (its "\\'" is the two characters \'). */

@@ -4,7 +4,7 @@
  * Shift characters), the idioms UI-TARS's OSWorld agent emits, and hostile
  * or out-of-subset code refused with the statement named. */
 #include "test.h"
-#include "xtars/import.h"
+#include "agent/interop/import.h"
 
 static const struct xtars_rect screen = {0, 0, 1920, 1080};
 

@@ -2,7 +2,7 @@
  * that name the file, the entry and the key. */
 #include "test.h"
 #include "xtars/buf.h"
-#include "xtars/task.h"
+#include "agent/run/task.h"
 
 static xtars_err parse(const char *text, struct xtars_task *task, char *err)
 {

@@ -10,7 +10,7 @@
 #include "test.h"
 #include "xtars/buf.h"
 #include "xtars/config.h"
-#include "xtars/report.h"
+#include "agent/record/report.h"
 #include "xtars/trajectory.h"
 
 static char *slurp(const char *dir, const char *name)

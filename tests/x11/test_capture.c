@@ -12,7 +12,7 @@
 #include "xfixture.h"
 #include "xtars/capture.h"
 #include "xtars/coords.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 #include "../../capture/x11_convert.h"
 
 static struct xtars_capture *open_capture(struct xtars_capture_options o)

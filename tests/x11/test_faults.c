@@ -32,7 +32,7 @@
 #include "xfixture.h"
 #include "xtars/buf.h"
 #include "xtars/trajectory.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 
 #define INSTRUCTION "Use the test window"
 

@@ -11,7 +11,7 @@
 #include "test.h"
 #include "xclient_ctl.h"
 #include "xfixture.h"
-#include "xtars/base64.h"
+#include "agent/base/base64.h"
 #include "xtars/buf.h"
 
 /* Screen 1280x800; xclient's window at +100+100 (no window manager: exact).

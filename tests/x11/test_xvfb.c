@@ -10,7 +10,7 @@
 
 #include "test.h"
 #include "xfixture.h"
-#include "xtars/xvfb.h"
+#include "agent/run/xvfb.h"
 
 TEST(opens_and_reports_size)
 {

@@ -1,0 +1,136 @@
+/* json.c: JSON writing helpers. Output is always valid JSON and valid UTF-8,
+ * whatever bytes the model or a file handed us. Never prints. */
+#include "agent/base/json.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+    size_t len;
+    unsigned cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2, cp = s[0] & 0x1F;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        len = 3, cp = s[0] & 0x0F;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        len = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+int xtars_json_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0, len; i < n; i += len)
+        if ((len = utf8_valid_len(p + i, n - i)) == 0)
+            return 0;
+    return 1;
+}
+
+xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+    xtars_err rc = xtars_buf_putc(out, '"');
+
+    while (rc == XTARS_OK && i < n) {
+        unsigned char ch = p[i];
+        size_t len;
+        char esc[8];
+
+        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
+            run++, i++;
+            continue;
+        }
+        if (run)
+            rc = xtars_buf_append(out, p + i - run, run);
+        run = 0;
+        if (rc != XTARS_OK)
+            break;
+        if (ch >= 0x80) {
+            len = utf8_valid_len(p + i, n - i);
+            rc = len ? xtars_buf_append(out, p + i, len) : xtars_buf_puts(out, "\xEF\xBF\xBD");
+            i += len ? len : 1;
+            continue;
+        }
+        if (ch == '"' || ch == '\\')
+            snprintf(esc, sizeof esc, "\\%c", ch);
+        else if (ch == '\n')
+            strcpy(esc, "\\n");
+        else if (ch == '\t')
+            strcpy(esc, "\\t");
+        else if (ch == '\r')
+            strcpy(esc, "\\r");
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+        rc = xtars_buf_puts(out, esc);
+        i++;
+    }
+    if (rc == XTARS_OK && run)
+        rc = xtars_buf_append(out, p + i - run, run);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_putc(out, '"');
+    return rc;
+}
+
+xtars_err xtars_json_put_string(struct xtars_buf *out, const char *s)
+{
+    if (s == NULL)
+        return xtars_buf_puts(out, "null");
+    return xtars_json_put_stringn(out, s, strlen(s));
+}
+
+xtars_err xtars_json_put_number(struct xtars_buf *out, double v)
+{
+    char text[40];
+
+    if (!isfinite(v))
+        return xtars_buf_puts(out, "null");
+    if (v == floor(v) && fabs(v) < 1e15)
+        return xtars_buf_printf(out, "%.0f", v);
+    for (int precision = 6; precision <= 17; precision++) {
+        snprintf(text, sizeof text, "%.*g", precision, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    return xtars_buf_puts(out, text);
+}
+
+void xtars_json_position(const char *text, size_t at, int *line, int *column)
+{
+    int l = 1, c = 1;
+
+    for (size_t i = 0; i < at && text[i]; i++) {
+        if (text[i] == '\n')
+            l++, c = 1;
+        else
+            c++;
+    }
+    *line = l;
+    *column = c;
+}
+
+const char *xtars_json_cjson_version(void)
+{
+    return cJSON_Version();
+}

@@ -1,0 +1,291 @@
+/* log.c: leveled logging to stderr, as text or JSON lines, with secret
+ * redaction applied to every line. Used only by the loop and the CLI. */
+#include "xtars/log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "xtars/buf.h"
+#include "agent/base/json.h"
+
+#define MAX_SECRETS 32
+#define REDACTED "[redacted]"
+
+static enum xtars_log_level current_level = XTARS_LOG_INFO;
+static enum xtars_log_format current_format = XTARS_LOG_TEXT;
+static int out_fd = 2;
+static char *secrets[MAX_SECRETS];
+static int secret_count;
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void xtars_log_set_level(enum xtars_log_level level) { current_level = level; }
+enum xtars_log_level xtars_log_get_level(void) { return current_level; }
+void xtars_log_set_format(enum xtars_log_format format) { current_format = format; }
+void xtars_log_set_fd(int fd) { out_fd = fd; }
+
+const char *xtars_log_level_name(enum xtars_log_level level)
+{
+    return (unsigned)level <= XTARS_LOG_DEBUG ? level_names[level] : "?";
+}
+
+xtars_err xtars_log_level_from_name(const char *name, enum xtars_log_level *out)
+{
+    for (int i = 0; i <= XTARS_LOG_DEBUG; i++) {
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum xtars_log_level)i;
+            return XTARS_OK;
+        }
+    }
+    return XTARS_EINVAL;
+}
+
+xtars_err xtars_log_format_from_name(const char *name, enum xtars_log_format *out)
+{
+    if (strcmp(name, "text") == 0)
+        *out = XTARS_LOG_TEXT;
+    else if (strcmp(name, "json") == 0)
+        *out = XTARS_LOG_JSON;
+    else
+        return XTARS_EINVAL;
+    return XTARS_OK;
+}
+
+/* Adds one form of a secret (the caller holds the lock); known ones once. */
+static xtars_err add_form(const char *form)
+{
+    for (int i = 0; i < secret_count; i++)
+        if (strcmp(secrets[i], form) == 0)
+            return XTARS_OK;
+    if (secret_count == MAX_SECRETS)
+        return XTARS_ETOOBIG;
+    if ((secrets[secret_count] = strdup(form)) == NULL)
+        return XTARS_ENOMEM;
+    secret_count++;
+    return XTARS_OK;
+}
+
+xtars_err xtars_log_add_secret(const char *secret)
+{
+    struct xtars_buf escaped;
+    xtars_err rc;
+
+    if (secret == NULL || strlen(secret) < 4)
+        return XTARS_OK;
+    /* Trajectories are redacted as JSON text, where a value with quotes,
+     * backslashes or control characters appears escaped: that form too. */
+    xtars_buf_init(&escaped, 4 * strlen(secret) + 16);
+    rc = xtars_json_put_string(&escaped, secret);
+    pthread_mutex_lock(&secrets_lock);
+    if (rc == XTARS_OK)
+        rc = add_form(secret);
+    if (rc == XTARS_OK && escaped.len > 2) {
+        escaped.data[escaped.len - 1] = '\0'; /* without the quotes */
+        if (strcmp(escaped.data + 1, secret) != 0)
+            rc = add_form(escaped.data + 1);
+    }
+    pthread_mutex_unlock(&secrets_lock);
+    if (escaped.data)
+        memset(escaped.data, 0, escaped.len);
+    xtars_buf_cleanup(&escaped);
+    return rc;
+}
+
+xtars_err xtars_log_add_secret_vars(const char *names, char *err)
+{
+    char name[256];
+    const char *p = names;
+    xtars_err rc = XTARS_OK;
+
+    while (rc == XTARS_OK && p && *p) {
+        size_t n = strcspn(p, ",");
+        const char *value;
+
+        while (n > 0 && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        name[strcspn(name, " \t")] = '\0';
+        value = name[0] ? getenv(name) : NULL;
+        if (value && (rc = xtars_log_add_secret(value)) == XTARS_ETOOBIG)
+            xtars_error(err, rc, "log: too many secrets to redact (at $%s; at most %d values)",
+                        name, MAX_SECRETS);
+        else if (rc != XTARS_OK)
+            xtars_error(err, rc, "log: out of memory (at $%s)", name);
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return rc;
+}
+
+void xtars_log_cleanup(void)
+{
+    pthread_mutex_lock(&secrets_lock);
+    for (int i = 0; i < secret_count; i++) {
+        volatile char *p = secrets[i];
+        while (*p)
+            *p++ = 0;
+        free(secrets[i]);
+        secrets[i] = NULL;
+    }
+    secret_count = 0;
+    pthread_mutex_unlock(&secrets_lock);
+    current_level = XTARS_LOG_INFO;
+    current_format = XTARS_LOG_TEXT;
+    out_fd = 2;
+}
+
+/* Leftmost match of any secret at or after text; sets *which. */
+static const char *find_secret(const char *text, int *which)
+{
+    const char *best = NULL;
+
+    for (int i = 0; i < secret_count; i++) {
+        const char *hit = strstr(text, secrets[i]);
+        if (hit && (best == NULL || hit < best)) {
+            best = hit;
+            *which = i;
+        }
+    }
+    return best;
+}
+
+char *xtars_log_redact(const char *text)
+{
+    struct xtars_buf out;
+    const char *cursor = text, *hit;
+    int which = 0;
+    xtars_err rc = XTARS_OK;
+
+    xtars_buf_init(&out, (size_t)-1 / 2);
+    pthread_mutex_lock(&secrets_lock);
+    while (rc == XTARS_OK && (hit = find_secret(cursor, &which)) != NULL) {
+        rc = xtars_buf_append(&out, cursor, (size_t)(hit - cursor));
+        if (rc == XTARS_OK)
+            rc = xtars_buf_puts(&out, REDACTED);
+        cursor = hit + strlen(secrets[which]);
+    }
+    pthread_mutex_unlock(&secrets_lock);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_puts(&out, cursor);
+    if (rc != XTARS_OK) {
+        xtars_buf_cleanup(&out);
+        return NULL;
+    }
+    return xtars_buf_detach(&out, NULL);
+}
+
+void xtars_log_redact_copy(char *out, size_t size, const char *text)
+{
+    char *clean;
+
+    if (size == 0)
+        return;
+    clean = xtars_log_redact(text ? text : "");
+    snprintf(out, size, "%s", clean ? clean : "[withheld]");
+    free(clean);
+}
+
+/* Length of the longest piece (>= 4 bytes) of a secret that text starts
+ * with as the secret's end (at_end 0), or ends with as its start (1). */
+static size_t edge_piece(const char *text, size_t len, int at_end)
+{
+    size_t best = 0;
+
+    for (int i = 0; i < secret_count; i++) {
+        size_t slen = strlen(secrets[i]);
+        for (size_t k = slen - 1 < len ? slen - 1 : len; k >= 4 && k > best; k--) {
+            int hit = at_end ? memcmp(text + len - k, secrets[i], k) == 0
+                             : memcmp(text, secrets[i] + slen - k, k) == 0;
+            if (hit) {
+                best = k;
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n)
+{
+    char *raw = malloc(n + 1), *clean;
+    size_t len, head, tail;
+
+    if (size == 0)
+        return;
+    if (raw == NULL) {
+        snprintf(out, size, "[withheld]");
+        return;
+    }
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    clean = xtars_log_redact(raw);
+    free(raw);
+    if (clean == NULL) {
+        snprintf(out, size, "[withheld]");
+        return;
+    }
+    len = strlen(clean);
+    pthread_mutex_lock(&secrets_lock);
+    head = edge_piece(clean, len, 0);
+    tail = len > head ? edge_piece(clean + head, len - head, 1) : 0;
+    pthread_mutex_unlock(&secrets_lock);
+    snprintf(out, size, "%s%.*s%s", head ? REDACTED : "", (int)(len - head - tail), clean + head,
+             tail ? REDACTED : "");
+    free(clean);
+}
+
+static void write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+void xtars_log(enum xtars_log_level level, const char *fmt, ...)
+{
+    struct xtars_buf raw, line;
+    va_list ap;
+    char *clean;
+
+    if (level > current_level)
+        return;
+    xtars_buf_init(&raw, 1 << 20);
+    va_start(ap, fmt);
+    xtars_buf_vprintf(&raw, fmt, ap);
+    va_end(ap);
+    clean = xtars_log_redact(raw.data ? raw.data : "");
+    xtars_buf_cleanup(&raw);
+    if (clean == NULL)
+        return;
+    xtars_buf_init(&line, 1 << 21);
+    if (current_format == XTARS_LOG_JSON) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        xtars_buf_printf(&line, "{\"ts\":%lld.%03d,\"level\":\"%s\",\"msg\":",
+                         (long long)tv.tv_sec, (int)(tv.tv_usec / 1000), level_names[level]);
+        xtars_json_put_string(&line, clean);
+        xtars_buf_puts(&line, "}\n");
+    } else {
+        for (char *p = clean; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        xtars_buf_printf(&line, "xtars: %s%s%s\n",
+                         level == XTARS_LOG_INFO ? "" : level_names[level],
+                         level == XTARS_LOG_INFO ? "" : ": ", clean);
+    }
+    if (line.data)
+        write_all(out_fd, line.data, line.len);
+    xtars_buf_cleanup(&line);
+    free(clean);
+}

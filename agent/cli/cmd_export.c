@@ -1,0 +1,77 @@
+/* cmd_export.c: `xtars export --to osworld DIR -o OUTDIR`: write an xtars
+ * trajectory as an OSWorld result directory (docs/replay.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "agent/interop/import.h"
+#include "agent/base/json.h"
+#include "xtars/log.h"
+
+enum { OPT_TO = 1, OPT_HELP };
+
+static int run_export(int argc, char **argv);
+
+const struct cli_command cli_cmd_export = {
+    .name = "export",
+    .summary = "write a recorded run in another tool's format (OSWorld)",
+    .usage =
+        "Usage: xtars export --to osworld DIR -o OUTDIR\n\n"
+        "Writes the trajectory DIR as an OSWorld result directory OUTDIR: traj.jsonl with\n"
+        "one line per step that acted (its actions as pyautogui code; finished() as DONE,\n"
+        "call_user() as FAIL) and, for each line, the screenshot taken after the action as\n"
+        "step_N_<time>.png at the recorded screen size. Prints a JSON summary on stdout.\n"
+        "Exit 0 on success, 2 when DIR is not a trajectory, 1 for other errors (OUTDIR\n"
+        "already holds a traj.jsonl).\n\n"
+        "  --to FORMAT          osworld\n"
+        "  -o, --out OUTDIR     the directory to write\n"
+        "  --help               show this help\n",
+    .run = run_export,
+};
+
+static int run_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"to", required_argument, NULL, OPT_TO},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct xtars_export_stats stats;
+    struct xtars_buf b;
+    const char *to = NULL, *out = NULL;
+    char err[XTARS_ERRLEN];
+    xtars_err rc;
+    int opt;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+        if (opt == OPT_TO)
+            to = optarg;
+        else if (opt == 'o')
+            out = optarg;
+        else if (opt == OPT_HELP)
+            return cli_print_usage(&cli_cmd_export);
+        else
+            return cli_bad_option(&cli_cmd_export, longopts, argv, opt);
+    }
+    if (to == NULL || strcmp(to, "osworld") != 0)
+        return cli_fail(&cli_cmd_export, CLI_EXIT_USAGE, "--to osworld is required (the only format "
+                        "so far)");
+    if (optind != argc - 1 || out == NULL)
+        return cli_fail(&cli_cmd_export, CLI_EXIT_USAGE, "needs the trajectory DIR and -o OUTDIR");
+    rc = xtars_export_osworld(argv[optind], out, &stats, err);
+    if (rc != XTARS_OK)
+        return cli_fail(&cli_cmd_export, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME, "%s",
+                        err);
+    if (stats.warning[0])
+        xtars_log_warn("%s: %s", argv[optind], stats.warning);
+    xtars_log_info("exported %d lines and %d screenshots to %s", stats.lines, stats.screenshots, out);
+    xtars_buf_init(&b, 1 << 16);
+    xtars_buf_puts(&b, "{\"output\": ");
+    xtars_json_put_string(&b, out);
+    xtars_buf_printf(&b, ", \"lines\": %d, \"screenshots\": %d}\n", stats.lines, stats.screenshots);
+    fputs(b.data, stdout);
+    xtars_buf_cleanup(&b);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,67 @@
+/* cmd_report.c: `xtars report DIR`: write the HTML report of a trajectory. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "xtars/log.h"
+#include "agent/record/report.h"
+
+static int run_report(int argc, char **argv);
+
+const struct cli_command cli_cmd_report = {
+    .name = "report",
+    .summary = "write the HTML report of a recorded run",
+    .usage = "Usage: xtars report DIR [-o FILE.html]\n\n"
+             "Writes one self-contained HTML file (screenshots embedded, no network needed)\n"
+             "for the trajectory in DIR: instruction, status, model, totals, a timing chart,\n"
+             "and every step with its screenshot, the actions drawn on it, the thought and the\n"
+             "raw reply. `run`, `replay` and `task` write DIR/report.html themselves.\n\n"
+             "  -o, --output FILE    where to write (default DIR/report.html)\n"
+             "  --help               show this help\n",
+    .run = run_report,
+};
+
+static int run_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct xtars_report_stats stats;
+    const char *output = NULL;
+    char err[XTARS_ERRLEN];
+    int opt;
+    xtars_err rc;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+        if (opt == 'o')
+            output = optarg;
+        else if (opt == 'h')
+            return cli_print_usage(&cli_cmd_report);
+        else
+            return cli_bad_option(&cli_cmd_report, longopts, argv, opt);
+    }
+    if (optind != argc - 1)
+        return cli_fail(&cli_cmd_report, CLI_EXIT_USAGE, "needs exactly one trajectory DIR");
+    {
+        char run_json[4200];
+        snprintf(run_json, sizeof run_json, "%s/run.json", argv[optind]);
+        if (access(run_json, F_OK) != 0)
+            return cli_fail(&cli_cmd_report, CLI_EXIT_USAGE,
+                            "%s is not a trajectory directory (it has no run.json)", argv[optind]);
+    }
+    rc = xtars_report_write(argv[optind], output, &stats, err);
+    if (rc != XTARS_OK)
+        return cli_fail(&cli_cmd_report, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME,
+                        "%s", err);
+    xtars_log_info("report: %s (%d steps, %d images, %ld KB)", output ? output : "report.html",
+                   stats.steps, stats.images, stats.bytes / 1024);
+    if (output == NULL)
+        printf("%s/report.html\n", argv[optind]);
+    else
+        printf("%s\n", output);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,193 @@
+/* cmd_run.c: `xtars run`: the main job. Drives the desktop with the model
+ * until the task is finished, recording a trajectory and a report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_session.h"
+#include "xtars/agent.h"
+#include "xtars/log.h"
+#include "agent/record/report.h"
+
+enum {
+    OPT_ENDPOINT = 1, OPT_MODEL, OPT_FAMILY, OPT_MAX_STEPS, OPT_HISTORY, OPT_DISPLAY, OPT_MONITOR,
+    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_QUIET, OPT_NO_REPORT
+};
+
+static int run_run(int argc, char **argv);
+
+const struct cli_command cli_cmd_run = {
+    .name = "run",
+    .summary = "drive the desktop with the model until the task is done",
+    .usage =
+        "Usage: xtars run [options] \"INSTRUCTION\"\n\n"
+        "Captures the screen, asks the model, performs its actions, and repeats until the\n"
+        "model says finished() (exit 0) or call_user() (exit 4), max_steps is reached (4),\n"
+        "the endpoint fails (3) or another error happens (1). Ctrl-C stops cleanly (4).\n"
+        "Every step is recorded in a trajectory directory (docs/trajectory.md).\n\n"
+        "  --endpoint URL       model API base URL (config endpoint)\n"
+        "  --model NAME         model name (config model)\n"
+        "  --family F           uitars-1.5, uitars-1.0, doubao or pixels\n"
+        "  --max-steps N        steps before giving up\n"
+        "  --history-images N   screenshots kept in the request\n"
+        "  --display D          X display (default $DISPLAY)\n"
+        "  --monitor M          XRandR monitor index or output name\n"
+        "  --out DIR            trajectory directory (default runs/<time>-<pid>)\n"
+        "  --dry-run            everything but the input events\n"
+        "  --xvfb WxH           run on a private headless Xvfb of that size\n"
+        "  --launch CMD         start CMD on the display first (repeatable)\n"
+        "  --quiet              no progress lines\n"
+        "  --no-report          do not write report.html into the trajectory\n\n" CLI_COMMON_USAGE
+        "\nThe API key is read from the variable named by api_key_env (XTARS_API_KEY).\n",
+    .run = run_run,
+};
+
+struct run_args {
+    const char *flags[16];
+    int flag_count;
+    char flag_text[16][600];
+    const char *out, *xvfb;
+    const char *launch[CLI_MAX_LAUNCH];
+    int launch_count, dry_run, quiet, no_report;
+};
+
+static int add_flag(struct run_args *r, const char *key, const char *value)
+{
+    if (r->flag_count == 16)
+        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "too many options");
+    snprintf(r->flag_text[r->flag_count], sizeof r->flag_text[0], "%s=%s", key, value);
+    r->flags[r->flag_count] = r->flag_text[r->flag_count];
+    r->flag_count++;
+    return CLI_EXIT_OK;
+}
+
+static int parse_args(int argc, char **argv, struct cli_common *common, struct run_args *r)
+{
+    static const struct option longopts[] = {
+        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"family", required_argument, NULL, OPT_FAMILY},
+        {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
+        {"history-images", required_argument, NULL, OPT_HISTORY},
+        {"display", required_argument, NULL, OPT_DISPLAY},
+        {"monitor", required_argument, NULL, OPT_MONITOR},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"xvfb", required_argument, NULL, OPT_XVFB},
+        {"launch", required_argument, NULL, OPT_LAUNCH},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-report", no_argument, NULL, OPT_NO_REPORT},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const keys[] = {NULL, "endpoint", "model", "family", "max_steps",
+                                       "history_images", "display", "monitor"};
+    int opt, rc = CLI_EXIT_OK;
+
+    optind = 0;
+    while (rc == CLI_EXIT_OK && (opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int handled = cli_common_option(&cli_cmd_run, common, opt, optarg);
+        if (handled < 0)
+            return CLI_EXIT_USAGE;
+        if (handled)
+            continue;
+        if (opt >= OPT_ENDPOINT && opt <= OPT_MONITOR)
+            rc = add_flag(r, keys[opt], optarg);
+        else if (opt == OPT_OUT)
+            r->out = optarg;
+        else if (opt == OPT_DRY_RUN)
+            r->dry_run = 1;
+        else if (opt == OPT_XVFB)
+            r->xvfb = optarg;
+        else if (opt == OPT_LAUNCH && r->launch_count < CLI_MAX_LAUNCH)
+            r->launch[r->launch_count++] = optarg;
+        else if (opt == OPT_LAUNCH)
+            rc = cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "at most %d --launch commands", CLI_MAX_LAUNCH);
+        else if (opt == OPT_QUIET)
+            r->quiet = 1;
+        else if (opt == OPT_NO_REPORT)
+            r->no_report = 1;
+        else
+            return cli_bad_option(&cli_cmd_run, longopts, argv, opt);
+    }
+    return rc;
+}
+
+/* Prints the outcome: the finished() content on stdout, a summary on stderr. */
+static void print_outcome(const struct xtars_agent_result *res, const char *dir)
+{
+    if (res->status == XTARS_RUN_FINISHED) { /* stdout is an artefact too: redacted */
+        char *clean = xtars_log_redact(res->message);
+        printf("%s\n", clean ? clean : "[withheld]");
+        free(clean);
+    }
+    if (res->status == XTARS_RUN_FINISHED || res->status == XTARS_RUN_CALL_USER)
+        xtars_log_info("%s after %d step%s%s%s", xtars_run_status_name(res->status), res->steps,
+                       res->steps == 1 ? "" : "s", res->message[0] ? ": " : "", res->message);
+    else
+        xtars_log_error("%s after %d step%s: %s", xtars_run_status_name(res->status), res->steps,
+                        res->steps == 1 ? "" : "s", res->message);
+    xtars_log_info("trajectory: %s", dir);
+}
+
+static int run_run(int argc, char **argv)
+{
+    struct cli_common common = {0};
+    struct run_args r;
+    struct xtars_config cfg;
+    struct cli_session session;
+    struct cli_progress_options progress;
+    struct xtars_agent_options opts;
+    struct xtars_agent *agent = NULL;
+    struct xtars_agent_result res;
+    char err[XTARS_ERRLEN], dir[4096];
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    if ((rc = parse_args(argc, argv, &common, &r)) != CLI_EXIT_OK)
+        return rc;
+    if (common.want_help)
+        return cli_print_usage(&cli_cmd_run);
+    if (optind != argc - 1)
+        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "needs exactly one INSTRUCTION (quote it)");
+    if (argv[optind][0] == '\0')
+        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "the instruction is empty");
+    if ((rc = cli_config_load(&cli_cmd_run, &common, r.flags, r.flag_count, &cfg)) != CLI_EXIT_OK)
+        return rc;
+    cli_signals_install();
+    if ((rc = cli_session_start(&cli_cmd_run, r.xvfb, r.launch, r.launch_count, &cfg, &session)) !=
+        CLI_EXIT_OK)
+        return rc;
+    progress.quiet = r.quiet;
+    memset(&opts, 0, sizeof opts);
+    opts.out_dir = r.out;
+    opts.dry_run = r.dry_run;
+    opts.startup_wait_ms = r.launch_count ? 10000 : 0;
+    opts.on_step = cli_progress;
+    opts.confirm = cli_confirm;
+    opts.user = &progress;
+    if (xtars_agent_new(&cfg, &opts, &agent, err) != XTARS_OK) {
+        cli_session_stop(&session);
+        return cli_fail(&cli_cmd_run, CLI_EXIT_RUNTIME, "%s", err);
+    }
+    cli_signals_target(agent);
+    if (xtars_agent_run(agent, argv[optind], 0, &res, err) != XTARS_OK) {
+        res.status = XTARS_RUN_ERROR;
+        snprintf(res.message, sizeof res.message, "%s", err);
+        xtars_agent_finish(agent, res.status, res.message);
+    }
+    snprintf(dir, sizeof dir, "%s", xtars_agent_dir(agent));
+    cli_signals_target(NULL);
+    rc = xtars_run_status_exit_code(res.status);
+    xtars_agent_free(agent); /* writes the final run.json */
+    cli_session_stop(&session);
+    print_outcome(&res, dir);
+    if (!r.no_report) {
+        if (xtars_report_write(dir, NULL, NULL, err) == XTARS_OK)
+            xtars_log_info("report: %s/report.html", dir);
+        else
+            xtars_log_warn("report: %s", err);
+    }
+    return rc;
+}

@@ -1,0 +1,426 @@
+/* cmd_task.c: `xtars task FILE.json...`: run scripted desktop tasks (docs/
+ * tasks.md), each on a fresh private Xvfb, each recorded as one trajectory
+ * with a report, with a pass/fail line per step. Exit 0 only if every step
+ * of every task passed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_session.h"
+#include "xtars/agent.h"
+#include "xtars/buf.h"
+#include "agent/base/clock.h"
+#include "agent/base/json.h"
+#include "xtars/log.h"
+#include "agent/record/report.h"
+#include "agent/run/task.h"
+#include "xtars/trajectory.h"
+
+enum { OPT_XVFB = 1, OPT_DISPLAY, OPT_OUT, OPT_DRY_RUN, OPT_QUIET, OPT_NO_REPORT, OPT_ENDPOINT,
+       OPT_MODEL, OPT_FAMILY };
+
+static int run_task(int argc, char **argv);
+
+const struct cli_command cli_cmd_task = {
+    .name = "task",
+    .summary = "run scripted desktop tasks from task files",
+    .usage =
+        "Usage: xtars task [options] FILE.json [FILE.json ...]\n\n"
+        "Runs each task file (docs/tasks.md) on a fresh private Xvfb: its setup (apps to\n"
+        "launch, files to create), then its steps in order (agent instructions, literal\n"
+        "actions, waits, shell checks). Records one trajectory per task with a report and\n"
+        "prints PASS/FAIL per step. Exit 0 only when every step of every task passed;\n"
+        "4 when a step failed, 3 when the model endpoint failed.\n\n"
+        "  --xvfb WxH           screen size (default: the file's \"screen\", else 1280x800)\n"
+        "  --display D          use this display instead of a private Xvfb\n"
+        "  --out DIR            put trajectories under DIR (default config out_dir)\n"
+        "  --endpoint URL       model API base URL\n"
+        "  --model NAME         model name\n"
+        "  --family F           uitars-1.5, uitars-1.0, doubao or pixels\n"
+        "  --dry-run            perform no input events\n"
+        "  --quiet              no per-step agent progress\n"
+        "  --no-report          do not write report.html\n\n" CLI_COMMON_USAGE,
+    .run = run_task,
+};
+
+struct task_args {
+    const char *xvfb, *display, *out;
+    const char *flags[8];
+    char flag_text[8][600];
+    int flag_count, dry_run, quiet, no_report;
+};
+
+/* Runs a shell check in cwd with a timeout; 1 = passed. */
+static int run_check(const char *command, const char *cwd, const char *display, int timeout_ms,
+                     char *why, size_t why_size)
+{
+    double deadline = (xtars_clock_ms() / 1000.0) + timeout_ms / 1000.0;
+    int status = 0;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        setpgid(0, 0);
+        if (display)
+            setenv("DISPLAY", display, 1);
+        if (chdir(cwd) != 0)
+            _exit(126);
+        dup2(devnull, 0);
+        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) {
+        snprintf(why, why_size, "cannot start: %s", strerror(errno));
+        return 0;
+    }
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if ((xtars_clock_ms() / 1000.0) > deadline || cli_signals_pending()) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            snprintf(why, why_size, cli_signals_pending() ? "interrupted" : "timed out after %d ms",
+                     timeout_ms);
+            return 0;
+        }
+        usleep(10000);
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 1;
+    snprintf(why, why_size, "exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return 0;
+}
+
+/* Creates the task's setup files in its work directory. */
+static int create_files(const struct xtars_task *task, const char *workdir, char *err)
+{
+    for (int i = 0; i < task->setup_count; i++) {
+        char path[8192];
+        if (task->setup[i].file == NULL)
+            continue;
+        if (task->setup[i].file[0] == '/')
+            snprintf(path, sizeof path, "%s", task->setup[i].file);
+        else
+            snprintf(path, sizeof path, "%s/%s", workdir, task->setup[i].file);
+        if (xtars_write_file_atomic(path, task->setup[i].content, strlen(task->setup[i].content),
+                                    err) != XTARS_OK)
+            return -1;
+    }
+    return 0;
+}
+
+struct task_run {
+    const struct xtars_task *task;
+    struct xtars_agent *agent;
+    char dir[4096], workdir[4200];
+    const char *display;
+    enum xtars_run_status status;  /* FINISHED when every step passed */
+    char message[1100];
+    int passed, failed, skipped;
+};
+
+static void print_step(const struct task_run *tr, int index, int ok, const char *detail)
+{
+    const struct xtars_task_step *s = &tr->task->steps[index];
+    const char *label = s->name ? s->name : s->kind == XTARS_TASK_WAIT ? "" : s->text;
+    char shown[72]; /* redacted before the cut: no part of a secret shows */
+
+    xtars_log_redact_copy(shown, sizeof shown, label);
+    xtars_log_info("  [%d/%d] %s %s %.70s%s%s%s", index + 1, tr->task->step_count,
+                   ok ? "PASS" : "FAIL", xtars_task_step_kind_name(s->kind), shown,
+                   strlen(shown) > 70 ? "..." : "", detail[0] ? ": " : "", detail);
+}
+
+/* Runs one step; returns 1 if it passed. Sets tr->status on failure. */
+static int run_step(struct task_run *tr, int index, char *detail, size_t size)
+{
+    const struct xtars_task_step *s = &tr->task->steps[index];
+    struct xtars_agent_result res;
+    char err[XTARS_ERRLEN], shown[301];
+    int family = XTARS_FAMILY_PIXELS, ok;
+
+    detail[0] = '\0';
+    switch (s->kind) {
+    case XTARS_TASK_INSTRUCTION:
+        if (xtars_agent_run(tr->agent, s->text, s->max_steps, &res, err) != XTARS_OK) {
+            res.status = XTARS_RUN_ERROR;
+            snprintf(res.message, sizeof res.message, "%s", err);
+        }
+        xtars_log_redact_copy(shown, sizeof shown, res.message); /* redacted, then cut */
+        snprintf(detail, size, "%s after %d step%s%s%s", xtars_run_status_name(res.status),
+                 res.steps, res.steps == 1 ? "" : "s", res.message[0] ? ": " : "", shown);
+        if (res.status != XTARS_RUN_FINISHED)
+            tr->status = res.status == XTARS_RUN_MODEL_ERROR || res.status == XTARS_RUN_STOPPED ||
+                                 res.status == XTARS_RUN_ERROR
+                             ? res.status
+                             : XTARS_RUN_FAILED;
+        return res.status == XTARS_RUN_FINISHED;
+    case XTARS_TASK_ACTION:
+        if (s->family && xtars_family_from_name(s->family, &family) != XTARS_OK) {
+            snprintf(detail, size, "unknown family '%.40s'", s->family);
+            tr->status = XTARS_RUN_FAILED;
+            return 0;
+        }
+        if (xtars_agent_act(tr->agent, s->text, family, &res, err) != XTARS_OK) {
+            snprintf(detail, size, "%s", err);
+            tr->status = XTARS_RUN_ERROR;
+            return 0;
+        }
+        if (res.status != XTARS_RUN_FINISHED) {
+            xtars_log_redact_copy(detail, size < 401 ? size : 401, res.message);
+            tr->status = XTARS_RUN_FAILED;
+        }
+        return res.status == XTARS_RUN_FINISHED;
+    case XTARS_TASK_WAIT:
+        for (int waited = 0; waited < s->ms && !cli_signals_pending(); waited += 10)
+            usleep(10000);
+        snprintf(detail, size, "%d ms", s->ms);
+        xtars_agent_record_note(tr->agent, "wait", detail, 1, err);
+        return !cli_signals_pending();
+    case XTARS_TASK_CHECK:
+        ok = run_check(s->text, tr->workdir, tr->display, s->ms, detail, size);
+        if (xtars_agent_record_note(tr->agent, "check", s->text, ok, err) != XTARS_OK)
+            snprintf(detail, size, "%s", err), ok = 0;
+        if (!ok)
+            tr->status = XTARS_RUN_FAILED;
+        return ok;
+    }
+    return 0;
+}
+
+static void run_steps(struct task_run *tr)
+{
+    char detail[1024];
+    int i;
+
+    tr->status = XTARS_RUN_FINISHED;
+    for (i = 0; i < tr->task->step_count; i++) {
+        int ok = run_step(tr, i, detail, sizeof detail);
+        if (cli_signals_pending() && tr->status == XTARS_RUN_FINISHED && !ok)
+            tr->status = XTARS_RUN_STOPPED;
+        print_step(tr, i, ok, detail);
+        if (!ok) {
+            tr->failed++;
+            snprintf(tr->message, sizeof tr->message, "step %d (%s) failed: %.1000s", i + 1,
+                     xtars_task_step_kind_name(tr->task->steps[i].kind), detail);
+            break;
+        }
+        tr->passed++;
+    }
+    tr->skipped = tr->task->step_count - tr->passed - tr->failed;
+    if (tr->status == XTARS_RUN_FINISHED)
+        snprintf(tr->message, sizeof tr->message, "all %d steps passed", tr->passed);
+}
+
+static void task_dir(const struct xtars_task *task, const char *base, char *out, size_t size)
+{
+    char slug[64], stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    size_t j = 0;
+
+    for (const char *p = task->name; *p && j < sizeof slug - 1; p++) {
+        char c = *p;
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (keep || (j > 0 && slug[j - 1] != '-'))
+            slug[j++] = keep ? c : '-';
+    }
+    while (j > 0 && slug[j - 1] == '-')
+        j--;
+    slug[j] = '\0';
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(out, size, "%s/%s-%s-%ld", base, j ? slug : "task", stamp, (long)getpid());
+}
+
+/* Setup: Xvfb (unless --display), files, launched apps. */
+static int start_task(struct task_run *tr, const struct task_args *a, struct xtars_config *cfg,
+                      struct cli_session *session)
+{
+    const struct xtars_task *t = tr->task;
+    char size[32], err[XTARS_ERRLEN];
+    int rc;
+
+    if (xtars_mkdir_p(tr->workdir, err) != XTARS_OK)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+    snprintf(size, sizeof size, "%dx%d", t->width ? t->width : 1280, t->height ? t->height : 800);
+    rc = cli_session_start(&cli_cmd_task, a->display ? NULL : a->xvfb ? a->xvfb : size, NULL, 0,
+                           cfg, session);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    tr->display = cfg->display[0] ? cfg->display : getenv("DISPLAY");
+    if (create_files(t, tr->workdir, err) != 0)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+    for (int i = 0; i < t->setup_count; i++) {
+        if (t->setup[i].launch == NULL)
+            continue;
+        if (session->launch_count == CLI_MAX_LAUNCH)
+            return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s: more than %d apps to launch",
+                            t->path, CLI_MAX_LAUNCH);
+        if (xtars_launch_start(t->setup[i].launch, tr->display, tr->workdir, t->setup[i].wait_for,
+                               15000, &session->launches[session->launch_count], err) != XTARS_OK)
+            return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s: setup[%d]: %s", t->path, i, err);
+        session->launch_count++;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The machine-readable outcome of one task, one JSON line on stdout. */
+static void print_json_line(const struct xtars_task *task, const char *file,
+                            const struct task_run *tr, int rc, int no_report)
+{
+    struct xtars_buf b;
+
+    xtars_buf_init(&b, 1 << 16);
+    xtars_buf_puts(&b, "{\"task\": ");
+    xtars_json_put_string(&b, task->name);
+    xtars_buf_puts(&b, ", \"file\": ");
+    xtars_json_put_string(&b, file);
+    xtars_buf_printf(&b, ", \"passed\": %s, \"steps_passed\": %d, \"steps_failed\": %d, "
+                        "\"steps_skipped\": %d, \"exit_code\": %d, \"trajectory\": ",
+                     rc == 0 ? "true" : "false", tr->passed, tr->failed, tr->skipped, rc);
+    xtars_json_put_string(&b, tr->dir);
+    xtars_buf_puts(&b, ", \"report\": ");
+    if (no_report) {
+        xtars_buf_puts(&b, "null");
+    } else {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/report.html", tr->dir);
+        xtars_json_put_string(&b, path);
+    }
+    xtars_buf_puts(&b, "}\n");
+    fputs(b.data, stdout);
+    xtars_buf_cleanup(&b);
+}
+
+/* Runs one task file; returns its exit code and prints its JSON line. */
+static int run_one(const char *file, const struct task_args *a, const struct xtars_config *base)
+{
+    struct xtars_task task;
+    struct task_run tr;
+    struct xtars_config cfg = *base;
+    struct cli_session session = {0};
+    struct cli_progress_options progress = {a->quiet};
+    struct xtars_agent_options opts;
+    char err[XTARS_ERRLEN];
+    int rc;
+
+    if (xtars_task_load(file, &task, err) != XTARS_OK)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s", err);
+    memset(&tr, 0, sizeof tr);
+    tr.task = &task;
+    task_dir(&task, a->out ? a->out : cfg.out_dir, tr.dir, sizeof tr.dir);
+    snprintf(tr.workdir, sizeof tr.workdir, "%s/work", tr.dir);
+    xtars_log_info("task %s (%s)", task.name, file);
+    rc = start_task(&tr, a, &cfg, &session);
+    memset(&opts, 0, sizeof opts);
+    opts.out_dir = tr.dir;
+    opts.source = "task";
+    opts.title = task.name;
+    opts.dry_run = a->dry_run;
+    opts.startup_wait_ms = session.launch_count ? 5000 : 0;
+    opts.on_step = cli_progress;
+    opts.confirm = cli_confirm;
+    opts.user = &progress;
+    if (rc == CLI_EXIT_OK && xtars_agent_new(&cfg, &opts, &tr.agent, err) != XTARS_OK)
+        rc = cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+    if (rc == CLI_EXIT_OK) {
+        cli_signals_target(tr.agent);
+        run_steps(&tr);
+        cli_signals_target(NULL);
+        xtars_agent_finish(tr.agent, tr.status, tr.message);
+        xtars_agent_free(tr.agent);
+        rc = xtars_run_status_exit_code(tr.status);
+        if (!a->no_report && xtars_report_write(tr.dir, NULL, NULL, err) != XTARS_OK)
+            xtars_log_warn("report: %s", err);
+        xtars_log_info("%s %s: %d passed, %d failed, %d skipped; trajectory %s",
+                       rc == 0 ? "PASS" : "FAIL", task.name, tr.passed, tr.failed, tr.skipped, tr.dir);
+        print_json_line(&task, file, &tr, rc, a->no_report);
+        fflush(stdout);
+    }
+    cli_session_stop(&session);
+    xtars_task_cleanup(&task);
+    return rc;
+}
+
+static int parse_args(int argc, char **argv, struct cli_common *common, struct task_args *a)
+{
+    static const struct option longopts[] = {
+        {"xvfb", required_argument, NULL, OPT_XVFB},
+        {"display", required_argument, NULL, OPT_DISPLAY},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-report", no_argument, NULL, OPT_NO_REPORT},
+        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"family", required_argument, NULL, OPT_FAMILY},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int handled = cli_common_option(&cli_cmd_task, common, opt, optarg);
+        if (handled < 0)
+            return CLI_EXIT_USAGE;
+        if (handled)
+            continue;
+        switch (opt) {
+        case OPT_XVFB: a->xvfb = optarg; break;
+        case OPT_DISPLAY: a->display = optarg; break;
+        case OPT_OUT: a->out = optarg; break;
+        case OPT_DRY_RUN: a->dry_run = 1; break;
+        case OPT_QUIET: a->quiet = 1; break;
+        case OPT_NO_REPORT: a->no_report = 1; break;
+        case OPT_ENDPOINT:
+        case OPT_MODEL:
+        case OPT_FAMILY:
+            snprintf(a->flag_text[a->flag_count], sizeof a->flag_text[0], "%s=%s",
+                     opt == OPT_ENDPOINT ? "endpoint" : opt == OPT_MODEL ? "model" : "family", optarg);
+            a->flags[a->flag_count] = a->flag_text[a->flag_count];
+            a->flag_count++;
+            break;
+        default:
+            return cli_bad_option(&cli_cmd_task, longopts, argv, opt);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+static int run_task(int argc, char **argv)
+{
+    struct cli_common common = {0};
+    struct task_args a;
+    struct xtars_config cfg;
+    int rc, worst = CLI_EXIT_OK;
+
+    memset(&a, 0, sizeof a);
+    if ((rc = parse_args(argc, argv, &common, &a)) != CLI_EXIT_OK)
+        return rc;
+    if (common.want_help)
+        return cli_print_usage(&cli_cmd_task);
+    if (optind >= argc)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "needs at least one task FILE.json");
+    if (a.display)
+        snprintf(a.flag_text[a.flag_count], sizeof a.flag_text[0], "display=%s", a.display),
+            a.flags[a.flag_count] = a.flag_text[a.flag_count], a.flag_count++;
+    if ((rc = cli_config_load(&cli_cmd_task, &common, a.flags, a.flag_count, &cfg)) != CLI_EXIT_OK)
+        return rc;
+    cli_signals_install();
+    for (int i = optind; i < argc && !cli_signals_pending(); i++) {
+        rc = run_one(argv[i], &a, &cfg);
+        /* Worst outcome wins: usage/config (2) > model (3) > runtime (1) > not completed (4). */
+        if (rc == CLI_EXIT_USAGE || (rc == CLI_EXIT_MODEL && worst != CLI_EXIT_USAGE) ||
+            (rc == CLI_EXIT_RUNTIME && worst != CLI_EXIT_USAGE && worst != CLI_EXIT_MODEL) ||
+            (rc == CLI_EXIT_INCOMPLETE && worst == CLI_EXIT_OK))
+            worst = rc;
+    }
+    return worst;
+}

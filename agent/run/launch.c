@@ -1,0 +1,165 @@
+/* launch.c: start and stop the applications a run drives. Each gets its own
+ * process group so stopping it also stops whatever it spawned; nothing may
+ * outlive the run. Never prints. */
+#include "agent/run/launch.h"
+#include "agent/base/clock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct xtars_launch {
+    pid_t pid;
+    int exited;
+    int status;
+};
+
+static void child(const char *command, const char *display, const char *cwd, int out_fd)
+{
+    int devnull = open("/dev/null", O_RDWR);
+
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (display)
+        setenv("DISPLAY", display, 1);
+    if (cwd && chdir(cwd) != 0)
+        _exit(126);
+    dup2(devnull, 0);
+    dup2(out_fd >= 0 ? out_fd : devnull, 1);
+    dup2(devnull, 2);
+    execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+    _exit(127);
+}
+
+/* Reads the child's stdout until a line contains wait_for. */
+static xtars_err wait_ready(struct xtars_launch *l, int fd, const char *command,
+                            const char *wait_for, int timeout_ms, char *err)
+{
+    char text[8192];
+    size_t used = 0;
+    double deadline = xtars_clock_ms() + timeout_ms;
+
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        double left = deadline - xtars_clock_ms();
+        ssize_t n;
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+            return xtars_error(err, XTARS_ECHILD, "launch: '%.200s' did not print '%.60s' within %d ms",
+                               command, wait_for, timeout_ms);
+        n = read(fd, text + used, sizeof text - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            waitpid(l->pid, &l->status, 0);
+            l->exited = 1;
+            return xtars_error(err, XTARS_ECHILD, "launch: '%.200s' exited (status %d) before printing '%.60s'",
+                               command, WIFEXITED(l->status) ? WEXITSTATUS(l->status) : 128 + WTERMSIG(l->status),
+                               wait_for);
+        }
+        used += (size_t)n;
+        text[used] = '\0';
+        if (strstr(text, wait_for))
+            return XTARS_OK;
+        if (used > sizeof text / 2) { /* keep the tail: the marker may straddle reads */
+            memmove(text, text + used - 256, 256);
+            used = 256;
+        }
+    }
+}
+
+xtars_err xtars_launch_start(const char *command, const char *display, const char *cwd,
+                             const char *wait_for, int timeout_ms, struct xtars_launch **out,
+                             char *err)
+{
+    struct xtars_launch *l;
+    int fds[2] = {-1, -1};
+    xtars_err rc = XTARS_OK;
+
+    *out = NULL;
+    l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "launch: out of memory");
+    if (wait_for && pipe2(fds, O_CLOEXEC) != 0) {
+        free(l);
+        return xtars_error(err, XTARS_ECHILD, "launch: pipe: %s", strerror(errno));
+    }
+    l->pid = fork();
+    if (l->pid == 0)
+        child(command, display, cwd, fds[1]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    if (l->pid < 0) {
+        rc = xtars_error(err, XTARS_ECHILD, "launch: fork: %s", strerror(errno));
+        l->pid = 0;
+    } else {
+        setpgid(l->pid, l->pid); /* also here: no race with the first kill */
+        if (wait_for)
+            rc = wait_ready(l, fds[0], command, wait_for, timeout_ms > 0 ? timeout_ms : 10000, err);
+    }
+    if (fds[0] >= 0)
+        close(fds[0]); /* later output goes to a closed pipe: the app gets EPIPE, not a hang */
+    if (rc != XTARS_OK) {
+        xtars_launch_free(l);
+        return rc;
+    }
+    *out = l;
+    return XTARS_OK;
+}
+
+pid_t xtars_launch_pid(const struct xtars_launch *launch) { return launch->pid; }
+
+int xtars_launch_running(struct xtars_launch *l)
+{
+    if (l->exited)
+        return 0;
+    if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
+        l->exited = 1;
+    return !l->exited;
+}
+
+/* Reaps every member of the group that is our child: the shell, and the
+ * apps it started once they are orphaned to us (the CLI makes xtars a child
+ * subreaper). Returns 1 when none is left, 0 if some still run. */
+static int reap_group(struct xtars_launch *l, int block)
+{
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-l->pid, &status, block ? 0 : WNOHANG);
+        if (pid == l->pid) {
+            l->exited = 1;
+            l->status = status;
+        } else if (pid < 0 && errno == EINTR) {
+            continue;
+        } else if (pid <= 0) {
+            return pid < 0; /* ECHILD: nobody left to wait for */
+        }
+    }
+}
+
+void xtars_launch_free(struct xtars_launch *l)
+{
+    double deadline;
+
+    if (l == NULL)
+        return;
+    if (l->pid > 0) {
+        /* SIGTERM first, so apps can save and exit; the whole group gets
+         * the grace period, not only the shell. */
+        kill(-l->pid, SIGTERM);
+        deadline = xtars_clock_ms() + 1500;
+        while (!reap_group(l, 0) && xtars_clock_ms() < deadline)
+            usleep(5000);
+        kill(-l->pid, SIGKILL); /* whatever ignored SIGTERM or was not ours to wait for */
+        reap_group(l, 1);
+    }
+    free(l);
+}

@@ -1,0 +1,177 @@
+/* xvfb.c: start and stop a private Xvfb. It must never leave a server running
+ * after its owner is gone, and never listen on TCP. Never prints. */
+#include "agent/run/xvfb.h"
+#include "agent/base/clock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct xtars_xvfb {
+    pid_t pid;
+    char display[32];
+};
+
+xtars_err xtars_parse_size(const char *text, int *width, int *height)
+{
+    char *end;
+    long w, h;
+
+    errno = 0;
+    w = strtol(text, &end, 10);
+    if (end == text || (*end != 'x' && *end != 'X'))
+        return XTARS_EINVAL;
+    text = end + 1;
+    h = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno || w < 1 || h < 1 || w > 32767 || h > 32767)
+        return XTARS_EINVAL;
+    *width = (int)w;
+    *height = (int)h;
+    return XTARS_OK;
+}
+
+/* In the child: exec Xvfb with -displayfd write_fd. Never returns. */
+static void exec_xvfb(const struct xtars_xvfb_options *opts, int write_fd)
+{
+    char fd_text[16], screen[64];
+    const char *argv[64];
+    int argc = 0, devnull;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0); /* a terminal's Ctrl-C goes to us; we stop Xvfb in order */
+    devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+    }
+    snprintf(fd_text, sizeof fd_text, "%d", write_fd);
+    snprintf(screen, sizeof screen, "%dx%dx%d", opts->width, opts->height,
+             opts->depth ? opts->depth : 24);
+    argv[argc++] = "Xvfb";
+    argv[argc++] = "-displayfd";
+    argv[argc++] = fd_text;
+    argv[argc++] = "-screen";
+    argv[argc++] = "0";
+    argv[argc++] = screen;
+    argv[argc++] = "-nolisten";
+    argv[argc++] = "tcp";
+    argv[argc++] = "-noreset";
+    for (int i = 0; opts->extra_args && opts->extra_args[i] && argc < 62; i++)
+        argv[argc++] = opts->extra_args[i];
+    argv[argc] = NULL;
+    execvp("Xvfb", (char *const *)argv);
+    _exit(127);
+}
+
+/* Reads the display number Xvfb writes, bounded by the deadline. */
+static xtars_err read_display(struct xtars_xvfb *xvfb, int read_fd, int timeout_ms, char *err)
+{
+    char text[32];
+    size_t used = 0;
+    double deadline = xtars_clock_ms() + timeout_ms;
+
+    while (used < sizeof text - 1) {
+        struct pollfd pfd = {.fd = read_fd, .events = POLLIN};
+        double left = deadline - xtars_clock_ms();
+        ssize_t n;
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+            return xtars_error(err, XTARS_ECHILD, "Xvfb: no display number after %d ms",
+                               timeout_ms);
+        n = read(read_fd, text + used, sizeof text - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        if (memchr(text, '\n', used))
+            break;
+    }
+    text[used] = '\0';
+    if (used == 0 || text[0] < '0' || text[0] > '9') {
+        int status = 0;
+        waitpid(xvfb->pid, &status, 0);
+        xvfb->pid = 0;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            return xtars_error(err, XTARS_ECHILD,
+                               "Xvfb: not found on PATH (install the Debian package xvfb)");
+        return xtars_error(err, XTARS_ECHILD, "Xvfb: exited during start-up (status %d)",
+                           WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    snprintf(xvfb->display, sizeof xvfb->display, ":%d", atoi(text));
+    return XTARS_OK;
+}
+
+xtars_err xtars_xvfb_start(const struct xtars_xvfb_options *opts, struct xtars_xvfb **out,
+                           char *err)
+{
+    struct xtars_xvfb *xvfb;
+    int fds[2];
+    xtars_err rc;
+
+    *out = NULL;
+    if (opts->width < 1 || opts->height < 1 || opts->width > 32767 || opts->height > 32767)
+        return xtars_error(err, XTARS_EINVAL, "Xvfb: bad screen size %dx%d", opts->width,
+                           opts->height);
+    xvfb = calloc(1, sizeof *xvfb);
+    if (xvfb == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "Xvfb: out of memory");
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        free(xvfb);
+        return xtars_error(err, XTARS_ECHILD, "Xvfb: pipe: %s", strerror(errno));
+    }
+    xvfb->pid = fork();
+    if (xvfb->pid == 0) {
+        close(fds[0]);
+        fcntl(fds[1], F_SETFD, 0); /* the write end must survive exec */
+        exec_xvfb(opts, fds[1]);
+    }
+    close(fds[1]);
+    if (xvfb->pid < 0) {
+        close(fds[0]);
+        free(xvfb);
+        return xtars_error(err, XTARS_ECHILD, "Xvfb: fork: %s", strerror(errno));
+    }
+    rc = read_display(xvfb, fds[0], opts->timeout_ms > 0 ? opts->timeout_ms : 10000, err);
+    close(fds[0]);
+    if (rc != XTARS_OK) {
+        xtars_xvfb_free(xvfb);
+        return rc;
+    }
+    *out = xvfb;
+    return XTARS_OK;
+}
+
+const char *xtars_xvfb_display(const struct xtars_xvfb *xvfb) { return xvfb->display; }
+
+pid_t xtars_xvfb_pid(const struct xtars_xvfb *xvfb) { return xvfb->pid; }
+
+void xtars_xvfb_free(struct xtars_xvfb *xvfb)
+{
+    if (xvfb == NULL)
+        return;
+    if (xvfb->pid > 0) {
+        double deadline = xtars_clock_ms() + 2000;
+        int status;
+
+        kill(xvfb->pid, SIGTERM);
+        while (waitpid(xvfb->pid, &status, WNOHANG) == 0) {
+            if (xtars_clock_ms() > deadline) {
+                kill(xvfb->pid, SIGKILL);
+                waitpid(xvfb->pid, &status, 0);
+                break;
+            }
+            usleep(2000);
+        }
+    }
+    free(xvfb);
+}
