@@ -47,12 +47,17 @@ echo "xtars-entrypoint: shard $index/$count of $tasks, $jobs at once, results in
 
 # Run in the background so a SIGTERM (pod deletion, eviction) reaches xtars,
 # which stops its tasks in order and leaves results.jsonl valid.
+# The trap is in place before xtars starts: a signal that arrives in between
+# would otherwise end this shell and leave xtars running without its pod.
 summary="${TMPDIR:-/tmp}/xtars-summary.$$"
+pid=
+stopped=0
+trap 'stopped=1; [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null' TERM INT
 # shellcheck disable=SC2086 # XTARS_BATCH_ARGS is split on purpose
 "$xtars" batch --shard "$index/$count" -j "$jobs" --out "$out" ${XTARS_BATCH_ARGS:-} "$tasks" >"$summary" &
 pid=$!
-stopped=0
-trap 'stopped=1; kill -TERM "$pid" 2>/dev/null' TERM INT
+# Told to stop while xtars was starting: pass it on now.
+[ "$stopped" = 0 ] || kill -TERM "$pid" 2>/dev/null
 status=0
 wait "$pid" || status=$?
 # A trapped signal ends the first wait early: wait for xtars to finish.
