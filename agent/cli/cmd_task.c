@@ -18,6 +18,7 @@
 #include "agent/base/spawn.h"
 #include "xtars/log.h"
 #include "agent/record/report.h"
+#include "agent/run/launch.h"
 #include "agent/run/task.h"
 #include "xtars/trajectory.h"
 
@@ -61,23 +62,12 @@ static int run_check(const char *command, const char *cwd, const char *display, 
                      char *why, size_t why_size)
 {
     double deadline = (xtars_clock_ms() / 1000.0) + timeout_ms / 1000.0;
-    const char *argv[] = {"sh", "-c", command, NULL};
-    const struct xtars_spawn_env env[] = {{"DISPLAY", display}};
-    const struct xtars_spawn_options o = {
-        .argv = argv,
-        .file = "/bin/sh",
-        .name = command,
-        .env = env,
-        .env_count = display ? 1 : 0,
-        .cwd = cwd,
-        .stdio = {{XTARS_SPAWN_DEVNULL, NULL, -1}},
-        .group = XTARS_SPAWN_NEW_GROUP,
-    };
+    const struct xtars_spawn_stdio stdio[3] = {{XTARS_SPAWN_DEVNULL, NULL, -1}};
     char err[XTARS_ERRLEN];
     int status = 0;
     pid_t pid;
 
-    if (xtars_spawn(&o, &pid, err) != XTARS_OK) {
+    if (xtars_launch_shell(command, display, cwd, stdio, 0, &pid, err) != XTARS_OK) {
         snprintf(why, why_size, "cannot start: %s", err);
         return 0;
     }

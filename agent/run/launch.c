@@ -3,7 +3,6 @@
  * outlive the run. Never prints. */
 #include "agent/run/launch.h"
 #include "agent/base/clock.h"
-#include "agent/base/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +21,9 @@ struct xtars_launch {
     int status;
 };
 
-/* `/bin/sh -c command` in its own group, with SIGTERM when we die. Returns
- * once the shell runs, so a kill of the group cannot miss it. */
-static xtars_err spawn_shell(struct xtars_launch *l, const char *command, const char *display,
-                             const char *cwd, int out_fd, char *err)
+xtars_err xtars_launch_shell(const char *command, const char *display, const char *cwd,
+                             const struct xtars_spawn_stdio stdio[3], int death_signal,
+                             pid_t *pid, char *err)
 {
     const char *argv[] = {"sh", "-c", command, NULL};
     const struct xtars_spawn_env env[] = {{"DISPLAY", display}};
@@ -36,14 +34,12 @@ static xtars_err spawn_shell(struct xtars_launch *l, const char *command, const 
         .env = env,
         .env_count = display ? 1 : 0,
         .cwd = cwd,
-        .stdio = {{XTARS_SPAWN_DEVNULL, NULL, -1},
-                  {out_fd >= 0 ? XTARS_SPAWN_FD : XTARS_SPAWN_DEVNULL, NULL, out_fd},
-                  {XTARS_SPAWN_DEVNULL, NULL, -1}},
+        .stdio = {stdio[0], stdio[1], stdio[2]},
         .group = XTARS_SPAWN_NEW_GROUP,
-        .death_signal = SIGTERM,
+        .death_signal = death_signal,
     };
 
-    return xtars_spawn(&o, &l->pid, err);
+    return xtars_spawn(&o, pid, err);
 }
 
 /* Reads the child's stdout until a line contains wait_for. */
@@ -88,6 +84,9 @@ xtars_err xtars_launch_start(const char *command, const char *display, const cha
 {
     struct xtars_launch *l;
     int fds[2] = {-1, -1};
+    struct xtars_spawn_stdio stdio[3] = {{XTARS_SPAWN_DEVNULL, NULL, -1},
+                                         {XTARS_SPAWN_DEVNULL, NULL, -1},
+                                         {XTARS_SPAWN_DEVNULL, NULL, -1}};
     xtars_err rc = XTARS_OK;
 
     *out = NULL;
@@ -98,7 +97,10 @@ xtars_err xtars_launch_start(const char *command, const char *display, const cha
         free(l);
         return xtars_error(err, XTARS_ECHILD, "launch: pipe: %s", strerror(errno));
     }
-    rc = spawn_shell(l, command, display, cwd, fds[1], err);
+    if (wait_for)
+        stdio[1] = (struct xtars_spawn_stdio){XTARS_SPAWN_FD, NULL, fds[1]};
+    /* Returns once the shell runs, so a kill of its group cannot miss it. */
+    rc = xtars_launch_shell(command, display, cwd, stdio, SIGTERM, &l->pid, err);
     if (fds[1] >= 0)
         close(fds[1]);
     if (rc == XTARS_OK && wait_for)

@@ -37,6 +37,19 @@ static const char *slurp(const char *path)
     return text;
 }
 
+/* A script file at path with the given mode; returns path. */
+static const char *write_script(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL)
+        FAIL("cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+    ASSERT_EQ(chmod(path, mode), 0);
+    return path;
+}
+
 /* Runs sh -c script with stdout into path (truncated) and waits; returns the
  * exit code. */
 static int run_sh(const char *script, struct xtars_spawn_options *o, const char *path)
@@ -80,17 +93,12 @@ TEST(missing_program_is_named)
 
 TEST(exec_failure_in_the_child_is_reported)
 {
-    const char *script = tmp("not-executable.sh");
+    const char *script = write_script(tmp("not-executable.sh"), "#!/bin/sh\nexit 0\n", 0644);
     const char *argv[] = {script, NULL};
     struct xtars_spawn_options o = {.argv = argv};
     char err[XTARS_ERRLEN], expected[600];
-    FILE *f = fopen(script, "w");
     pid_t pid;
 
-    ASSERT(f != NULL);
-    fputs("#!/bin/sh\nexit 0\n", f);
-    fclose(f);
-    ASSERT_EQ(chmod(script, 0644), 0);
     ASSERT_EQ(xtars_spawn(&o, &pid, err), XTARS_ECHILD);
     snprintf(expected, sizeof expected, "spawn: cannot execute '%s': Permission denied", script);
     ASSERT_STR_EQ(err, expected);
@@ -122,19 +130,14 @@ TEST(environment_set_and_unset_reach_the_child)
 TEST(path_of_the_child_is_searched)
 {
     const char *dir = xt_tmpdir();
-    const char *prog = tmp("xt-hello");
+    const char *prog = write_script(tmp("xt-hello"), "#!/bin/sh\nexit 7\n", 0755);
     const char *argv[] = {"xt-hello", NULL};
     struct xtars_spawn_env env[] = {{"PATH", dir}};
     struct xtars_spawn_options o = {.argv = argv, .env = env, .env_count = 1};
     char err[XTARS_ERRLEN], found[600];
-    FILE *f = fopen(prog, "w");
     pid_t pid;
     int status;
 
-    ASSERT(f != NULL);
-    fputs("#!/bin/sh\nexit 7\n", f);
-    fclose(f);
-    ASSERT_EQ(chmod(prog, 0755), 0);
     ASSERT_EQ(xtars_spawn(&o, &pid, err), XTARS_OK);
     ASSERT_EQ(xtars_spawn_wait(pid, 10000, &status), 1);
     ASSERT_EQ(xtars_spawn_exit_code(status), 7);
