@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +21,7 @@
 #include "cli.h"
 #include "agent/run/batch.h"
 #include "agent/base/clock.h"
+#include "agent/base/spawn.h"
 #include "agent/model/inflight.h"
 #include "xtars/log.h"
 #include "agent/run/task.h"
@@ -257,38 +257,31 @@ static int task_argv(const struct batch *b, const struct xtars_batch_task *t, co
     return n;
 }
 
-/* In the child, between fork and exec: own process group (a Ctrl-C at the
- * terminal reaches only the batch, which stops the tasks in order), SIGTERM
- * when the batch dies, output into the task's directory. */
-static void exec_task(const struct batch *b, const char *dir, const char *const *argv, pid_t parent)
+/* Starts a task's xtars: own process group (a Ctrl-C at the terminal
+ * reaches only the batch, which stops the tasks in order), SIGTERM when the
+ * batch dies, the signal dispositions of a fresh process, output into the
+ * task's directory. */
+static xtars_err spawn_task(const struct batch *b, const char *dir, const char *const *argv,
+                            pid_t *pid, char *err)
 {
-    char path[4300];
-    sigset_t none;
-    int fd;
+    char out_path[4300], log_path[4300];
+    const struct xtars_spawn_env env[] = {{XTARS_INFLIGHT_ENV, b->inflight}};
+    const struct xtars_spawn_options o = {
+        .argv = argv,
+        .file = b->self,
+        .env = env,
+        .env_count = b->inflight[0] ? 1 : 0,
+        .stdio = {{XTARS_SPAWN_DEVNULL, NULL, -1},
+                  {XTARS_SPAWN_TRUNCATE, out_path, -1},
+                  {XTARS_SPAWN_TRUNCATE, log_path, -1}},
+        .group = XTARS_SPAWN_NEW_GROUP,
+        .death_signal = SIGTERM,
+        .default_signals = 1,
+    };
 
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent)
-        _exit(CLI_EXIT_INCOMPLETE);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if ((fd = open("/dev/null", O_RDONLY)) >= 0)
-        dup2(fd, 0);
-    snprintf(path, sizeof path, "%s/output.txt", dir);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0)
-        dup2(fd, 1);
-    snprintf(path, sizeof path, "%s/log.txt", dir);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0)
-        dup2(fd, 2);
-    if (b->inflight[0])
-        setenv(XTARS_INFLIGHT_ENV, b->inflight, 1);
-    execv(b->self, (char *const *)argv);
-    fprintf(stderr, "xtars batch: cannot run %s: %s\n", b->self, strerror(errno));
-    _exit(CLI_EXIT_RUNTIME);
+    snprintf(out_path, sizeof out_path, "%s/output.txt", dir);
+    snprintf(log_path, sizeof log_path, "%s/log.txt", dir);
+    return xtars_spawn(&o, pid, err);
 }
 
 /* A task directory left by an earlier attempt is kept as ID~1, ID~2, ... */
@@ -313,8 +306,7 @@ static xtars_err start_job(struct batch *b, int task, struct job *job, char *err
 {
     const struct xtars_batch_task *t = &b->list.tasks[task];
     const char *argv[MAX_FORWARD + 2 * XTARS_BATCH_MAX_LAUNCH + 16];
-    char screen[32], out[4300], steps[16];
-    pid_t parent = getpid();
+    char screen[32], out[4300], steps[16], why[XTARS_ERRLEN];
     xtars_err rc;
 
     memset(job, 0, sizeof *job);
@@ -325,14 +317,8 @@ static xtars_err start_job(struct batch *b, int task, struct job *job, char *err
     task_argv(b, t, job->dir, argv, screen, out, steps);
     xtars_clock_iso(job->started_at, sizeof job->started_at);
     job->started = (xtars_clock_ms() / 1000.0);
-    fflush(NULL);
-    job->pid = fork();
-    if (job->pid == 0)
-        exec_task(b, job->dir, argv, parent);
-    if (job->pid < 0)
-        return xtars_error(err, XTARS_ECHILD, "batch: cannot start task '%s': %s", t->id,
-                           strerror(errno));
-    setpgid(job->pid, job->pid);
+    if ((rc = spawn_task(b, job->dir, argv, &job->pid, why)) != XTARS_OK)
+        return xtars_error(err, rc, "batch: cannot start task '%s': %s", t->id, why);
     return XTARS_OK;
 }
 

@@ -2,9 +2,6 @@
  * tasks.md), each on a fresh private Xvfb, each recorded as one trajectory
  * with a report, with a pass/fail line per step. Exit 0 only if every step
  * of every task passed. */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +15,10 @@
 #include "xtars/buf.h"
 #include "agent/base/clock.h"
 #include "agent/base/json.h"
+#include "agent/base/spawn.h"
 #include "xtars/log.h"
 #include "agent/record/report.h"
+#include "agent/run/launch.h"
 #include "agent/run/task.h"
 #include "xtars/trajectory.h"
 
@@ -57,42 +56,32 @@ struct task_args {
     int flag_count, dry_run, quiet, no_report;
 };
 
-/* Runs a shell check in cwd with a timeout; 1 = passed. */
+/* Runs a shell check in cwd with a timeout; 1 = passed. Its stdout and
+ * stderr are ours; it runs in its own process group, stopped as a whole. */
 static int run_check(const char *command, const char *cwd, const char *display, int timeout_ms,
                      char *why, size_t why_size)
 {
     double deadline = (xtars_clock_ms() / 1000.0) + timeout_ms / 1000.0;
+    const struct xtars_spawn_stdio stdio[3] = {{XTARS_SPAWN_DEVNULL, NULL, -1}};
+    char err[XTARS_ERRLEN];
     int status = 0;
-    pid_t pid = fork();
+    pid_t pid;
 
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        setpgid(0, 0);
-        if (display)
-            setenv("DISPLAY", display, 1);
-        if (chdir(cwd) != 0)
-            _exit(126);
-        dup2(devnull, 0);
-        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-        _exit(127);
-    }
-    if (pid < 0) {
-        snprintf(why, why_size, "cannot start: %s", strerror(errno));
+    if (xtars_launch_shell(command, display, cwd, stdio, 0, &pid, err) != XTARS_OK) {
+        snprintf(why, why_size, "cannot start: %s", err);
         return 0;
     }
-    while (waitpid(pid, &status, WNOHANG) == 0) {
+    while (xtars_spawn_wait(pid, 10, &status) == 0) {
         if ((xtars_clock_ms() / 1000.0) > deadline || cli_signals_pending()) {
-            kill(-pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            xtars_spawn_stop(pid, 1, 0, &status);
             snprintf(why, why_size, cli_signals_pending() ? "interrupted" : "timed out after %d ms",
                      timeout_ms);
             return 0;
         }
-        usleep(10000);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 1;
-    snprintf(why, why_size, "exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    snprintf(why, why_size, "exit status %d", xtars_spawn_exit_code(status));
     return 0;
 }
 

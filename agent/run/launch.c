@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,21 +21,25 @@ struct xtars_launch {
     int status;
 };
 
-static void child(const char *command, const char *display, const char *cwd, int out_fd)
+xtars_err xtars_launch_shell(const char *command, const char *display, const char *cwd,
+                             const struct xtars_spawn_stdio stdio[3], int death_signal,
+                             pid_t *pid, char *err)
 {
-    int devnull = open("/dev/null", O_RDWR);
+    const char *argv[] = {"sh", "-c", command, NULL};
+    const struct xtars_spawn_env env[] = {{"DISPLAY", display}};
+    const struct xtars_spawn_options o = {
+        .argv = argv,
+        .file = "/bin/sh",
+        .name = command,
+        .env = env,
+        .env_count = display ? 1 : 0,
+        .cwd = cwd,
+        .stdio = {stdio[0], stdio[1], stdio[2]},
+        .group = XTARS_SPAWN_NEW_GROUP,
+        .death_signal = death_signal,
+    };
 
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (display)
-        setenv("DISPLAY", display, 1);
-    if (cwd && chdir(cwd) != 0)
-        _exit(126);
-    dup2(devnull, 0);
-    dup2(out_fd >= 0 ? out_fd : devnull, 1);
-    dup2(devnull, 2);
-    execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-    _exit(127);
+    return xtars_spawn(&o, pid, err);
 }
 
 /* Reads the child's stdout until a line contains wait_for. */
@@ -62,8 +65,7 @@ static xtars_err wait_ready(struct xtars_launch *l, int fd, const char *command,
             waitpid(l->pid, &l->status, 0);
             l->exited = 1;
             return xtars_error(err, XTARS_ECHILD, "launch: '%.200s' exited (status %d) before printing '%.60s'",
-                               command, WIFEXITED(l->status) ? WEXITSTATUS(l->status) : 128 + WTERMSIG(l->status),
-                               wait_for);
+                               command, xtars_spawn_exit_code(l->status), wait_for);
         }
         used += (size_t)n;
         text[used] = '\0';
@@ -82,6 +84,9 @@ xtars_err xtars_launch_start(const char *command, const char *display, const cha
 {
     struct xtars_launch *l;
     int fds[2] = {-1, -1};
+    struct xtars_spawn_stdio stdio[3] = {{XTARS_SPAWN_DEVNULL, NULL, -1},
+                                         {XTARS_SPAWN_DEVNULL, NULL, -1},
+                                         {XTARS_SPAWN_DEVNULL, NULL, -1}};
     xtars_err rc = XTARS_OK;
 
     *out = NULL;
@@ -92,19 +97,14 @@ xtars_err xtars_launch_start(const char *command, const char *display, const cha
         free(l);
         return xtars_error(err, XTARS_ECHILD, "launch: pipe: %s", strerror(errno));
     }
-    l->pid = fork();
-    if (l->pid == 0)
-        child(command, display, cwd, fds[1]);
+    if (wait_for)
+        stdio[1] = (struct xtars_spawn_stdio){XTARS_SPAWN_FD, NULL, fds[1]};
+    /* Returns once the shell runs, so a kill of its group cannot miss it. */
+    rc = xtars_launch_shell(command, display, cwd, stdio, SIGTERM, &l->pid, err);
     if (fds[1] >= 0)
         close(fds[1]);
-    if (l->pid < 0) {
-        rc = xtars_error(err, XTARS_ECHILD, "launch: fork: %s", strerror(errno));
-        l->pid = 0;
-    } else {
-        setpgid(l->pid, l->pid); /* also here: no race with the first kill */
-        if (wait_for)
-            rc = wait_ready(l, fds[0], command, wait_for, timeout_ms > 0 ? timeout_ms : 10000, err);
-    }
+    if (rc == XTARS_OK && wait_for)
+        rc = wait_ready(l, fds[0], command, wait_for, timeout_ms > 0 ? timeout_ms : 10000, err);
     if (fds[0] >= 0)
         close(fds[0]); /* later output goes to a closed pipe: the app gets EPIPE, not a hang */
     if (rc != XTARS_OK) {

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include "agent/base/spawn.h"
 #include "xtars/error.h"
 
 #ifdef __cplusplus
@@ -32,6 +33,15 @@ struct xtars_launch;
 xtars_err xtars_launch_start(const char *command, const char *display, const char *cwd,
                              const char *wait_for, int timeout_ms, struct xtars_launch **out,
                              char *err);
+
+/* Starts `/bin/sh -c command` in its own process group (pgid = *pid) with
+ * DISPLAY=display (NULL: inherit), in cwd (NULL: inherit), with the given
+ * stdin, stdout and stderr and death signal (0: none): what a launched app
+ * and a task's shell check have in common. The caller reaps *pid. Errors as
+ * xtars_spawn(), naming the command. */
+xtars_err xtars_launch_shell(const char *command, const char *display, const char *cwd,
+                             const struct xtars_spawn_stdio stdio[3], int death_signal,
+                             pid_t *pid, char *err);
 
 /* The shell's pid (also the process group id). */
 pid_t xtars_launch_pid(const struct xtars_launch *launch);

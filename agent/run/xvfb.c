@@ -2,6 +2,7 @@
  * after its owner is gone, and never listen on TCP. Never prints. */
 #include "agent/run/xvfb.h"
 #include "agent/base/clock.h"
+#include "agent/base/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,21 +38,28 @@ xtars_err xtars_parse_size(const char *text, int *width, int *height)
     return XTARS_OK;
 }
 
-/* In the child: exec Xvfb with -displayfd write_fd. Never returns. */
-static void exec_xvfb(const struct xtars_xvfb_options *opts, int write_fd)
+/* Starts `Xvfb -displayfd write_fd ...` in its own process group (a
+ * terminal's Ctrl-C goes to us; we stop Xvfb in order), killed if we die. */
+static xtars_err spawn_xvfb(struct xtars_xvfb *xvfb, const struct xtars_xvfb_options *opts,
+                            int write_fd, char *err)
 {
-    char fd_text[16], screen[64];
+    char fd_text[16], screen[64], file[4096];
     const char *argv[64];
-    int argc = 0, devnull;
+    int argc = 0;
+    struct xtars_spawn_options o = {
+        .argv = argv,
+        .file = file,
+        .stdio = {{XTARS_SPAWN_DEVNULL, NULL, -1}, {XTARS_SPAWN_DEVNULL, NULL, -1},
+                  {XTARS_SPAWN_DEVNULL, NULL, -1}},
+        .group = XTARS_SPAWN_NEW_GROUP,
+        .death_signal = SIGKILL,
+        .keep_fds = &write_fd,
+        .keep_fd_count = 1,
+    };
 
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setpgid(0, 0); /* a terminal's Ctrl-C goes to us; we stop Xvfb in order */
-    devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-    }
+    if (xtars_spawn_find("Xvfb", NULL, file, sizeof file, err) != XTARS_OK)
+        return xtars_error(err, XTARS_ECHILD,
+                           "Xvfb: not found on PATH (install the Debian package xvfb)");
     snprintf(fd_text, sizeof fd_text, "%d", write_fd);
     snprintf(screen, sizeof screen, "%dx%dx%d", opts->width, opts->height,
              opts->depth ? opts->depth : 24);
@@ -68,8 +75,7 @@ static void exec_xvfb(const struct xtars_xvfb_options *opts, int write_fd)
     for (int i = 0; opts->extra_args && opts->extra_args[i] && argc < 62; i++)
         argv[argc++] = opts->extra_args[i];
     argv[argc] = NULL;
-    execvp("Xvfb", (char *const *)argv);
-    _exit(127);
+    return xtars_spawn(&o, &xvfb->pid, err);
 }
 
 /* Reads the display number Xvfb writes, bounded by the deadline. */
@@ -101,11 +107,8 @@ static xtars_err read_display(struct xtars_xvfb *xvfb, int read_fd, int timeout_
         int status = 0;
         waitpid(xvfb->pid, &status, 0);
         xvfb->pid = 0;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-            return xtars_error(err, XTARS_ECHILD,
-                               "Xvfb: not found on PATH (install the Debian package xvfb)");
         return xtars_error(err, XTARS_ECHILD, "Xvfb: exited during start-up (status %d)",
-                           WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                           xtars_spawn_exit_code(status));
     }
     snprintf(xvfb->display, sizeof xvfb->display, ":%d", atoi(text));
     return XTARS_OK;
@@ -129,17 +132,12 @@ xtars_err xtars_xvfb_start(const struct xtars_xvfb_options *opts, struct xtars_x
         free(xvfb);
         return xtars_error(err, XTARS_ECHILD, "Xvfb: pipe: %s", strerror(errno));
     }
-    xvfb->pid = fork();
-    if (xvfb->pid == 0) {
-        close(fds[0]);
-        fcntl(fds[1], F_SETFD, 0); /* the write end must survive exec */
-        exec_xvfb(opts, fds[1]);
-    }
+    rc = spawn_xvfb(xvfb, opts, fds[1], err);
     close(fds[1]);
-    if (xvfb->pid < 0) {
+    if (rc != XTARS_OK) {
         close(fds[0]);
         free(xvfb);
-        return xtars_error(err, XTARS_ECHILD, "Xvfb: fork: %s", strerror(errno));
+        return rc;
     }
     rc = read_display(xvfb, fds[0], opts->timeout_ms > 0 ? opts->timeout_ms : 10000, err);
     close(fds[0]);
@@ -159,19 +157,6 @@ void xtars_xvfb_free(struct xtars_xvfb *xvfb)
 {
     if (xvfb == NULL)
         return;
-    if (xvfb->pid > 0) {
-        double deadline = xtars_clock_ms() + 2000;
-        int status;
-
-        kill(xvfb->pid, SIGTERM);
-        while (waitpid(xvfb->pid, &status, WNOHANG) == 0) {
-            if (xtars_clock_ms() > deadline) {
-                kill(xvfb->pid, SIGKILL);
-                waitpid(xvfb->pid, &status, 0);
-                break;
-            }
-            usleep(2000);
-        }
-    }
+    xtars_spawn_stop(xvfb->pid, 0, 2000, NULL);
     free(xvfb);
 }

@@ -70,6 +70,20 @@ TEST(early_exit_and_timeout_are_errors)
     ASSERT_STR_CONTAINS(err, "exited (status 127)");
 }
 
+/* A directory that does not exist fails the start with an error naming it
+ * (the shell used to exit 126, unnoticed when there was no marker). */
+TEST(missing_directory_is_an_error_naming_it)
+{
+    struct xtars_launch *l = (struct xtars_launch *)1;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_launch_start("sleep 300", NULL, "/nonexistent-dir", NULL, 0, &l, err),
+              XTARS_ECHILD);
+    ASSERT(l == NULL);
+    ASSERT_STR_EQ(err, "spawn: 'sleep 300': cannot change directory to '/nonexistent-dir': "
+                       "No such file or directory");
+}
+
 TEST(without_marker_returns_at_once)
 {
     struct xtars_launch *l;
