@@ -203,7 +203,8 @@ static xtars_err parse_actions(struct xtars_traj_step *s, const cJSON *line, cha
     int n = cJSON_GetArraySize(actions), i = 0;
 
     if (!cJSON_IsArray(actions) || n > 4096)
-        return xtars_error(err, XTARS_EFORMAT, "'%s' must be an array", traj_key_name(TRAJ_ACTIONS));
+        return xtars_error(err, XTARS_EFORMAT, "'%s' must be an array",
+                           traj_key_name(TRAJ_ACTIONS));
     s->actions = calloc((size_t)n + 1, sizeof *s->actions);
     s->action_ok = calloc((size_t)n + 1, sizeof *s->action_ok);
     s->action_ms = calloc((size_t)n + 1, sizeof *s->action_ms);
