@@ -79,6 +79,22 @@ static void full_step(struct xtars_traj_step *s, struct xtars_action *actions, i
     s->source_action = "pyautogui.click(100, 200)";
 }
 
+/* A full run and step and the arrays the step points into. */
+struct fixture {
+    struct xtars_traj_run run;
+    struct xtars_traj_step step;
+    struct xtars_action actions[2];
+    int ok[2];
+    double ms[2];
+    char *errors[2], *notes[2];
+};
+
+static void full_fixture(struct fixture *f)
+{
+    full_run(&f->run);
+    full_step(&f->step, f->actions, f->ok, f->ms, f->errors, f->notes);
+}
+
 /* Writes run and step with the writer and reads them with the reader. */
 static void round_trip(const struct xtars_traj_run *in, const struct xtars_traj_step *step,
                        int imported, struct xtars_traj_run *out)
@@ -103,43 +119,39 @@ static void round_trip(const struct xtars_traj_run *in, const struct xtars_traj_
 
 TEST(run_round_trips_every_field)
 {
-    struct xtars_traj_run in, out;
-    struct xtars_traj_step step;
-    struct xtars_action actions[2];
-    int ok[2];
-    double ms[2];
-    char *errors[2], *notes[2];
+    static struct fixture f;
+    const struct xtars_traj_run *in = &f.run;
+    struct xtars_traj_run out;
 
-    full_run(&in);
-    full_step(&step, actions, ok, ms, errors, notes);
-    round_trip(&in, &step, 1, &out);
+    full_fixture(&f);
+    round_trip(&f.run, &f.step, 1, &out);
     ASSERT_STR_EQ(out.dir, "mem");
-    ASSERT_STR_EQ(out.source, in.source);
-    ASSERT_STR_EQ(out.replay_of, in.replay_of);
-    ASSERT_STR_EQ(out.imported_from, in.imported_from);
+    ASSERT_STR_EQ(out.source, in->source);
+    ASSERT_STR_EQ(out.replay_of, in->replay_of);
+    ASSERT_STR_EQ(out.imported_from, in->imported_from);
     ASSERT_STR_EQ(out.xtars_version, XTARS_VERSION);
-    ASSERT_EQ(out.recorder_pid, in.recorder_pid);
-    ASSERT_STR_EQ(out.recorder_host, in.recorder_host);
-    ASSERT_STR_EQ(out.recorder_pid_ns, in.recorder_pid_ns);
-    ASSERT_STR_EQ(out.instruction, in.instruction);
-    ASSERT_STR_EQ(out.model, in.model);
-    ASSERT_STR_EQ(out.endpoint, in.endpoint);
-    ASSERT_EQ(out.family, in.family);
+    ASSERT_EQ(out.recorder_pid, in->recorder_pid);
+    ASSERT_STR_EQ(out.recorder_host, in->recorder_host);
+    ASSERT_STR_EQ(out.recorder_pid_ns, in->recorder_pid_ns);
+    ASSERT_STR_EQ(out.instruction, in->instruction);
+    ASSERT_STR_EQ(out.model, in->model);
+    ASSERT_STR_EQ(out.endpoint, in->endpoint);
+    ASSERT_EQ(out.family, in->family);
     ASSERT_EQ(out.dry_run, 1);
-    ASSERT_EQ(out.screen_width, in.screen_width);
-    ASSERT_EQ(out.screen_height, in.screen_height);
-    ASSERT_EQ(out.target_x, in.target_x);
-    ASSERT_EQ(out.target_y, in.target_y);
-    ASSERT_EQ(out.target_width, in.target_width);
-    ASSERT_EQ(out.target_height, in.target_height);
-    ASSERT_EQ(out.sent_width, in.sent_width);
-    ASSERT_EQ(out.sent_height, in.sent_height);
+    ASSERT_EQ(out.screen_width, in->screen_width);
+    ASSERT_EQ(out.screen_height, in->screen_height);
+    ASSERT_EQ(out.target_x, in->target_x);
+    ASSERT_EQ(out.target_y, in->target_y);
+    ASSERT_EQ(out.target_width, in->target_width);
+    ASSERT_EQ(out.target_height, in->target_height);
+    ASSERT_EQ(out.sent_width, in->sent_width);
+    ASSERT_EQ(out.sent_height, in->sent_height);
     ASSERT_EQ(out.image_format, XTARS_IMAGE_JPEG);
     ASSERT_STR_EQ(out.config, "{\"max_steps\":7,\"language\":\"en\"}");
-    ASSERT_STR_EQ(out.started_at, in.started_at);
-    ASSERT_STR_EQ(out.ended_at, in.ended_at);
-    ASSERT_STR_EQ(out.status, in.status);
-    ASSERT_STR_EQ(out.message, in.message);
+    ASSERT_STR_EQ(out.started_at, in->started_at);
+    ASSERT_STR_EQ(out.ended_at, in->ended_at);
+    ASSERT_STR_EQ(out.status, in->status);
+    ASSERT_STR_EQ(out.message, in->message);
     ASSERT_EQ(out.steps_written, 3);
     ASSERT_EQ(out.prompt_tokens, 1234);
     ASSERT_EQ(out.completion_tokens, 56);
@@ -148,21 +160,16 @@ TEST(run_round_trips_every_field)
 
 TEST(step_round_trips_every_field)
 {
-    struct xtars_traj_run in, out;
-    struct xtars_traj_step step;
-    const struct xtars_traj_step *s;
-    struct xtars_action actions[2];
-    int ok[2];
-    double ms[2];
-    char *errors[2], *notes[2];
+    static struct fixture f;
+    const struct xtars_traj_step *s, *in = &f.step;
+    struct xtars_traj_run out;
 
-    full_run(&in);
-    full_step(&step, actions, ok, ms, errors, notes);
-    round_trip(&in, &step, 1, &out);
+    full_fixture(&f);
+    round_trip(&f.run, &f.step, 1, &out);
     s = &out.steps[0];
     ASSERT_EQ(s->step, 2);
-    ASSERT_STR_EQ(s->started_at, step.started_at);
-    ASSERT_STR_EQ(s->screenshot, step.screenshot);
+    ASSERT_STR_EQ(s->started_at, in->started_at);
+    ASSERT_STR_EQ(s->screenshot, in->screenshot);
     ASSERT_EQ(s->sent_width, 812);
     ASSERT_EQ(s->sent_height, 616);
     ASSERT_NEAR(s->capture_ms, 1.5, 0);
@@ -177,7 +184,7 @@ TEST(step_round_trips_every_field)
     ASSERT_EQ(s->prompt_tokens, 900);
     ASSERT_EQ(s->completion_tokens, 30);
     ASSERT_STR_EQ(s->finish_reason, "length");
-    ASSERT_STR_EQ(s->reply, step.reply);
+    ASSERT_STR_EQ(s->reply, in->reply);
     ASSERT_STR_EQ(s->thought, "t");
     ASSERT_STR_EQ(s->reflection, "r");
     ASSERT_STR_EQ(s->parse_error, "parse: something");
@@ -202,7 +209,7 @@ TEST(step_round_trips_every_field)
     ASSERT_EQ(s->replayable, 0);
     ASSERT_NEAR(s->similarity, 0.8125, 0);
     ASSERT_EQ(s->recorded_step, 5);
-    ASSERT_STR_EQ(s->source_action, step.source_action);
+    ASSERT_STR_EQ(s->source_action, in->source_action);
     xtars_traj_run_cleanup(&out);
 }
 
@@ -246,25 +253,20 @@ TEST(every_schema_key_is_written_and_nothing_else)
         TRAJ_KEYS(WHERE)
 #undef WHERE
     };
-    struct xtars_traj_run run;
-    struct xtars_traj_step step;
-    struct xtars_action actions[2];
+    static struct fixture f;
     struct xtars_buf b;
-    int ok[2], seen[TRAJ_KEY_COUNT];
-    double ms[2];
-    char *errors[2], *notes[2];
+    int seen[TRAJ_KEY_COUNT];
 
-    full_run(&run);
-    full_step(&step, actions, ok, ms, errors, notes);
+    full_fixture(&f);
     xtars_buf_init(&b, 1 << 20);
-    ASSERT_EQ(xtars_traj_run_to_json(&run, &b), XTARS_OK);
+    ASSERT_EQ(xtars_traj_run_to_json(&f.run, &b), XTARS_OK);
     keys_written(b.data, seen);
     for (int k = 0; k < TRAJ_KEY_COUNT; k++)
         if (!seen[k] != !(where[k] & TRAJ_IN_RUN))
             FAIL("run.json: \"%s\" %s", traj_key_name((enum traj_key)k),
                  seen[k] ? "is written but the schema puts it in steps only" : "is not written");
     xtars_buf_reset(&b);
-    ASSERT_EQ(xtars_traj_step_to_json(&step, 1, &b), XTARS_OK);
+    ASSERT_EQ(xtars_traj_step_to_json(&f.step, 1, &b), XTARS_OK);
     keys_written(b.data, seen);
     for (int k = 0; k < TRAJ_KEY_COUNT; k++)
         if (!seen[k] != !(where[k] & TRAJ_IN_STEP))
