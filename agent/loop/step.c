@@ -19,7 +19,7 @@
 void agent_add_note(struct step_record *s, const char *text)
 {
     if (s->note_count < 2)
-        snprintf(s->notes[s->note_count++], NOTE_LEN, "%s", text);
+        snprintf(s->notes[s->note_count++], NOTE_LEN, "%.*s", NOTE_LEN - 1, text); /* cut */
 }
 
 /* Captures the target, resizes it to the sent size and encodes it into
@@ -332,6 +332,31 @@ void agent_report_step(struct xtars_agent *a, struct run_state *rs, const struct
 }
 
 
+/* Performs the parsed actions, waits for the screen to settle and watches
+ * for a loop that is stuck. Losing the display on the way ends the run
+ * with ERROR (the step is still recorded). */
+static void act_and_settle(struct xtars_agent *a, struct run_state *rs, struct step_record *s,
+                           uint64_t before, char *summary, size_t size,
+                           struct xtars_agent_result *res, int *done)
+{
+    char reason[XTARS_ERRLEN];
+    xtars_err rc = XTARS_OK;
+
+    agent_act(a, rs, s, res, done);
+    agent_summarize(s->actions, s->action_count, summary, size);
+    if (agent_performed_input(s))
+        rc = agent_settle(a, before, s, reason);
+    else
+        s->settled = 1; /* nothing was done: nothing to wait for */
+    if (rc != XTARS_OK) {
+        res->status = XTARS_RUN_ERROR;
+        snprintf(res->message, sizeof res->message, "%s", reason);
+        *done = 1;
+    } else if (!*done) {
+        stuck_guard(a, rs, summary, s, res, done);
+    }
+}
+
 /* One full step. Returns an error only for failures to record (the run
  * cannot go on without losing data); everything else ends up in res. */
 static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
@@ -374,22 +399,8 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
             xtars_error(err, rc, "out of memory");
         if (rc == XTARS_OK && understand(a, rs, reply.text ? reply.text : "", &parsed, &s, res, parse_err))
             *done = 1;
-        if (rc == XTARS_OK && !*done) {
-            agent_act(a, rs, &s, res, done);
-            agent_summarize(s.actions, s.action_count, summary, sizeof summary);
-            if (agent_performed_input(&s))
-                rc = agent_settle(a, before, &s, reason);
-            else
-                s.settled = 1; /* nothing was done: nothing to wait for */
-            if (rc != XTARS_OK) {
-                res->status = XTARS_RUN_ERROR;
-                snprintf(res->message, sizeof res->message, "%s", reason);
-                *done = 1;
-                rc = XTARS_OK;
-            } else if (!*done) {
-                stuck_guard(a, rs, summary, &s, res, done);
-            }
-        }
+        if (rc == XTARS_OK && !*done)
+            act_and_settle(a, rs, &s, before, summary, sizeof summary, res, done);
     }
     s.total_ms = xtars_clock_ms() - t0;
     if (rc == XTARS_OK)
