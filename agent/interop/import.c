@@ -15,14 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/reply/action_json.h"
 #include "agent/base/base64.h"
+#include "agent/record/traj_write.h"
 #include "xtars/config.h"
 #include "xtars/image.h"
-#include "agent/base/json.h"
 #include "xtars/parse.h"
 #include "xtars/trajectory.h"
-#include "xtars/version.h"
 
 #define TRAJ_MAX (64u << 20)       /* traj.jsonl */
 #define GUIAGENT_MAX (512u << 20)  /* a GUIAgentData file, screenshots included */
@@ -181,95 +179,54 @@ xtars_err xtars_image_probe(const void *data, size_t len, int *width, int *heigh
 
 /* ---- writing the trajectory ---- */
 
-static void put_key_string(struct xtars_buf *b, const char *key, const char *value)
-{
-    xtars_buf_printf(b, ", \"%s\": ", key);
-    xtars_json_put_string(b, value);
-}
-
 static xtars_err write_run_json(struct xtars_traj *traj, const struct import_run *run,
                                 const char *status, char *err)
 {
-    struct xtars_buf b;
-    xtars_err rc;
+    struct xtars_traj_run out;
 
-    xtars_buf_init(&b, 1 << 20);
-    xtars_buf_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n  \"source\": \"%s\",\n"
-                         "  \"xtars_version\": \"%s\",\n  \"imported_from\": ",
-                     XTARS_TRAJ_FORMAT, XTARS_TRAJ_VERSION, run->source, XTARS_VERSION);
-    xtars_json_put_string(&b, run->from);
-    xtars_buf_puts(&b, ",\n  \"instruction\": ");
-    xtars_json_put_string(&b, run->instruction ? run->instruction : "");
-    xtars_buf_puts(&b, ",\n  \"model\": ");
-    xtars_json_put_string(&b, run->model);
-    xtars_buf_printf(&b, ",\n  \"endpoint\": null,\n  \"family\": \"pixels\",\n  \"dry_run\": false,\n"
-                         "  \"screen\": {\"width\": %d, \"height\": %d},\n"
-                         "  \"target\": {\"x\": 0, \"y\": 0, \"width\": %d, \"height\": %d},\n"
-                         "  \"sent\": {\"width\": %d, \"height\": %d},\n"
-                         "  \"image_format\": \"%s\",\n  \"config\": {},\n  \"started_at\": ",
-                     run->width, run->height, run->width, run->height, run->width, run->height,
-                     run->is_jpeg ? "jpeg" : "png");
-    xtars_json_put_string(&b, run->started_at[0] ? run->started_at : NULL);
-    xtars_buf_printf(&b, ",\n  \"ended_at\": null,\n  \"status\": \"%s\",\n  \"message\": ", status);
-    xtars_json_put_string(&b, run->message[0] ? run->message : NULL);
-    rc = xtars_buf_printf(&b, ",\n  \"steps\": %d,\n  \"usage\": {\"prompt_tokens\": 0, "
-                              "\"completion_tokens\": 0}\n}\n", run->count);
-    if (rc != XTARS_OK)
-        rc = xtars_error(err, rc, "run.json: too large");
-    else
-        rc = xtars_traj_write_run(traj, b.data, b.len, err);
-    xtars_buf_cleanup(&b);
-    return rc;
-}
-
-static void put_actions(struct xtars_buf *b, const struct import_step *s)
-{
-    xtars_buf_puts(b, ", \"actions\": [");
-    for (int i = 0; i < s->action_count; i++) {
-        if (i)
-            xtars_buf_puts(b, ", ");
-        xtars_action_to_json(&s->actions[i], b);
-    }
-    xtars_buf_puts(b, "], \"results\": [");
-    for (int i = 0; i < s->action_count; i++)
-        xtars_buf_printf(b, "%s{\"ok\": true, \"ms\": 0, \"error\": null}", i ? ", " : "");
-    xtars_buf_puts(b, "]");
+    memset(&out, 0, sizeof out);
+    out.source = (char *)run->source; /* borrowed: the writer only reads them */
+    out.imported_from = (char *)run->from;
+    out.instruction = run->instruction;
+    out.model = run->model;
+    out.family = XTARS_FAMILY_PIXELS;
+    out.screen_width = out.target_width = out.sent_width = run->width;
+    out.screen_height = out.target_height = out.sent_height = run->height;
+    out.image_format = run->is_jpeg ? XTARS_IMAGE_JPEG : XTARS_IMAGE_PNG;
+    out.started_at = run->started_at[0] ? (char *)run->started_at : NULL;
+    out.status = (char *)status;
+    out.message = run->message[0] ? (char *)run->message : NULL;
+    out.steps_written = run->count;
+    return xtars_traj_record_run(traj, &out, err);
 }
 
 static xtars_err write_step(struct xtars_traj *traj, const struct import_run *run,
                             const struct import_step *s, int number, const char *screenshot,
                             char *err)
 {
-    struct xtars_buf b;
-    xtars_err rc;
+    struct xtars_traj_step out;
+    char *note = (char *)s->note;
 
-    xtars_buf_init(&b, 1 << 24);
-    xtars_buf_printf(&b, "{\"step\": %d, \"started_at\": ", number);
-    xtars_json_put_string(&b, s->started_at[0] ? s->started_at : NULL);
-    put_key_string(&b, "screenshot", screenshot);
-    xtars_buf_printf(&b, ", \"sent\": {\"width\": %d, \"height\": %d}, \"timings\": {\"capture_ms\": 0, "
-                         "\"encode_ms\": 0, \"model_ms\": ", run->width, run->height);
-    xtars_json_put_number(&b, s->model_ms);
-    xtars_buf_puts(&b, ", \"exec_ms\": 0, \"settle_ms\": 0, \"total_ms\": ");
-    xtars_json_put_number(&b, s->total_ms);
-    xtars_buf_puts(&b, "}, \"model\": null");
-    put_key_string(&b, "reply", s->reply);
-    put_key_string(&b, "thought", s->thought);
-    put_key_string(&b, "reflection", s->reflection);
-    xtars_buf_puts(&b, ", \"parse_error\": null");
-    put_actions(&b, s);
-    xtars_buf_puts(&b, ", \"settled\": true, \"screen_changed\": true, \"notes\": [");
-    if (s->note[0])
-        xtars_json_put_string(&b, s->note);
-    xtars_buf_printf(&b, "], \"replayable\": %s", s->replayable ? "true" : "false");
-    put_key_string(&b, "source_action", s->source_action);
-    rc = xtars_buf_puts(&b, "}");
-    if (rc != XTARS_OK)
-        rc = xtars_error(err, rc, "steps.jsonl: step %d is too large", number);
-    else
-        rc = xtars_traj_append_step(traj, b.data, b.len, err);
-    xtars_buf_cleanup(&b);
-    return rc;
+    memset(&out, 0, sizeof out);
+    out.step = number;
+    out.started_at = s->started_at[0] ? (char *)s->started_at : NULL;
+    out.screenshot = (char *)screenshot;
+    out.sent_width = run->width;
+    out.sent_height = run->height;
+    out.model_ms = s->model_ms;
+    out.total_ms = s->total_ms;
+    out.reply = s->reply;
+    out.thought = s->thought;
+    out.reflection = s->reflection;
+    out.actions = (struct xtars_action *)s->actions;
+    out.action_count = s->action_count;
+    out.settled = out.screen_changed = 1;
+    out.notes = s->note[0] ? &note : NULL;
+    out.note_count = s->note[0] ? 1 : 0;
+    out.replayable = s->replayable;
+    out.similarity = -1;
+    out.source_action = s->source_action;
+    return xtars_traj_record_step(traj, &out, 1, err);
 }
 
 /* Copies or writes the step's screenshot; name is "" when there is none. */

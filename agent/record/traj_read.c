@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/record/traj_schema.h"
 #include "agent/reply/action_json.h"
 #include "xtars/buf.h"
 #include "xtars/config.h"
@@ -20,19 +21,24 @@
 #define STEPS_MAX (512u << 20)
 #define MAX_STEPS_READ 100000
 
-static char *dup_string(const cJSON *obj, const char *key)
+static const cJSON *item(const cJSON *obj, enum traj_key key)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(item) ? strdup(item->valuestring) : NULL;
+    return cJSON_GetObjectItemCaseSensitive(obj, traj_key_name(key));
 }
 
-static double get_number(const cJSON *obj, const char *key, double fallback)
+static char *dup_string(const cJSON *obj, enum traj_key key)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsNumber(item) ? item->valuedouble : fallback;
+    const cJSON *value = item(obj, key);
+    return cJSON_IsString(value) ? strdup(value->valuestring) : NULL;
 }
 
-static int get_int(const cJSON *obj, const char *key, int lo, int hi, int fallback)
+static double get_number(const cJSON *obj, enum traj_key key, double fallback)
+{
+    const cJSON *value = item(obj, key);
+    return cJSON_IsNumber(value) ? value->valuedouble : fallback;
+}
+
+static int get_int(const cJSON *obj, enum traj_key key, int lo, int hi, int fallback)
 {
     double v = get_number(obj, key, fallback);
     return v >= lo && v <= hi ? (int)v : fallback;
@@ -40,16 +46,23 @@ static int get_int(const cJSON *obj, const char *key, int lo, int hi, int fallba
 
 /* A token count: 0..1e15, else 0 (a double beyond long's range must never
  * be converted). */
-static long get_count(const cJSON *obj, const char *key)
+static long get_count(const cJSON *obj, enum traj_key key)
 {
     double v = get_number(obj, key, 0);
     return v >= 0 && v <= 1e15 ? (long)v : 0;
 }
 
-static int get_bool(const cJSON *obj, const char *key, int fallback)
+static int get_bool(const cJSON *obj, enum traj_key key, int fallback)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsBool(item) ? cJSON_IsTrue(item) : fallback;
+    const cJSON *value = item(obj, key);
+    return cJSON_IsBool(value) ? cJSON_IsTrue(value) : fallback;
+}
+
+/* A string member copied into a fixed array ("" when absent). */
+static void copy_string(const cJSON *obj, enum traj_key key, char *out, size_t size)
+{
+    const cJSON *value = item(obj, key);
+    snprintf(out, size, "%s", cJSON_IsString(value) ? value->valuestring : "");
 }
 
 static void free_step(struct xtars_traj_step *s)
@@ -63,8 +76,11 @@ static void free_step(struct xtars_traj_step *s)
         free(s->notes[i]);
     free(s->actions);
     free(s->action_ok);
+    free(s->action_ms);
     free(s->action_errors);
     free(s->notes);
+    free(s->started_at);
+    free(s->finish_reason);
     free(s->screenshot);
     free(s->reply);
     free(s->thought);
@@ -89,24 +105,25 @@ void xtars_traj_run_cleanup(struct xtars_traj_run *run)
     free(run->message);
     free(run->started_at);
     free(run->ended_at);
+    free(run->replay_of);
+    free(run->imported_from);
+    free(run->xtars_version);
+    free(run->config);
     memset(run, 0, sizeof *run);
 }
 
-static void read_size(const cJSON *obj, const char *key, int *w, int *h)
+static void read_size(const cJSON *obj, enum traj_key key, int *w, int *h)
 {
-    const cJSON *size = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *size = item(obj, key);
 
-    *w = get_int(size, "width", 1, 32767, 0);
-    *h = get_int(size, "height", 1, 32767, 0);
+    *w = get_int(size, TRAJ_WIDTH, 1, 32767, 0);
+    *h = get_int(size, TRAJ_HEIGHT, 1, 32767, 0);
 }
 
-static xtars_err parse_run(struct xtars_traj_run *run, const cJSON *root, char *err)
+/* format and version: refused unless this xtars reads them. */
+static xtars_err check_format(const struct xtars_traj_run *run, const cJSON *root, char *err)
 {
-    const cJSON *target = cJSON_GetObjectItemCaseSensitive(root, "target");
-    const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
-    const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
-    const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
-    char *family;
+    const cJSON *format = item(root, TRAJ_FORMAT), *version = item(root, TRAJ_VERSION);
 
     if (!cJSON_IsString(format) || strcmp(format->valuestring, XTARS_TRAJ_FORMAT) != 0)
         return xtars_error(err, XTARS_EFORMAT, "%s/run.json: not an xtars trajectory", run->dir);
@@ -116,42 +133,65 @@ static xtars_err parse_run(struct xtars_traj_run *run, const cJSON *root, char *
                            "reads version %d)",
                            run->dir, cJSON_IsNumber(version) ? version->valuedouble : -1.0,
                            XTARS_TRAJ_VERSION);
-    run->source = dup_string(root, "source");
-    run->instruction = dup_string(root, "instruction");
-    run->model = dup_string(root, "model");
-    run->endpoint = dup_string(root, "endpoint");
-    run->status = dup_string(root, "status");
-    run->message = dup_string(root, "message");
-    run->started_at = dup_string(root, "started_at");
-    run->ended_at = dup_string(root, "ended_at");
-    family = dup_string(root, "family");
+    return XTARS_OK;
+}
+
+/* Who wrote it: source, origin, version, recorder. */
+static void parse_origin(struct xtars_traj_run *run, const cJSON *root)
+{
+    const cJSON *recorder = item(root, TRAJ_RECORDER);
+    double pid = get_number(recorder, TRAJ_PID, 0);
+
+    run->source = dup_string(root, TRAJ_SOURCE);
+    run->replay_of = dup_string(root, TRAJ_REPLAY_OF);
+    run->imported_from = dup_string(root, TRAJ_IMPORTED_FROM);
+    run->xtars_version = dup_string(root, TRAJ_XTARS_VERSION);
+    run->recorder_pid = pid >= 0 && pid <= 4194304 ? (long)pid : 0; /* Linux's pid_max limit */
+    copy_string(recorder, TRAJ_HOST, run->recorder_host, sizeof run->recorder_host);
+    copy_string(recorder, TRAJ_PID_NS, run->recorder_pid_ns, sizeof run->recorder_pid_ns);
+}
+
+/* What was asked of which model, on what screen, with which settings. */
+static void parse_setup(struct xtars_traj_run *run, const cJSON *root)
+{
+    const cJSON *target = item(root, TRAJ_TARGET), *fmt = item(root, TRAJ_IMAGE_FORMAT);
+    const cJSON *config = item(root, TRAJ_CONFIG);
+    char *family;
+
+    run->instruction = dup_string(root, TRAJ_INSTRUCTION);
+    run->model = dup_string(root, TRAJ_MODEL);
+    run->endpoint = dup_string(root, TRAJ_ENDPOINT);
+    family = dup_string(root, TRAJ_FAMILY);
     if (family == NULL || xtars_family_from_name(family, &run->family) != XTARS_OK)
         run->family = XTARS_FAMILY_PIXELS;
     free(family);
-    read_size(root, "screen", &run->screen_width, &run->screen_height);
-    read_size(root, "sent", &run->sent_width, &run->sent_height);
-    run->target_x = get_int(target, "x", -32768, 32767, 0);
-    run->target_y = get_int(target, "y", -32768, 32767, 0);
-    run->target_width = get_int(target, "width", 1, 32767, run->screen_width);
-    run->target_height = get_int(target, "height", 1, 32767, run->screen_height);
-    run->prompt_tokens = get_count(usage, "prompt_tokens");
-    run->completion_tokens = get_count(usage, "completion_tokens");
-    {
-        const cJSON *recorder = cJSON_GetObjectItemCaseSensitive(root, "recorder");
-        const cJSON *host = cJSON_GetObjectItemCaseSensitive(recorder, "host");
-        run->recorder_pid = (long)get_number(recorder, "pid", 0);
-        if (run->recorder_pid < 0 || run->recorder_pid > 4194304) /* Linux's pid_max limit */
-            run->recorder_pid = 0;
-        const cJSON *ns = cJSON_GetObjectItemCaseSensitive(recorder, "pid_ns");
-        if (cJSON_IsString(host))
-            snprintf(run->recorder_host, sizeof run->recorder_host, "%s", host->valuestring);
-        if (cJSON_IsString(ns))
-            snprintf(run->recorder_pid_ns, sizeof run->recorder_pid_ns, "%s", ns->valuestring);
-    }
-    {
-        const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "image_format");
-        run->image_format = cJSON_IsString(fmt) && strcmp(fmt->valuestring, "jpeg") == 0;
-    }
+    run->dry_run = get_bool(root, TRAJ_DRY_RUN, 0);
+    read_size(root, TRAJ_SCREEN, &run->screen_width, &run->screen_height);
+    run->target_x = get_int(target, TRAJ_X, -32768, 32767, 0);
+    run->target_y = get_int(target, TRAJ_Y, -32768, 32767, 0);
+    run->target_width = get_int(target, TRAJ_WIDTH, 1, 32767, run->screen_width);
+    run->target_height = get_int(target, TRAJ_HEIGHT, 1, 32767, run->screen_height);
+    read_size(root, TRAJ_SENT, &run->sent_width, &run->sent_height);
+    run->image_format = cJSON_IsString(fmt) && strcmp(fmt->valuestring, "jpeg") == 0;
+    run->config = cJSON_IsObject(config) ? cJSON_PrintUnformatted(config) : NULL;
+}
+
+static xtars_err parse_run(struct xtars_traj_run *run, const cJSON *root, char *err)
+{
+    const cJSON *usage = item(root, TRAJ_USAGE);
+    xtars_err rc = check_format(run, root, err);
+
+    if (rc != XTARS_OK)
+        return rc;
+    parse_origin(run, root);
+    parse_setup(run, root);
+    run->started_at = dup_string(root, TRAJ_STARTED_AT);
+    run->ended_at = dup_string(root, TRAJ_ENDED_AT);
+    run->status = dup_string(root, TRAJ_STATUS);
+    run->message = dup_string(root, TRAJ_MESSAGE);
+    run->steps_written = get_int(root, TRAJ_STEPS, 0, MAX_STEPS_READ * 10, 0);
+    run->prompt_tokens = get_count(usage, TRAJ_PROMPT_TOKENS);
+    run->completion_tokens = get_count(usage, TRAJ_COMPLETION_TOKENS);
     if (run->screen_width == 0 || run->target_width == 0)
         return xtars_error(err, XTARS_EFORMAT, "%s/run.json: no screen size", run->dir);
     return XTARS_OK;
@@ -159,19 +199,20 @@ static xtars_err parse_run(struct xtars_traj_run *run, const cJSON *root, char *
 
 static xtars_err parse_actions(struct xtars_traj_step *s, const cJSON *line, char *err)
 {
-    const cJSON *actions = cJSON_GetObjectItemCaseSensitive(line, "actions");
-    const cJSON *results = cJSON_GetObjectItemCaseSensitive(line, "results"), *item;
+    const cJSON *actions = item(line, TRAJ_ACTIONS), *results = item(line, TRAJ_RESULTS), *action;
     int n = cJSON_GetArraySize(actions), i = 0;
 
     if (!cJSON_IsArray(actions) || n > 4096)
-        return xtars_error(err, XTARS_EFORMAT, "'actions' must be an array");
+        return xtars_error(err, XTARS_EFORMAT, "'%s' must be an array",
+                           traj_key_name(TRAJ_ACTIONS));
     s->actions = calloc((size_t)n + 1, sizeof *s->actions);
     s->action_ok = calloc((size_t)n + 1, sizeof *s->action_ok);
+    s->action_ms = calloc((size_t)n + 1, sizeof *s->action_ms);
     s->action_errors = calloc((size_t)n + 1, sizeof *s->action_errors);
-    if (!s->actions || !s->action_ok || !s->action_errors)
+    if (!s->actions || !s->action_ok || !s->action_ms || !s->action_errors)
         return xtars_error(err, XTARS_ENOMEM, "out of memory");
-    cJSON_ArrayForEach(item, actions) {
-        char *text = cJSON_PrintUnformatted(item);
+    cJSON_ArrayForEach(action, actions) {
+        char *text = cJSON_PrintUnformatted(action);
         const cJSON *result = cJSON_GetArrayItem(results, i);
         xtars_err rc;
 
@@ -182,52 +223,72 @@ static xtars_err parse_actions(struct xtars_traj_step *s, const cJSON *line, cha
         if (rc != XTARS_OK)
             return rc;
         s->action_count = ++i;
-        s->action_ok[i - 1] = get_bool(result, "ok", 1);
-        s->action_errors[i - 1] = dup_string(result, "error");
+        s->action_ok[i - 1] = get_bool(result, TRAJ_OK, 1);
+        s->action_ms[i - 1] = get_number(result, TRAJ_MS, 0);
+        s->action_errors[i - 1] = dup_string(result, TRAJ_ERROR);
     }
+    return XTARS_OK;
+}
+
+/* timings and the model call. */
+static void parse_timings(struct xtars_traj_step *s, const cJSON *line)
+{
+    const cJSON *timings = item(line, TRAJ_TIMINGS), *model = item(line, TRAJ_MODEL);
+
+    s->capture_ms = get_number(timings, TRAJ_CAPTURE_MS, 0);
+    s->encode_ms = get_number(timings, TRAJ_ENCODE_MS, 0);
+    s->model_ms = get_number(timings, TRAJ_MODEL_MS, 0);
+    s->exec_ms = get_number(timings, TRAJ_EXEC_MS, 0);
+    s->settle_ms = get_number(timings, TRAJ_SETTLE_MS, 0);
+    s->total_ms = get_number(timings, TRAJ_TOTAL_MS, 0);
+    s->model_called = cJSON_IsObject(model);
+    s->latency_ms = get_number(model, TRAJ_LATENCY_MS, 0);
+    s->attempts = get_int(model, TRAJ_ATTEMPTS, 0, 1000000, 0);
+    s->prompt_tokens = get_count(model, TRAJ_PROMPT_TOKENS);
+    s->completion_tokens = get_count(model, TRAJ_COMPLETION_TOKENS);
+    s->finish_reason = dup_string(model, TRAJ_FINISH_REASON);
+}
+
+static xtars_err parse_notes(struct xtars_traj_step *s, const cJSON *line)
+{
+    const cJSON *notes = item(line, TRAJ_NOTES), *note;
+
+    if (!cJSON_IsArray(notes) || cJSON_GetArraySize(notes) > 64)
+        return XTARS_OK;
+    s->notes = calloc((size_t)cJSON_GetArraySize(notes) + 1, sizeof *s->notes);
+    if (s->notes == NULL)
+        return XTARS_ENOMEM;
+    cJSON_ArrayForEach(note, notes)
+        if (cJSON_IsString(note) && (s->notes[s->note_count] = strdup(note->valuestring)))
+            s->note_count++;
     return XTARS_OK;
 }
 
 static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *err)
 {
-    const cJSON *timings = cJSON_GetObjectItemCaseSensitive(line, "timings");
-    const cJSON *model = cJSON_GetObjectItemCaseSensitive(line, "model");
-    const cJSON *notes = cJSON_GetObjectItemCaseSensitive(line, "notes"), *note;
-
     if (!cJSON_IsObject(line))
         return xtars_error(err, XTARS_EFORMAT, "not a JSON object");
-    s->step = get_int(line, "step", 1, MAX_STEPS_READ * 10, 0);
+    s->step = get_int(line, TRAJ_STEP, 1, MAX_STEPS_READ * 10, 0);
     if (s->step == 0)
         return xtars_error(err, XTARS_EFORMAT, "no step number");
-    s->screenshot = dup_string(line, "screenshot");
+    s->screenshot = dup_string(line, TRAJ_SCREENSHOT);
     if (s->screenshot && (strchr(s->screenshot, '/') || s->screenshot[0] == '.'))
         return xtars_error(err, XTARS_EFORMAT, "bad screenshot name");
-    read_size(line, "sent", &s->sent_width, &s->sent_height);
-    s->capture_ms = get_number(timings, "capture_ms", 0);
-    s->encode_ms = get_number(timings, "encode_ms", 0);
-    s->model_ms = get_number(timings, "model_ms", 0);
-    s->exec_ms = get_number(timings, "exec_ms", 0);
-    s->settle_ms = get_number(timings, "settle_ms", 0);
-    s->total_ms = get_number(timings, "total_ms", 0);
-    s->prompt_tokens = get_count(model, "prompt_tokens");
-    s->completion_tokens = get_count(model, "completion_tokens");
-    s->reply = dup_string(line, "reply");
-    s->thought = dup_string(line, "thought");
-    s->reflection = dup_string(line, "reflection");
-    s->parse_error = dup_string(line, "parse_error");
-    s->source_action = dup_string(line, "source_action");
-    s->settled = get_bool(line, "settled", 1);
-    s->screen_changed = get_bool(line, "screen_changed", 1);
-    s->replayable = get_bool(line, "replayable", 1);
-    s->similarity = get_number(line, "similarity", -1);
-    if (cJSON_IsArray(notes) && cJSON_GetArraySize(notes) <= 64) {
-        s->notes = calloc((size_t)cJSON_GetArraySize(notes) + 1, sizeof *s->notes);
-        if (s->notes == NULL)
-            return xtars_error(err, XTARS_ENOMEM, "out of memory");
-        cJSON_ArrayForEach(note, notes)
-            if (cJSON_IsString(note) && (s->notes[s->note_count] = strdup(note->valuestring)))
-                s->note_count++;
-    }
+    s->started_at = dup_string(line, TRAJ_STARTED_AT);
+    read_size(line, TRAJ_SENT, &s->sent_width, &s->sent_height);
+    parse_timings(s, line);
+    s->reply = dup_string(line, TRAJ_REPLY);
+    s->thought = dup_string(line, TRAJ_THOUGHT);
+    s->reflection = dup_string(line, TRAJ_REFLECTION);
+    s->parse_error = dup_string(line, TRAJ_PARSE_ERROR);
+    s->source_action = dup_string(line, TRAJ_SOURCE_ACTION);
+    s->settled = get_bool(line, TRAJ_SETTLED, 1);
+    s->screen_changed = get_bool(line, TRAJ_SCREEN_CHANGED, 1);
+    s->replayable = get_bool(line, TRAJ_REPLAYABLE, 1);
+    s->similarity = get_number(line, TRAJ_SIMILARITY, -1);
+    s->recorded_step = get_int(line, TRAJ_RECORDED_STEP, 1, MAX_STEPS_READ * 10, 0);
+    if (parse_notes(s, line) != XTARS_OK)
+        return xtars_error(err, XTARS_ENOMEM, "out of memory");
     return parse_actions(s, line, err);
 }
 

@@ -6,8 +6,10 @@
  * screenshot of every step exactly as sent to the model.
  *
  * Ownership: xtars_traj_open() returns a handle that xtars_traj_close() frees
- * (accepts NULL). The writer never builds JSON itself: callers hand it
- * complete text, so it cannot drift from docs/trajectory.md in two places.
+ * (accepts NULL). The functions here write text they are given; run.json
+ * and step lines are built from the structs below by the record layer's one
+ * serializer (agent/record/traj_write.h), which shares its key names with
+ * the reader, so the format cannot drift in two places.
  */
 #ifndef XTARS_TRAJECTORY_H
 #define XTARS_TRAJECTORY_H
@@ -68,30 +70,48 @@ xtars_err xtars_mkdir_p(const char *dir, char *err);
 
 /* ---- Reading (replay, report, export) ---- */
 
+/* One line of steps.jsonl. Filled by the reader (which owns every pointer
+ * until xtars_traj_run_cleanup()); the writer takes the same struct with
+ * borrowed pointers and only reads it. */
 struct xtars_traj_step {
     int step;
+    char *started_at;             /* UTC ISO 8601, or NULL */
     char *screenshot;             /* file name in the directory, or NULL */
     int sent_width, sent_height;
     double capture_ms, encode_ms, model_ms, exec_ms, settle_ms, total_ms;
-    long prompt_tokens, completion_tokens;
+    int model_called;             /* "model" is an object (else null: no model call) */
+    double latency_ms;            /* of the model call */
+    int attempts;
+    long prompt_tokens, completion_tokens;  /* read: 0 when not reported;
+                                               written: null when negative */
+    char *finish_reason;          /* or NULL */
     char *reply, *thought, *reflection, *parse_error;  /* each may be NULL */
     struct xtars_action *actions;
     int action_count;
     int *action_ok;               /* action_count flags */
+    double *action_ms;            /* action_count durations */
     char **action_errors;         /* action_count strings or NULLs */
     char **notes;
     int note_count;
     int settled, screen_changed;
     int replayable;               /* 0 for imported steps that could not be translated */
     double similarity;            /* replay --verify score, or -1 when absent */
+    int recorded_step;            /* replays: the recorded step replayed, or 0 */
     char *source_action;          /* imported steps: the action as the other tool recorded it
                                      (OSWorld pyautogui code), or NULL */
 };
 
+/* run.json, and the steps read with it. Same ownership as a step. */
 struct xtars_traj_run {
     char dir[4096];
     char *source, *instruction, *model, *endpoint, *status, *message;
     char *started_at, *ended_at;
+    char *replay_of;              /* replays: the trajectory replayed, or NULL */
+    char *imported_from;          /* imports: the file or directory read, or NULL */
+    char *xtars_version;          /* read: of the xtars that wrote it (the writer writes its own) */
+    char *config;                 /* the configuration as JSON text (read: compact), or NULL */
+    int dry_run;
+    int steps_written;            /* run.json "steps": lines steps.jsonl should hold */
     int family;                   /* enum xtars_family */
     int screen_width, screen_height;
     int target_x, target_y, target_width, target_height;
