@@ -49,7 +49,7 @@ xtars_err exec_create(const struct exec_backend *backend, void *impl,
 
 /* Sleeps ms milliseconds in short slices, checking *stop (may be NULL).
  * Returns XTARS_ESTOPPED early if it becomes nonzero. */
-xtars_err exec_sleep_ms(int ms, const volatile int *stop);
+xtars_err exec_sleep_ms(int ms, const atomic_int *stop);
 
 /* The log of a dry backend's impl (dry.c). */
 const char *exec_dry_log_of(const void *impl);

@@ -17,7 +17,7 @@
 
 struct dry {
     struct xtars_buf log;
-    const volatile int *stop;
+    const atomic_int *stop;
     unsigned buttons;                           /* bit n: button n held */
     char held[DRY_MAX_HELD][XTARS_KEY_NAME_LEN]; /* in pressing order */
     int held_count;

@@ -30,7 +30,7 @@ double exec_now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-xtars_err exec_sleep_ms(int ms, const volatile int *stop)
+xtars_err exec_sleep_ms(int ms, const atomic_int *stop)
 {
     double end = exec_now_ms() + ms;
 

@@ -63,7 +63,7 @@ struct xt {
     volatile int dead;       /* set by the I/O exit handler: the server went away */
     int screen;
     int key_delay_ms;
-    const volatile int *stop;
+    const atomic_int *stop;
 
     /* what this executor holds */
     unsigned char down[NKEYCODES / 8];

@@ -55,7 +55,7 @@ const struct cli_command cli_cmd_act = {
     .run = run_act,
 };
 
-static volatile sig_atomic_t act_stop;
+static atomic_int act_stop; /* the executor's stop flag (xtars/error.h) */
 
 static void on_signal(int sig)
 {

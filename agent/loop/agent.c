@@ -42,7 +42,7 @@ struct xtars_agent {
     struct xtars_agent_options opts;
     char source[32];
     char title[4096];
-    volatile sig_atomic_t stop;     /* set by xtars_agent_stop(); the executor and the
+    atomic_int stop;                /* set by xtars_agent_stop(); the executor and the
                                        model client check it between events and retries */
 
     struct xtars_capture *capture;
@@ -904,7 +904,7 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 
     xtars_exec_options_from_config(&eopts, &a->cfg);
     eopts.bounds = a->target;
-    eopts.stop = &a->stop; /* sig_atomic_t is int on every platform xtars builds on */
+    eopts.stop = &a->stop;
     if (a->opts.dry_run)
         return xtars_exec_new_dry(&eopts, &a->exec, err);
     return xtars_exec_new_xtest(&eopts, &a->exec, err);

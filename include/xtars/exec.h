@@ -10,8 +10,8 @@
  * xtars_exec_new_*(); opts->stop must stay valid until the executor is freed.
  *
  * Threads and signals: an executor is used by one thread at a time and is NOT
- * async-signal-safe. A SIGINT/SIGTERM handler must only set the int that
- * opts->stop points to; the executor checks it between input events (and
+ * async-signal-safe. A SIGINT/SIGTERM handler must only set the stop flag
+ * (xtars/error.h) that opts->stop points to; the executor checks it between input events (and
  * during pauses), releases everything it holds, restores the keymap and
  * returns XTARS_ESTOPPED.
  */
@@ -42,7 +42,7 @@ struct xtars_exec_options {
     int double_click_ms;         /* pause between the two clicks of a double click */
     int clear_modifiers;         /* release modifier keys held by someone else and unlock
                                     Caps Lock for the action (Caps Lock is locked again after) */
-    const volatile int *stop;    /* nonzero: abort between events, release everything; may be NULL */
+    const atomic_int *stop;      /* nonzero: abort between events, release everything; may be NULL */
 };
 
 #define XTARS_EXEC_DESCRIPTION_LEN 256

@@ -10,7 +10,7 @@
 static struct xtars_executor *ex;
 static struct xtars_exec_result result;
 static char err[XTARS_ERRLEN];
-static volatile int stop_flag;
+static atomic_int stop_flag;
 static size_t log_seen;
 
 /* Delays chosen so every pause shows in the log with a distinct value. */

@@ -29,7 +29,7 @@ static struct xtars_executor *ex;
 static struct xtars_exec_options opts;
 static struct xtars_exec_result result;
 static char err[XTARS_ERRLEN];
-static volatile int stop_flag;
+static atomic_int stop_flag;
 
 static void set_layout(const char *layout)
 {
