@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "xtars/log.h"
 
 #define MAX_HELD 32
 #define NKEYCODES 256
@@ -64,6 +63,8 @@ struct xt {
     int screen;
     int key_delay_ms;
     const atomic_int *stop;
+    void (*note)(void *note_data, const char *line);
+    void *note_data;
 
     /* what this executor holds */
     unsigned char down[NKEYCODES / 8];
@@ -624,9 +625,12 @@ static void registry_reclaim_orphans(struct xt *x)
     XUngrabServer(x->dpy);
     XSync(x->dpy, False);
     free(entries);
-    if (undone)
-        xtars_log_info("exec: undid %d key binding%s left on %s by a process that died", undone,
-                       undone == 1 ? "" : "s", x->display_name);
+    if (undone && x->note) {
+        char line[256];
+        snprintf(line, sizeof line, "exec: undid %d key binding%s left on %s by a process that died",
+                 undone, undone == 1 ? "" : "s", x->display_name);
+        x->note(x->note_data, line);
+    }
 }
 
 /* ---- temporary bindings ---- */
@@ -1090,6 +1094,8 @@ xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xta
                            display_label(opts->display));
     }
     XTestGrabControl(x->dpy, True); /* our events pass even when a client grabs the server */
+    x->note = opts->note;
+    x->note_data = opts->note_data;
     registry_reclaim_orphans(x);
     x->screen = DefaultScreen(x->dpy);
     x->key_delay_ms = opts->key_delay_ms;

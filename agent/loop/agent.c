@@ -19,6 +19,7 @@
 #include "xtars/buf.h"
 #include "xtars/capture.h"
 #include "agent/base/clock.h"
+#include "agent/loop/options.h"
 #include "agent/record/draw.h"
 #include "xtars/exec.h"
 #include "xtars/image.h"
@@ -871,10 +872,7 @@ static xtars_err open_capture(struct xtars_agent *a, char *err)
     char reason[XTARS_ERRLEN];
     xtars_err rc;
 
-    memset(&copts, 0, sizeof copts);
-    copts.display = a->cfg.display[0] ? a->cfg.display : NULL;
-    copts.monitor = a->cfg.monitor[0] ? a->cfg.monitor : NULL;
-    copts.cursor = a->cfg.cursor;
+    xtars_capture_options_from_config(&a->cfg, &copts);
     if (copts.display == NULL && getenv("DISPLAY") == NULL) {
         if (getenv("WAYLAND_DISPLAY"))
             return xtars_error(err, XTARS_EDISPLAY,
@@ -902,7 +900,7 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 {
     struct xtars_exec_options eopts;
 
-    xtars_exec_options_from_config(&eopts, &a->cfg);
+    xtars_exec_options_from_config(&a->cfg, &eopts);
     eopts.bounds = a->target;
     eopts.stop = &a->stop;
     if (a->opts.dry_run)
