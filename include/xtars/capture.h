@@ -11,15 +11,11 @@
  * (the defaults) and then by the caller; the agent builds them from its
  * config. Their strings are read only during the call they are passed to.
  *
- * X errors: the first xtars_capture_new() installs process-wide Xlib error
- * handlers. Protocol errors (a window that vanished) are caught around the
- * calls that can cause them and returned as errors. A connection that breaks
- * (the X server went away) makes the next grab fail with EDISPLAY instead of
- * exiting the process: Xlib's fatal I/O handler is replaced by one that
- * returns, and each capture's connection gets an exit handler
- * (XSetIOErrorExitHandler, libX11 >= 1.8) that marks it dead. Other Xlib
- * connections in the process without such an exit handler still exit on I/O
- * errors, as Xlib always did.
+ * X errors: capture and the executor share one X error trap (see the
+ * threads note in xtars/agent.h). Protocol errors (a window that vanished)
+ * are caught around the calls that can cause them and returned as errors. A
+ * connection that breaks (the X server went away) makes the next grab fail
+ * with EDISPLAY instead of exiting the process (libX11 >= 1.8).
  */
 #ifndef XTARS_CAPTURE_H
 #define XTARS_CAPTURE_H
