@@ -131,7 +131,7 @@ const char *xtars_exec_kind(const struct xtars_executor *ex) { return ex->backen
 
 const char *xtars_exec_dry_log(const struct xtars_executor *ex)
 {
-    return strcmp(ex->backend->kind, "dry") == 0 ? exec_dry_log_of(ex->impl) : NULL;
+    return ex->backend->log ? ex->backend->log(ex->impl) : NULL;
 }
 
 /* ---- primitive steps: each checks the stop flag and counts its events ---- */
