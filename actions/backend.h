@@ -2,6 +2,8 @@
  * turns one action into a sequence of primitive events with pauses, checks and
  * cleanup) and the backends that deliver those events (xtest.c on a display,
  * dry.c into a log). Not installed; nothing outside actions/ includes it.
+ * Dependencies point one way: backends call exec.c (exec_create() and the
+ * helpers below); exec.c reaches a backend only through this table.
  *
  * Backends track what they hold (keys, buttons, temporary key bindings), so
  * release_all() is complete even when the performer's bookkeeping is cut
@@ -39,6 +41,8 @@ struct exec_backend {
     xtars_err (*pause)(void *impl, int ms, char *err);
     void (*release_all)(void *impl);
     void (*destroy)(void *impl);
+    /* The log of what was performed (dry run), or NULL: the backend has none. */
+    const char *(*log)(const void *impl);
 };
 
 /* Takes ownership of impl (destroyed through backend->destroy even when this
@@ -49,10 +53,7 @@ xtars_err exec_create(const struct exec_backend *backend, void *impl,
 
 /* Sleeps ms milliseconds in short slices, checking *stop (may be NULL).
  * Returns XTARS_ESTOPPED early if it becomes nonzero. */
-xtars_err exec_sleep_ms(int ms, const volatile int *stop);
-
-/* The log of a dry backend's impl (dry.c). */
-const char *exec_dry_log_of(const void *impl);
+xtars_err exec_sleep_ms(int ms, const atomic_int *stop);
 
 /* Milliseconds on the monotonic clock. */
 double exec_now_ms(void);

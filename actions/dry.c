@@ -17,7 +17,7 @@
 
 struct dry {
     struct xtars_buf log;
-    const volatile int *stop;
+    const atomic_int *stop;
     unsigned buttons;                           /* bit n: button n held */
     char held[DRY_MAX_HELD][XTARS_KEY_NAME_LEN]; /* in pressing order */
     int held_count;
@@ -151,6 +151,13 @@ static void dry_destroy(void *impl)
     }
 }
 
+static const char *dry_log(const void *impl)
+{
+    const struct dry *d = impl;
+
+    return d->log.data ? d->log.data : "";
+}
+
 static const struct exec_backend dry_backend = {
     .kind = "dry",
     .begin = dry_begin,
@@ -162,6 +169,7 @@ static const struct exec_backend dry_backend = {
     .pause = dry_pause,
     .release_all = dry_release_all,
     .destroy = dry_destroy,
+    .log = dry_log,
 };
 
 xtars_err xtars_exec_new_dry(const struct xtars_exec_options *opts, struct xtars_executor **out,
@@ -185,11 +193,4 @@ xtars_err xtars_exec_new_dry(const struct xtars_exec_options *opts, struct xtars
         screen.height = opts->bounds.y + opts->bounds.height;
     }
     return exec_create(&dry_backend, d, opts, screen, out, err);
-}
-
-const char *exec_dry_log_of(const void *impl)
-{
-    const struct dry *d = impl;
-
-    return d->log.data ? d->log.data : "";
 }

@@ -30,7 +30,7 @@ double exec_now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-xtars_err exec_sleep_ms(int ms, const volatile int *stop)
+xtars_err exec_sleep_ms(int ms, const atomic_int *stop)
 {
     double end = exec_now_ms() + ms;
 
@@ -52,18 +52,16 @@ xtars_err exec_sleep_ms(int ms, const volatile int *stop)
     }
 }
 
-void xtars_exec_options_from_config(struct xtars_exec_options *opts,
-                                    const struct xtars_config *cfg)
+void xtars_exec_options_init(struct xtars_exec_options *opts)
 {
     memset(opts, 0, sizeof *opts);
-    opts->display = cfg->display[0] ? cfg->display : NULL;
-    opts->click_delay_ms = cfg->click_delay_ms;
-    opts->key_delay_ms = cfg->key_delay_ms;
-    opts->action_delay_ms = cfg->action_delay_ms;
-    opts->scroll_amount = cfg->scroll_amount;
-    opts->wait_ms = cfg->wait_ms;
-    opts->double_click_ms = cfg->double_click_ms;
-    opts->clear_modifiers = cfg->clear_modifiers;
+    opts->click_delay_ms = 30;   /* move -> press, for hover-sensitive apps */
+    opts->key_delay_ms = 0;
+    opts->action_delay_ms = 0;
+    opts->scroll_amount = 5;     /* notches, as the references send */
+    opts->wait_ms = 5000;        /* what wait() means to the model */
+    opts->double_click_ms = 20;  /* far inside every toolkit's 200-500 ms */
+    opts->clear_modifiers = 1;   /* a held Shift must not turn a click into shift-click */
 }
 
 static xtars_err check_options(const struct xtars_exec_options *opts, struct xtars_rect screen,
@@ -133,7 +131,7 @@ const char *xtars_exec_kind(const struct xtars_executor *ex) { return ex->backen
 
 const char *xtars_exec_dry_log(const struct xtars_executor *ex)
 {
-    return strcmp(ex->backend->kind, "dry") == 0 ? exec_dry_log_of(ex->impl) : NULL;
+    return ex->backend->log ? ex->backend->log(ex->impl) : NULL;
 }
 
 /* ---- primitive steps: each checks the stop flag and counts its events ---- */

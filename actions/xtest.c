@@ -14,15 +14,14 @@
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/base/xerror.h"
 #include "backend.h"
-#include "xtars/log.h"
 
 #define MAX_HELD 32
 #define NKEYCODES 256
@@ -60,10 +59,12 @@ struct binding {
 struct xt {
     Display *dpy;
     char display_name[128];  /* for messages */
-    volatile int dead;       /* set by the I/O exit handler: the server went away */
+    struct xtars_xconn conn; /* conn.dead: the server went away (xerror.h) */
     int screen;
     int key_delay_ms;
-    const volatile int *stop;
+    const atomic_int *stop;
+    void (*note)(void *note_data, const char *line);
+    void *note_data;
 
     /* what this executor holds */
     unsigned char down[NKEYCODES / 8];
@@ -89,59 +90,22 @@ struct xt {
     int spare_count;
 };
 
-/* ---- X errors: trapped only around requests that can fail on a valid
- * connection (keyboard mapping changes); the handler is process-wide, so it is
- * installed for the duration of one XSync and then put back. ---- */
-
-static int trapped_error;
-
-static int trap_error(Display *dpy, XErrorEvent *event)
-{
-    (void)dpy;
-    trapped_error = event->error_code;
-    return 0;
-}
+/* ---- X errors: trapped (agent/base/xerror.h) only around requests that can
+ * fail on a valid connection (keyboard mapping changes, windows that may
+ * vanish). A server that goes away marks x->conn dead; the action then fails
+ * with a message and the loop can record what happened; nothing is sent to a
+ * dead connection afterwards. ---- */
 
 static xtars_err sync_checked(struct xt *x, const char *what, char *err)
 {
-    int (*previous)(Display *, XErrorEvent *) = XSetErrorHandler(trap_error);
+    struct xtars_xtrap trap;
+    int code;
 
-    trapped_error = 0;
-    XSync(x->dpy, False);
-    XSetErrorHandler(previous);
-    if (trapped_error != 0)
-        return xtars_error(err, XTARS_EX11, "exec: X error %d while %s", trapped_error, what);
+    xtars_xtrap_begin(&trap, x->dpy);
+    code = xtars_xtrap_end(&trap, 1);
+    if (code != 0)
+        return xtars_error(err, XTARS_EX11, "exec: X error %d while %s", code, what);
     return XTARS_OK;
-}
-
-/* ---- a server that goes away ----
- * Xlib's default I/O error handling exits the process. Ours (libX11 >= 1.8)
- * marks the executor dead and returns, so the action fails with a message
- * and the loop can record what happened; nothing is sent to a dead
- * connection afterwards. The first handler is process-wide and returns, so
- * Xlib goes on to the per-connection exit handler (as capture/x11.c). */
-
-static int on_io_error(Display *dpy)
-{
-    (void)dpy;
-    return 0;
-}
-
-#ifdef XTARS_HAVE_IO_EXIT_HANDLER
-static void on_io_exit(Display *dpy, void *user_data)
-{
-    struct xt *x = user_data;
-
-    (void)dpy;
-    x->dead = 1;
-}
-#endif
-
-static pthread_once_t io_once = PTHREAD_ONCE_INIT;
-
-static void install_io_handler(void)
-{
-    XSetIOErrorHandler(on_io_error);
 }
 
 static xtars_err dead_error(const struct xt *x, char *err)
@@ -333,7 +297,7 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
     int group = 0;
     xtars_err rc;
 
-    if (x->dead)
+    if (x->conn.dead)
         return dead_error(x, err);
     if (x->have_snapshot)
         return XTARS_OK;
@@ -342,7 +306,7 @@ static xtars_err ensure_snapshot(struct xt *x, char *err)
     if (xkb == NULL || xkb->map == NULL || xkb->map->modmap == NULL) {
         if (xkb)
             XkbFreeKeyboard(xkb, 0, True);
-        if (x->dead)
+        if (x->conn.dead)
             return dead_error(x, err);
         return xtars_error(err, XTARS_EX11, "exec: cannot read the keyboard map");
     }
@@ -448,10 +412,11 @@ static void note_click(struct xt *x)
         return;
     /* Menus and tooltips (override-redirect) are never given the focus. */
     {
-        XErrorHandler previous = XSetErrorHandler(trap_error); /* it may be gone already */
-        int ok = XGetWindowAttributes(x->dpy, child, &attr);
-        XSetErrorHandler(previous);
-        if (!ok || attr.override_redirect)
+        struct xtars_xtrap trap;
+        int ok;
+        xtars_xtrap_begin(&trap, x->dpy); /* it may be gone already */
+        ok = XGetWindowAttributes(x->dpy, child, &attr);
+        if (xtars_xtrap_end(&trap, 0) != 0 || !ok || attr.override_redirect)
             return;
     }
     x->clicked_toplevel = child;
@@ -491,19 +456,18 @@ static int focus_settled(struct xt *x)
 static void wait_for_click_focus(struct xt *x)
 {
     double deadline;
-    XErrorHandler previous;
+    struct xtars_xtrap trap;
 
     deadline = x->clicked_at + XTARS_EXEC_FOCUS_WAIT_MS; /* keys long after a click wait not */
     if (x->clicked_toplevel == None || exec_now_ms() >= deadline) {
         x->clicked_toplevel = None;
         return;
     }
-    previous = XSetErrorHandler(trap_error); /* windows may vanish meanwhile */
-    while (!focus_settled(x) && exec_now_ms() < deadline && !x->dead &&
+    xtars_xtrap_begin(&trap, x->dpy); /* windows may vanish meanwhile */
+    while (!focus_settled(x) && exec_now_ms() < deadline && !x->conn.dead &&
            !(x->stop && *x->stop))
         exec_sleep_ms(2, NULL);
-    XSync(x->dpy, False);
-    XSetErrorHandler(previous);
+    xtars_xtrap_end(&trap, 1);
     x->clicked_toplevel = None;
 }
 
@@ -559,7 +523,7 @@ static void registry_publish(struct xt *x)
     long *entries, pid = (long)getpid();
     int n, kept = 0;
 
-    if (x->dead || (entries = malloc(3 * MAX_REGISTRY * sizeof(long))) == NULL)
+    if (x->conn.dead || (entries = malloc(3 * MAX_REGISTRY * sizeof(long))) == NULL)
         return;
     n = registry_read(x, entries, MAX_REGISTRY);
     for (int i = 0; i < n; i++) {
@@ -624,9 +588,12 @@ static void registry_reclaim_orphans(struct xt *x)
     XUngrabServer(x->dpy);
     XSync(x->dpy, False);
     free(entries);
-    if (undone)
-        xtars_log_info("exec: undid %d key binding%s left on %s by a process that died", undone,
-                       undone == 1 ? "" : "s", x->display_name);
+    if (undone && x->note) {
+        char line[256];
+        snprintf(line, sizeof line, "exec: undid %d key binding%s left on %s by a process that died",
+                 undone, undone == 1 ? "" : "s", x->display_name);
+        x->note(x->note_data, line);
+    }
 }
 
 /* ---- temporary bindings ---- */
@@ -810,7 +777,7 @@ static xtars_err clear_foreign_modifiers(struct xt *x, char *err)
     int any = 0;
 
     XQueryKeymap(x->dpy, keys_down);
-    if (x->dead)
+    if (x->conn.dead)
         return dead_error(x, err);
     for (int kc = 8; kc < NKEYCODES; kc++)
         any |= (keys_down[kc / 8] >> (kc % 8) & 1) && !is_down(x, (KeyCode)kc);
@@ -834,7 +801,7 @@ static xtars_err xt_begin(void *impl, int clear_modifiers, char *err)
 {
     struct xt *x = impl;
 
-    if (x->dead)
+    if (x->conn.dead)
         return dead_error(x, err);
     free_snapshot(x); /* the layout may have changed since the last action */
     return clear_modifiers ? clear_foreign_modifiers(x, err) : XTARS_OK;
@@ -853,14 +820,14 @@ static xtars_err xt_end(void *impl, char *err)
     }
     rc = sync_checked(x, "sending input", err);
     free_snapshot(x);
-    return x->dead ? dead_error(x, err) : rc;
+    return x->conn.dead ? dead_error(x, err) : rc;
 }
 
 static xtars_err xt_move(void *impl, int px, int py, char *err)
 {
     struct xt *x = impl;
 
-    if (x->dead)
+    if (x->conn.dead)
         return dead_error(x, err);
     XTestFakeMotionEvent(x->dpy, x->screen, px, py, CurrentTime);
     return XTARS_OK;
@@ -871,7 +838,7 @@ static xtars_err xt_button(void *impl, int number, int down, char *err)
     struct xt *x = impl;
     unsigned bit = 1u << number;
 
-    if (x->dead)
+    if (x->conn.dead)
         return dead_error(x, err);
     if (down && (x->buttons & bit))
         return XTARS_OK;
@@ -969,7 +936,7 @@ static xtars_err xt_pause(void *impl, int ms, char *err)
     struct xt *x = impl;
 
     XFlush(x->dpy);
-    if (x->dead)
+    if (x->conn.dead)
         return dead_error(x, err);
     return exec_sleep_ms(ms, x->stop);
 }
@@ -978,7 +945,7 @@ static void xt_release_all(void *impl)
 {
     struct xt *x = impl;
 
-    if (x->dead) { /* nothing can be held on a server that is gone */
+    if (x->conn.dead) { /* nothing can be held on a server that is gone */
         x->down_count = x->held_count = x->bound_count = 0;
         memset(x->down, 0, sizeof x->down);
         x->buttons = 0;
@@ -1012,6 +979,7 @@ static void xt_destroy(void *impl)
     free_snapshot(x);
     if (x->dpy)
         XCloseDisplay(x->dpy);
+    xtars_xconn_unwatch(&x->conn);
     free(x);
 }
 
@@ -1071,15 +1039,12 @@ xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xta
     *out = NULL;
     if (x == NULL)
         return xtars_error(err, XTARS_ENOMEM, "exec: out of memory");
-    pthread_once(&io_once, install_io_handler);
     rc = open_display(opts->display, &x->dpy, err);
     if (rc != XTARS_OK) {
         xt_destroy(x);
         return rc;
     }
-#ifdef XTARS_HAVE_IO_EXIT_HANDLER
-    XSetIOErrorExitHandler(x->dpy, on_io_exit, x);
-#endif
+    xtars_xconn_watch(&x->conn, x->dpy);
     snprintf(x->display_name, sizeof x->display_name, "%s", DisplayString(x->dpy));
     has_xtest = XTestQueryExtension(x->dpy, &event_base, &error_base, &major, &minor);
     major = XkbMajorVersion;
@@ -1090,6 +1055,8 @@ xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xta
                            display_label(opts->display));
     }
     XTestGrabControl(x->dpy, True); /* our events pass even when a client grabs the server */
+    x->note = opts->note;
+    x->note_data = opts->note_data;
     registry_reclaim_orphans(x);
     x->screen = DefaultScreen(x->dpy);
     x->key_delay_ms = opts->key_delay_ms;

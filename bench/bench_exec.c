@@ -51,13 +51,11 @@ static double run_program(const char *const *argv)
 
 static struct xtars_executor *executor(int click_delay_ms)
 {
-    struct xtars_config cfg;
     struct xtars_exec_options opts;
     struct xtars_executor *ex;
     char err[XTARS_ERRLEN];
 
-    xtars_config_defaults(&cfg);
-    xtars_exec_options_from_config(&opts, &cfg);
+    xtars_exec_options_init(&opts); /* the config's defaults */
     opts.click_delay_ms = click_delay_ms;
     if (xtars_exec_new_xtest(&opts, &ex, err) != XTARS_OK) {
         fprintf(stderr, "bench: %s\n", err);

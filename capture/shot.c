@@ -10,15 +10,19 @@
 
 #include "xtars/coords.h"
 
-void xtars_shot_options_from_config(const struct xtars_config *cfg,
-                                    struct xtars_shot_options *opts)
+void xtars_shot_options_init(struct xtars_shot_options *opts)
 {
     opts->size = XTARS_SHOT_SMART;
-    opts->min_pixels = cfg->min_pixels;
-    opts->max_pixels = cfg->max_pixels;
-    opts->format = cfg->image_format;
-    opts->png_level = cfg->png_level;
-    opts->jpeg_quality = cfg->jpeg_quality;
+    opts->min_pixels = XTARS_DEFAULT_MIN_PIXELS;
+    opts->max_pixels = XTARS_DEFAULT_MAX_PIXELS;
+    opts->format = XTARS_IMAGE_PNG;
+    opts->png_level = 1;
+    opts->jpeg_quality = 85;
+}
+
+void xtars_capture_options_init(struct xtars_capture_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
 }
 
 void xtars_shot_init(struct xtars_shot *shot, size_t max_bytes)

@@ -11,7 +11,6 @@
 #include <X11/extensions/XShm.h>
 #include <X11/extensions/Xfixes.h>
 #include <X11/extensions/Xrandr.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 
+#include "agent/base/xerror.h"
 #include "x11_convert.h"
 
 struct xtars_capture {
@@ -28,7 +28,7 @@ struct xtars_capture {
     int depth;
     int screen_width;
     int screen_height;
-    volatile int dead;         /* set by the I/O exit handler: the connection broke */
+    struct xtars_xconn conn;   /* conn.dead: the connection broke (xerror.h) */
     char display_name[128];    /* for messages: which server went away */
     int native;                /* the server's pixels are already B,G,R,X */
 
@@ -47,61 +47,6 @@ struct xtars_capture {
 };
 
 /* ---- error handling ------------------------------------------------------ */
-
-/* A trap catches the protocol errors of the calls between trap_begin() and
- * trap_end() on this thread; Xlib's handler is process-wide, so ours is only
- * installed for that span (the way GDK's error traps work). */
-static _Thread_local int trap_error;
-
-static int on_x_error(Display *dpy, XErrorEvent *event)
-{
-    (void)dpy;
-    if (trap_error == 0)
-        trap_error = event->error_code;
-    return 0;
-}
-
-static XErrorHandler trap_begin(void)
-{
-    trap_error = 0;
-    return XSetErrorHandler(on_x_error);
-}
-
-/* Syncs so that errors of asynchronous requests arrive, restores the
- * previous handler and returns the first error code (0: none). */
-static int trap_end(Display *dpy, XErrorHandler previous, int sync)
-{
-    if (sync)
-        XSync(dpy, False);
-    XSetErrorHandler(previous);
-    return trap_error;
-}
-
-/* Xlib's default fatal I/O error handler exits. Ours returns, so Xlib goes
- * on to the connection's exit handler; for captures that handler marks the
- * capture dead and returns, and the failed call returns to us. */
-static int on_io_error(Display *dpy)
-{
-    (void)dpy;
-    return 0;
-}
-
-#ifdef XTARS_HAVE_IO_EXIT_HANDLER
-static void on_io_exit(Display *dpy, void *user_data)
-{
-    struct xtars_capture *cap = user_data;
-
-    (void)dpy;
-    cap->dead = 1;
-}
-#endif
-
-static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
-
-static void install_io_handler(void)
-{
-    XSetIOErrorHandler(on_io_error);
-}
 
 static xtars_err dead_error(const struct xtars_capture *cap, char *err)
 {
@@ -166,14 +111,15 @@ static int clip_to_screen(const struct xtars_capture *cap, struct xtars_rect *r)
 static xtars_err window_rect(struct xtars_capture *cap, Window w, struct xtars_rect *r, char *err)
 {
     XWindowAttributes attr;
-    XErrorHandler previous = trap_begin();
+    struct xtars_xtrap trap;
     Window child;
     int ok, x = 0, y = 0;
 
+    xtars_xtrap_begin(&trap, cap->dpy);
     ok = XGetWindowAttributes(cap->dpy, w, &attr) &&
          XTranslateCoordinates(cap->dpy, w, cap->root, 0, 0, &x, &y, &child);
-    if (trap_end(cap->dpy, previous, 0) != 0 || !ok)
-        return cap->dead ? dead_error(cap, err)
+    if (xtars_xtrap_end(&trap, 0) != 0 || !ok)
+        return cap->conn.dead ? dead_error(cap, err)
                          : xtars_error(err, XTARS_EX11, "capture: no window 0x%lx", (unsigned long)w);
     if (attr.map_state != IsViewable)
         return xtars_error(err, XTARS_EX11, "capture: window 0x%lx is not mapped",
@@ -232,11 +178,13 @@ static Window find_named(Display *dpy, Window w, const char *name, int depth)
 
 static xtars_err resolve_window_name(struct xtars_capture *cap, const char *name, char *err)
 {
-    XErrorHandler previous = trap_begin();
-    Window w = find_named(cap->dpy, cap->root, name, 0);
+    struct xtars_xtrap trap;
+    Window w;
 
-    trap_end(cap->dpy, previous, 0); /* windows closing during the walk are skipped */
-    if (cap->dead)
+    xtars_xtrap_begin(&trap, cap->dpy);
+    w = find_named(cap->dpy, cap->root, name, 0);
+    xtars_xtrap_end(&trap, 0); /* windows closing during the walk are skipped */
+    if (cap->conn.dead)
         return dead_error(cap, err);
     if (w == 0)
         return xtars_error(err, XTARS_EINVAL, "capture: no mapped window titled '%s'", name);
@@ -352,7 +300,7 @@ static void shm_teardown(struct xtars_capture *cap)
 {
     if (cap->image == NULL || !cap->use_shm)
         return;
-    if (cap->shm_attached && !cap->dead)
+    if (cap->shm_attached && !cap->conn.dead)
         XShmDetach(cap->dpy, &cap->shm);
     cap->shm_attached = 0;
     if (cap->shm.shmaddr && cap->shm.shmaddr != (char *)-1)
@@ -367,7 +315,7 @@ static void shm_teardown(struct xtars_capture *cap)
  * cannot be used (the capture then falls back to XGetImage). */
 static const char *shm_setup(struct xtars_capture *cap, int width, int height)
 {
-    XErrorHandler previous;
+    struct xtars_xtrap trap;
     int failed;
 
     cap->image = XShmCreateImage(cap->dpy, cap->visual, (unsigned)cap->depth, ZPixmap, NULL,
@@ -390,9 +338,9 @@ static const char *shm_setup(struct xtars_capture *cap, int width, int height)
         madvise(cap->shm.shmaddr, (size_t)cap->image->bytes_per_line * (size_t)height,
                 MADV_POPULATE_WRITE);
 #endif
-    previous = trap_begin();
+    xtars_xtrap_begin(&trap, cap->dpy);
     failed = cap->shm.shmaddr == (char *)-1 || !XShmAttach(cap->dpy, &cap->shm);
-    failed = trap_end(cap->dpy, previous, 1) != 0 || failed || cap->dead;
+    failed = xtars_xtrap_end(&trap, 1) != 0 || failed || cap->conn.dead;
     cap->shm_attached = !failed;
     /* Marked for removal now: it disappears when both sides detach, even if
      * this process dies. */
@@ -441,7 +389,6 @@ static xtars_err open_display(struct xtars_capture *cap, const char *name, char 
 {
     int screen;
 
-    pthread_once(&handlers_once, install_io_handler);
     cap->dpy = XOpenDisplay(name && name[0] ? name : NULL);
     if (cap->dpy == NULL) {
         const char *which = XDisplayName(name && name[0] ? name : NULL);
@@ -450,9 +397,7 @@ static xtars_err open_display(struct xtars_capture *cap, const char *name, char 
                                "give --display, or run under Xvfb)");
         return xtars_error(err, XTARS_EDISPLAY, "capture: cannot open display '%s'", which);
     }
-#ifdef XTARS_HAVE_IO_EXIT_HANDLER
-    XSetIOErrorExitHandler(cap->dpy, on_io_exit, cap);
-#endif
+    xtars_xconn_watch(&cap->conn, cap->dpy);
     snprintf(cap->display_name, sizeof cap->display_name, "%s", DisplayString(cap->dpy));
     screen = DefaultScreen(cap->dpy);
     cap->root = RootWindow(cap->dpy, screen);
@@ -511,6 +456,7 @@ void xtars_capture_free(struct xtars_capture *cap)
         XDestroyImage(cap->image);
     if (cap->dpy)
         XCloseDisplay(cap->dpy);
+    xtars_xconn_unwatch(&cap->conn);
     free(cap->converted);
     free(cap);
 }
@@ -557,15 +503,16 @@ static xtars_err follow_window(struct xtars_capture *cap, char *err)
         }
     }
     cap->rect = r;
-    return cap->dead ? dead_error(cap, err) : XTARS_OK;
+    return cap->conn.dead ? dead_error(cap, err) : XTARS_OK;
 }
 
 static xtars_err read_pixels(struct xtars_capture *cap, char *err)
 {
     const struct xtars_rect *r = &cap->rect;
-    XErrorHandler previous = trap_begin();
+    struct xtars_xtrap trap;
     int ok, code;
 
+    xtars_xtrap_begin(&trap, cap->dpy);
     if (cap->use_shm) {
         ok = XShmGetImage(cap->dpy, cap->root, cap->image, r->x, r->y, AllPlanes);
     } else {
@@ -575,8 +522,8 @@ static xtars_err read_pixels(struct xtars_capture *cap, char *err)
                                (unsigned)r->height, AllPlanes, ZPixmap);
         ok = cap->image != NULL;
     }
-    code = trap_end(cap->dpy, previous, 0);
-    if (cap->dead)
+    code = xtars_xtrap_end(&trap, 0);
+    if (cap->conn.dead)
         return dead_error(cap, err);
     if (!ok || code)
         return xtars_error(err, XTARS_EX11, "capture: the server refused to send %dx%d+%d+%d (error %d)",
@@ -655,7 +602,7 @@ xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out,
     xtars_err rc;
 
     memset(out, 0, sizeof *out);
-    if (cap->dead)
+    if (cap->conn.dead)
         return dead_error(cap, err);
     if (cap->window && (rc = follow_window(cap, err)) != XTARS_OK)
         return rc;
@@ -675,7 +622,7 @@ xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out,
     out->height = cap->image->height;
     if (cap->cursor)
         composite_cursor(cap, out);
-    if (cap->dead) {
+    if (cap->conn.dead) {
         memset(out, 0, sizeof *out);
         return dead_error(cap, err);
     }

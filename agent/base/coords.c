@@ -6,8 +6,6 @@
 #include <limits.h>
 #include <math.h>
 
-#include "xtars/config.h"
-
 /* Python's round(v / factor) * factor for non-negative integers, with ties to
  * even, in integer arithmetic (no floating-point surprises). */
 static long round_by_factor(long v, long factor)

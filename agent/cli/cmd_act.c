@@ -13,6 +13,7 @@
 #include "xtars/capture.h"
 #include "xtars/exec.h"
 #include "agent/base/json.h"
+#include "agent/loop/options.h"
 #include "xtars/parse.h"
 
 #define ACT_MAX_ACTIONS 256
@@ -55,7 +56,7 @@ const struct cli_command cli_cmd_act = {
     .run = run_act,
 };
 
-static volatile sig_atomic_t act_stop;
+static atomic_int act_stop; /* the executor's stop flag (xtars/error.h) */
 
 static void on_signal(int sig)
 {
@@ -135,9 +136,8 @@ static int monitor_target(const struct act_options *o, const struct xtars_config
     char err[XTARS_ERRLEN];
     xtars_err rc;
 
-    memset(&co, 0, sizeof co);
-    co.display = cfg->display[0] ? cfg->display : NULL;
-    co.monitor = cfg->monitor;
+    xtars_capture_options_from_config(cfg, &co);
+    co.cursor = 0; /* only the rectangle is needed */
     rc = xtars_capture_new(&co, &cap, err);
     if (rc != XTARS_OK) {
         if (o->dry_run && rc == XTARS_EDISPLAY)
@@ -265,7 +265,7 @@ static int perform_all(const struct act_options *o, const struct xtars_config *c
     int rc = CLI_EXIT_OK;
     xtars_err e;
 
-    xtars_exec_options_from_config(&eopts, cfg);
+    xtars_exec_options_from_config(cfg, &eopts);
     eopts.bounds = target; /* --screen, or the whole screen (a dry run has no other) */
     eopts.stop = &act_stop;
     e = o->dry_run ? xtars_exec_new_dry(&eopts, &ex, err) : xtars_exec_new_xtest(&eopts, &ex, err);

@@ -62,7 +62,7 @@ struct check_options {
     int json;
 };
 
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted; /* the model's stop flag (xtars/error.h) */
 
 static void on_interrupt(int sig)
 {

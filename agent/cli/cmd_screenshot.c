@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "xtars/capture.h"
 #include "agent/base/json.h"
+#include "agent/loop/options.h"
 #include "xtars/log.h"
 
 enum {
@@ -208,8 +209,7 @@ static void print_json(const struct xtars_shot *shot, const struct xtars_capture
 /* Captures, encodes and writes; returns the exit code. */
 static int take_screenshot(const struct shot_args *a, const struct xtars_config *cfg)
 {
-    struct xtars_capture_options copts = {cfg->display, cfg->monitor, a->window, a->window_name,
-                                          a->region, cfg->cursor, a->no_shm};
+    struct xtars_capture_options copts;
     struct xtars_shot_options sopts;
     struct xtars_capture *cap = NULL;
     struct xtars_shot shot;
@@ -218,6 +218,11 @@ static int take_screenshot(const struct shot_args *a, const struct xtars_config 
     xtars_err rc;
     int code;
 
+    xtars_capture_options_from_config(cfg, &copts);
+    copts.window = a->window;
+    copts.window_name = a->window_name;
+    copts.region = a->region;
+    copts.no_shm = a->no_shm;
     xtars_shot_options_from_config(cfg, &sopts);
     sopts.size = a->native ? XTARS_SHOT_NATIVE : XTARS_SHOT_SMART;
     sopts.format = choose_format(a, cfg);

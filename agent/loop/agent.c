@@ -11,6 +11,7 @@
 
 #include "agent/base/clock.h"
 #include "agent/loop/agent_internal.h"
+#include "agent/loop/options.h"
 #include "agent/record/traj_write.h"
 #include "xtars/image.h"
 #include "xtars/log.h"
@@ -147,10 +148,7 @@ static xtars_err open_capture(struct xtars_agent *a, char *err)
     char reason[XTARS_ERRLEN];
     xtars_err rc;
 
-    memset(&copts, 0, sizeof copts);
-    copts.display = a->cfg.display[0] ? a->cfg.display : NULL;
-    copts.monitor = a->cfg.monitor[0] ? a->cfg.monitor : NULL;
-    copts.cursor = a->cfg.cursor;
+    xtars_capture_options_from_config(&a->cfg, &copts);
     if (copts.display == NULL && getenv("DISPLAY") == NULL) {
         if (getenv("WAYLAND_DISPLAY"))
             return xtars_error(err, XTARS_EDISPLAY,
@@ -178,9 +176,9 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 {
     struct xtars_exec_options eopts;
 
-    xtars_exec_options_from_config(&eopts, &a->cfg);
+    xtars_exec_options_from_config(&a->cfg, &eopts);
     eopts.bounds = a->target;
-    eopts.stop = &a->stop; /* sig_atomic_t is int on every platform xtars builds on */
+    eopts.stop = &a->stop;
     if (a->opts.dry_run)
         return xtars_exec_new_dry(&eopts, &a->exec, err);
     return xtars_exec_new_xtest(&eopts, &a->exec, err);

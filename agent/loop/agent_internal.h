@@ -29,7 +29,7 @@ struct xtars_agent {
     struct xtars_agent_options opts;
     char source[32];
     char title[4096];
-    volatile sig_atomic_t stop;     /* set by xtars_agent_stop(); the executor and the
+    atomic_int stop;                /* set by xtars_agent_stop(); the executor and the
                                        model client check it between events and retries */
 
     struct xtars_capture *capture;

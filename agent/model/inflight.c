@@ -125,7 +125,7 @@ static int try_all(struct xtars_inflight *inf)
     return 0;
 }
 
-xtars_err xtars_inflight_acquire(struct xtars_inflight *inf, const volatile sig_atomic_t *stop,
+xtars_err xtars_inflight_acquire(struct xtars_inflight *inf, const atomic_int *stop,
                                  double *waited_ms, char *err)
 {
     double start = xtars_clock_ms();

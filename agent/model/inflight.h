@@ -17,7 +17,6 @@
 #ifndef XTARS_INFLIGHT_H
 #define XTARS_INFLIGHT_H
 
-#include <signal.h>
 
 #include "xtars/error.h"
 
@@ -53,7 +52,7 @@ int xtars_inflight_slots(const struct xtars_inflight *inf);
  * when *stop (may be NULL) becomes non-zero first, EINVAL when a slot is
  * already held by this handle. waited_ms (may be NULL) receives the time
  * spent waiting. */
-xtars_err xtars_inflight_acquire(struct xtars_inflight *inf, const volatile sig_atomic_t *stop,
+xtars_err xtars_inflight_acquire(struct xtars_inflight *inf, const atomic_int *stop,
                                  double *waited_ms, char *err);
 
 /* Releases the held slot; does nothing when none is held. */

@@ -36,7 +36,7 @@ struct xtars_model {
     int timeout_ms, connect_timeout_ms, retries, max_tokens;
     size_t max_response;
     long backoff_base_ms, backoff_max_ms, backoff_budget_ms;
-    const volatile sig_atomic_t *stop;
+    const atomic_int *stop;
     void (*trace)(void *ctx, const char *line);
     void *trace_ctx;
     unsigned rng;
@@ -87,7 +87,7 @@ const char *xtars_model_url(const struct xtars_model *m)
     return m->url;
 }
 
-void xtars_model_set_stop(struct xtars_model *m, const volatile sig_atomic_t *stop)
+void xtars_model_set_stop(struct xtars_model *m, const atomic_int *stop)
 {
     m->stop = stop;
 }

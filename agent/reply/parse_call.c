@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_internal.h"
+#include "parse_call.h"
 #include "xtars/config.h"
 #include "agent/reply/keys.h"
 #include "xtars/parse.h"

@@ -12,7 +12,16 @@
  * final run.json (status as last set by xtars_agent_finish(), else from the
  * last run) and frees everything; it accepts NULL.
  * Threads: xtars_agent_stop() may be called from another thread or from a
- * signal handler; everything else from one thread.
+ * signal handler; everything else from one thread. Agents in different
+ * threads are independent, X errors included: the first capture or executor
+ * installs xtars's Xlib error and I/O error handlers once for the process;
+ * they chain to the handlers installed before them, which keep receiving
+ * every error xtars did not trap (errors are trapped per thread and per
+ * connection, only around xtars's own requests). An I/O error on xtars's own
+ * connections (the server went away) fails the call with EDISPLAY instead of
+ * exiting (XSetIOErrorExitHandler, libX11 >= 1.8; older libX11 exits); the
+ * host's connections keep its I/O handler, or Xlib's, which exits. A host
+ * that sets Xlib handlers after xtars must chain to the ones it replaces.
  */
 #ifndef XTARS_AGENT_H
 #define XTARS_AGENT_H

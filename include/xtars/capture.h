@@ -6,23 +6,21 @@
  * and returns a handle freed by xtars_capture_free() (accepts NULL). A
  * grabbed frame's pixels belong to the capture and stay valid until the next
  * grab or the free. A struct xtars_shot owns its encoded bytes and scratch
- * image: xtars_shot_init() / xtars_shot_cleanup().
+ * image: xtars_shot_init() / xtars_shot_cleanup(). The option structs are
+ * plain data, filled by xtars_capture_options_init() / xtars_shot_options_init()
+ * (the defaults) and then by the caller; the agent builds them from its
+ * config. Their strings are read only during the call they are passed to.
  *
- * X errors: the first xtars_capture_new() installs process-wide Xlib error
- * handlers. Protocol errors (a window that vanished) are caught around the
- * calls that can cause them and returned as errors. A connection that breaks
- * (the X server went away) makes the next grab fail with EDISPLAY instead of
- * exiting the process: Xlib's fatal I/O handler is replaced by one that
- * returns, and each capture's connection gets an exit handler
- * (XSetIOErrorExitHandler, libX11 >= 1.8) that marks it dead. Other Xlib
- * connections in the process without such an exit handler still exit on I/O
- * errors, as Xlib always did.
+ * X errors: capture and the executor share one X error trap (see the
+ * threads note in xtars/agent.h). Protocol errors (a window that vanished)
+ * are caught around the calls that can cause them and returned as errors. A
+ * connection that breaks (the X server went away) makes the next grab fail
+ * with EDISPLAY instead of exiting the process (libX11 >= 1.8).
  */
 #ifndef XTARS_CAPTURE_H
 #define XTARS_CAPTURE_H
 
 #include "xtars/buf.h"
-#include "xtars/config.h"
 #include "xtars/coords.h"
 #include "xtars/error.h"
 #include "xtars/image.h"
@@ -43,6 +41,9 @@ struct xtars_capture_options {
     int cursor;              /* 1: composite the pointer into frames (XFixes) */
     int no_shm;              /* 1: never use MIT-SHM (XGetImage only) */
 };
+
+/* Defaults: the whole screen of $DISPLAY, no cursor, MIT-SHM when possible. */
+void xtars_capture_options_init(struct xtars_capture_options *opts);
 
 struct xtars_capture;
 
@@ -96,14 +97,15 @@ struct xtars_shot_options {
     int size;          /* enum xtars_shot_size */
     long min_pixels;   /* smart_resize bounds */
     long max_pixels;
-    int format;        /* enum xtars_image_format (config.h) */
+    int format;        /* enum xtars_image_format (image.h) */
     int png_level;     /* 0..9, see xtars_image_encode_png() */
     int jpeg_quality;  /* 1..100 */
 };
 
-/* The options a config asks for (smart size). */
-void xtars_shot_options_from_config(const struct xtars_config *cfg,
-                                    struct xtars_shot_options *opts);
+/* Defaults, the same as the config's: smart size within
+ * XTARS_DEFAULT_MIN_PIXELS..XTARS_DEFAULT_MAX_PIXELS, PNG level 1 (fast;
+ * UI images shrink little more at higher levels), JPEG quality 85. */
+void xtars_shot_options_init(struct xtars_shot_options *opts);
 
 /* One screenshot as sent to the model: what was captured, what was sent,
  * the encoded bytes and where the time went. */

@@ -13,21 +13,13 @@
 #define XTARS_CONFIG_H
 
 #include "xtars/buf.h"
+#include "xtars/coords.h"
 #include "xtars/error.h"
+#include "xtars/image.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* How model coordinates map to the screen (docs/coordinates.md). */
-enum xtars_family {
-    XTARS_FAMILY_UITARS15 = 0, /* absolute pixels in the sent image */
-    XTARS_FAMILY_UITARS10 = 1, /* relative 0..1000 */
-    XTARS_FAMILY_DOUBAO = 2,   /* relative 0..1000 */
-    XTARS_FAMILY_PIXELS = 3    /* already screen pixels */
-};
-
-enum xtars_image_format { XTARS_IMAGE_PNG = 0, XTARS_IMAGE_JPEG = 1 };
 
 enum xtars_config_source {
     XTARS_SOURCE_DEFAULT = 0,
@@ -45,10 +37,10 @@ struct xtars_config {
     char redact[512];       /* "A,B": variables whose values never appear in output */
     char extra_headers[2048]; /* "Name: value\n" lines; values may use ${VAR} */
     char ca_file[512];      /* PEM CAs trusted for https; empty: the system's */
-    int family;             /* enum xtars_family */
+    int family;             /* enum xtars_family (coords.h) */
     long max_pixels;
     long min_pixels;
-    int image_format;       /* enum xtars_image_format */
+    int image_format;       /* enum xtars_image_format (image.h) */
     int png_level;
     int jpeg_quality;
     int history_images;

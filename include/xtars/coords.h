@@ -15,6 +15,14 @@ extern "C" {
 #define XTARS_DEFAULT_MIN_PIXELS (100L * 28 * 28)
 #define XTARS_DEFAULT_MAX_PIXELS (16384L * 28 * 28)
 
+/* How model coordinates map to the screen (docs/coordinates.md). */
+enum xtars_family {
+    XTARS_FAMILY_UITARS15 = 0, /* absolute pixels in the sent image */
+    XTARS_FAMILY_UITARS10 = 1, /* relative 0..1000 */
+    XTARS_FAMILY_DOUBAO = 2,   /* relative 0..1000 */
+    XTARS_FAMILY_PIXELS = 3    /* already screen pixels */
+};
+
 /* Qwen2.5-VL's smart_resize: the size (multiples of 28) the image of a
  * width x height screen is resized to before the model sees it. Rounding is
  * half-to-even like Python's round(). Errors: EINVAL for non-positive sizes
@@ -30,7 +38,7 @@ struct xtars_rect {
 
 /* Everything needed to turn a model's numbers into screen pixels. */
 struct xtars_coord_space {
-    int family;                     /* enum xtars_family from config.h */
+    int family;                     /* enum xtars_family */
     int sent_width, sent_height;    /* size of the image the model saw */
     struct xtars_rect target;       /* the screen rectangle that image shows */
 };

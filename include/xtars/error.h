@@ -8,6 +8,7 @@
 #ifndef XTARS_ERROR_H
 #define XTARS_ERROR_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -47,6 +48,13 @@ typedef enum {
 
 /* XTARS_OK is spelled without the E. */
 #define XTARS_OK XTARS_EOK
+
+/* Stop flags. Every function that can be asked to stop early (the executor,
+ * the model client, the in-flight limit) takes a `const atomic_int *stop`,
+ * which may be NULL; it returns XTARS_ESTOPPED soon after *stop becomes
+ * nonzero. atomic_int is lock-free on every platform xtars builds on, so a
+ * SIGINT/SIGTERM handler, or another thread, may store 1 into it with a plain
+ * assignment (`stop = 1;`, sequentially consistent). */
 
 /* Static description of err; "unknown error" for values outside the enum. */
 const char *xtars_strerror(xtars_err err);

@@ -7,11 +7,12 @@
  * xtars_exec_free() (NULL accepted). Freeing first releases every key and
  * button the executor still holds and restores any keyboard mapping it
  * changed. The options are copied; opts->display is only read during
- * xtars_exec_new_*(); opts->stop must stay valid until the executor is freed.
+ * xtars_exec_new_*(); opts->stop and opts->note_data must stay valid until
+ * the executor is freed. xtars_exec_options_init() fills in the defaults.
  *
  * Threads and signals: an executor is used by one thread at a time and is NOT
- * async-signal-safe. A SIGINT/SIGTERM handler must only set the int that
- * opts->stop points to; the executor checks it between input events (and
+ * async-signal-safe. A SIGINT/SIGTERM handler must only set the stop flag
+ * (xtars/error.h) that opts->stop points to; the executor checks it between input events (and
  * during pauses), releases everything it holds, restores the keymap and
  * returns XTARS_ESTOPPED.
  */
@@ -21,7 +22,6 @@
 #include <stddef.h>
 
 #include "xtars/action.h"
-#include "xtars/config.h"
 #include "xtars/coords.h"
 #include "xtars/error.h"
 
@@ -42,8 +42,18 @@ struct xtars_exec_options {
     int double_click_ms;         /* pause between the two clicks of a double click */
     int clear_modifiers;         /* release modifier keys held by someone else and unlock
                                     Caps Lock for the action (Caps Lock is locked again after) */
-    const volatile int *stop;    /* nonzero: abort between events, release everything; may be NULL */
+    const atomic_int *stop;      /* nonzero: abort between events, release everything; may be NULL */
+    /* Receives one-line notes worth a log line that are not errors ("exec: undid 2 key
+     * bindings left on :1 by a process that died"); the executor never prints. May be NULL. */
+    void (*note)(void *note_data, const char *line);
+    void *note_data;
 };
+
+/* Defaults, the same as the config's: click_delay_ms 30, key_delay_ms 0,
+ * action_delay_ms 0, scroll_amount 5, wait_ms 5000, double_click_ms 20,
+ * clear_modifiers 1; display $DISPLAY, bounds the whole screen, no stop flag,
+ * no note callback. */
+void xtars_exec_options_init(struct xtars_exec_options *opts);
 
 #define XTARS_EXEC_DESCRIPTION_LEN 256
 
@@ -63,11 +73,6 @@ struct xtars_exec_result {
     int ends_run;              /* finished() or call_user(): the loop ends */
     char description[XTARS_EXEC_DESCRIPTION_LEN]; /* "click at (120,340)", one line */
 };
-
-/* Options from the configuration: delays, amounts, display, clear_modifiers;
- * bounds zero (whole screen) and stop NULL. */
-void xtars_exec_options_from_config(struct xtars_exec_options *opts,
-                                    const struct xtars_config *cfg);
 
 /* Opens the display and checks for XTEST and XKEYBOARD. Errors: EDISPLAY
  * (cannot open), ENOTSUP (extension missing), EINVAL (bounds outside the

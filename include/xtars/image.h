@@ -36,6 +36,9 @@ extern "C" {
 #define XTARS_IMAGE_MAX_PIXELS (64L * 1024 * 1024)
 #define XTARS_IMAGE_MAX_SIDE 32767
 
+/* Encodings of a screenshot sent to a model. */
+enum xtars_image_format { XTARS_IMAGE_PNG = 0, XTARS_IMAGE_JPEG = 1 };
+
 struct xtars_image {
     unsigned char *pixels; /* B, G, R, X per pixel, rows `stride` bytes apart */
     int width;

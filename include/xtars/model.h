@@ -12,7 +12,6 @@
 #ifndef XTARS_MODEL_H
 #define XTARS_MODEL_H
 
-#include <signal.h>
 #include <stddef.h>
 
 #include "xtars/config.h"
@@ -56,9 +55,9 @@ void xtars_model_free(struct xtars_model *m);
 /* The full URL requests go to (owned by m). */
 const char *xtars_model_url(const struct xtars_model *m);
 
-/* When *stop becomes non-zero (a signal handler sets it), a transfer in
+/* When *stop (the stop flag, xtars/error.h) becomes non-zero, a transfer in
  * progress or a wait between retries ends with XTARS_ESTOPPED. NULL: none. */
-void xtars_model_set_stop(struct xtars_model *m, const volatile sig_atomic_t *stop);
+void xtars_model_set_stop(struct xtars_model *m, const atomic_int *stop);
 
 /* Retry waits: min(max_ms, base_ms * 2^(retry-1)) with jitter (the second
  * half of the wait is random), Retry-After when the server sends it, and at

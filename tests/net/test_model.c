@@ -811,7 +811,7 @@ TEST(script_exhausted_is_a_clear_500)
     xt_mserver_stop(&s);
 }
 
-static volatile sig_atomic_t stop_flag, retry_waiting;
+static atomic_int stop_flag, retry_waiting;
 
 /* The client's trace says when it starts waiting to retry. */
 static void note_retry(void *ctx, const char *line)

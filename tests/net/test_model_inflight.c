@@ -39,7 +39,7 @@ static int request_count(const struct xt_mserver *s)
 }
 
 struct stopper {
-    volatile sig_atomic_t *flag;
+    atomic_int *flag;
 };
 
 static void *stop_soon(void *arg)
@@ -57,7 +57,7 @@ TEST(no_request_without_a_slot)
     struct xtars_inflight *holder;
     struct xtars_model *m;
     struct xtars_model_reply reply;
-    volatile sig_atomic_t stop = 0;
+    atomic_int stop = 0;
     struct stopper st = {&stop};
     char dir[600], err[XTARS_ERRLEN], want[700];
     pthread_t thread;
@@ -115,7 +115,7 @@ static void *probe(void *arg)
 {
     struct prober *p = arg;
     struct xtars_inflight *inf;
-    volatile sig_atomic_t give_up = 1;
+    atomic_int give_up = 1;
     char err[XTARS_ERRLEN];
 
     for (int i = 0; i < 500 && !logged(p->s); i++)

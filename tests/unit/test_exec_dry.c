@@ -10,7 +10,7 @@
 static struct xtars_executor *ex;
 static struct xtars_exec_result result;
 static char err[XTARS_ERRLEN];
-static volatile int stop_flag;
+static atomic_int stop_flag;
 static size_t log_seen;
 
 /* Delays chosen so every pause shows in the log with a distinct value. */
@@ -402,24 +402,23 @@ TEST(bad_options_are_rejected)
     xtars_exec_release_all(NULL);
 }
 
-TEST(options_come_from_the_config)
+TEST(options_init_sets_the_documented_defaults)
 {
-    struct xtars_config cfg;
     struct xtars_exec_options opts;
 
-    xtars_config_defaults(&cfg);
-    xtars_exec_options_from_config(&opts, &cfg);
-    ASSERT(opts.display == NULL); /* empty display: $DISPLAY */
+    memset(&opts, 0x5a, sizeof opts);
+    xtars_exec_options_init(&opts);
+    ASSERT(opts.display == NULL); /* $DISPLAY */
     ASSERT_EQ(opts.click_delay_ms, 30);
     ASSERT_EQ(opts.key_delay_ms, 0);
+    ASSERT_EQ(opts.action_delay_ms, 0);
     ASSERT_EQ(opts.scroll_amount, 5);
     ASSERT_EQ(opts.wait_ms, 5000);
     ASSERT_EQ(opts.double_click_ms, 20);
     ASSERT_EQ(opts.clear_modifiers, 1);
     ASSERT_EQ(opts.bounds.width, 0);
-    snprintf(cfg.display, sizeof cfg.display, ":3");
-    xtars_exec_options_from_config(&opts, &cfg);
-    ASSERT_STR_EQ(opts.display, ":3");
+    ASSERT(opts.stop == NULL);
+    ASSERT(opts.note == NULL);
 }
 
 /* ---- key names ---- */

@@ -22,7 +22,7 @@ static void open_or_fail(const char *dir, struct xtars_inflight **inf)
 TEST(slots_in_one_process)
 {
     struct xtars_inflight *a, *b, *c;
-    volatile sig_atomic_t stop = 1;
+    atomic_int stop = 1;
     char dir[600], err[XTARS_ERRLEN];
     struct stat st;
     double waited;
@@ -125,7 +125,7 @@ TEST(never_more_holders_than_slots_across_processes)
 TEST(a_killed_holder_frees_its_slot)
 {
     struct xtars_inflight *inf;
-    volatile sig_atomic_t stop = 1;
+    atomic_int stop = 1;
     char dir[600], err[XTARS_ERRLEN];
     int ready[2], status;
     pid_t pid;

@@ -29,7 +29,7 @@ static struct xtars_executor *ex;
 static struct xtars_exec_options opts;
 static struct xtars_exec_result result;
 static char err[XTARS_ERRLEN];
-static volatile int stop_flag;
+static atomic_int stop_flag;
 
 static void set_layout(const char *layout)
 {
@@ -46,17 +46,14 @@ static void open_executor(void)
     ASSERT_EQ(xtars_exec_new_xtest(&opts, &ex, err), XTARS_OK);
 }
 
-/* Xvfb, optionally a layout, the client, an executor with the default config. */
+/* Xvfb, optionally a layout, the client, an executor with the default options. */
 static void setup(const char *layout)
 {
-    struct xtars_config cfg;
-
     xt_x_start(800, 600, NULL);
     if (layout)
         set_layout(layout);
     xt_client_start(&client, "400x300+100+50");
-    xtars_config_defaults(&cfg);
-    xtars_exec_options_from_config(&opts, &cfg);
+    xtars_exec_options_init(&opts); /* the config's defaults */
     opts.stop = &stop_flag;
     open_executor();
     cJSON_Delete(xt_client_events(&client)); /* focus_in and such */

@@ -234,7 +234,6 @@ static void click_then_type(struct xtars_executor *ex, struct xt_client *into,
 TEST(click_gives_the_focus_and_text_follows_it)
 {
     struct xt_client a, b;
-    struct xtars_config cfg;
     struct xtars_exec_options opts;
     struct xtars_executor *ex;
     char err[XTARS_ERRLEN];
@@ -242,8 +241,7 @@ TEST(click_gives_the_focus_and_text_follows_it)
     start_desktop(900, 500);
     xt_client_start(&a, "300x200+40+60");
     xt_client_start(&b, "300x200+460+60"); /* started last: b has the focus */
-    xtars_config_defaults(&cfg);
-    xtars_exec_options_from_config(&opts, &cfg);
+    xtars_exec_options_init(&opts); /* the config's defaults */
     ASSERT_EQ(xtars_exec_new_xtest(&opts, &ex, err), XTARS_OK);
     cJSON_Delete(xt_client_events(&a));
     cJSON_Delete(xt_client_events(&b));

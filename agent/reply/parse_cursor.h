@@ -1,12 +1,11 @@
-/* parse_internal.h: what parse.c (reply structure: headers, markers, blocks)
- * and parse_call.c (one call: name, arguments, values, coordinates) share.
- * Private to the core library. */
-#ifndef XTARS_PARSE_INTERNAL_H
-#define XTARS_PARSE_INTERNAL_H
+/* parse_cursor.h: the cursor over a reply being parsed and its helpers
+ * (parse_cursor.c), used by parse.c and parse_call.c. Private to the core
+ * library. */
+#ifndef XTARS_PARSE_CURSOR_H
+#define XTARS_PARSE_CURSOR_H
 
 #include <stddef.h>
 
-#include "xtars/action.h"
 #include "xtars/coords.h"
 #include "xtars/error.h"
 
@@ -41,13 +40,5 @@ size_t parse_end_token(const struct parse_cursor *c, size_t at);
 
 /* Skips whitespace and end-of-text tokens. */
 void parse_skip_blank(struct parse_cursor *c);
-
-/* 1 if an identifier followed by optional spaces and '(' starts at c->pos. */
-int parse_at_call(const struct parse_cursor *c);
-
-/* Parses one call at c->pos (no leading whitespace) into *out, leaving c->pos
- * after its ')'. `after_action` says another call came before (for a better
- * message when what follows is not a call). *out is zeroed on failure. */
-xtars_err parse_call(struct parse_cursor *c, int after_action, struct xtars_action *out);
 
 #endif
