@@ -471,14 +471,21 @@ static const char *clean_fixture(const char *name)
     return root;
 }
 
-static void expect_report(const char *root, const char *expected, int count)
+/* Adds the (path, text) pairs of files (NULL-terminated) to a clean fixture
+ * and checks that the layer check reports exactly `expected`. */
+static void expect_report(const char *name, const char *const *files, const char *expected, int count)
 {
+    const char *root = clean_fixture(name);
     struct report r;
 
+    for (int i = 0; files[i]; i += 2)
+        put(root, files[i], files[i + 1]);
     check_layers(root, &r);
     ASSERT_STR_EQ(r.text, expected);
     ASSERT_EQ(r.count, count);
 }
+
+#define FILES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---------------------------------------------------------------- cases */
 
@@ -492,35 +499,29 @@ TEST(source_tree_keeps_its_layers)
 
 TEST(fixture_clean_tree_passes)
 {
-    expect_report(clean_fixture("clean"), "", 0);
+    expect_report("clean", FILES("actions/keys.c", "#include \"agent/base/json.h\"\n"), "", 0);
 }
 
 TEST(fixture_upward_include_is_reported)
 {
-    const char *root = clean_fixture("upward");
-
-    put(root, "capture/shot.c",
-        "/* shot.c */\n#include \"codec.h\"\n#  include \"xtars/config.h\"\n#include <stdio.h>\n");
-    expect_report(root, "capture/shot.c:3: includes xtars/config.h (config layer) from capture layer\n", 1);
+    expect_report("upward",
+                  FILES("capture/shot.c", "/* shot.c */\n#include \"codec.h\"\n#  include \"xtars/config.h\"\n"
+                                          "#include <stdio.h>\n"),
+                  "capture/shot.c:3: includes xtars/config.h (config layer) from capture layer\n", 1);
 }
 
 TEST(fixture_peer_include_is_reported)
 {
-    const char *root = clean_fixture("peer");
-
-    put(root, "actions/exec.c", "#include \"capture/codec.h\"\n");
-    expect_report(root,
+    expect_report("peer", FILES("actions/exec.c", "#include \"capture/codec.h\"\n"),
                   "actions/exec.c:1: includes capture/codec.h (capture layer) from actions layer, its peer\n",
                   1);
 }
 
 TEST(fixture_unknown_header_and_unresolved_include_are_reported)
 {
-    const char *root = clean_fixture("unknown");
-
-    put(root, "include/xtars/widget.h", "/* no layer */\n");
-    put(root, "agent/base/json.c", "#include \"json.h\"\n#include \"nothere.h\"\n");
-    expect_report(root,
+    expect_report("unknown",
+                  FILES("include/xtars/widget.h", "/* no layer */\n", "agent/base/json.c",
+                        "#include \"json.h\"\n#include \"nothere.h\"\n"),
                   "include/xtars/widget.h: public header with no layer in test_layers.c's table\n"
                   "agent/base/json.c:2: includes nothere.h, which resolves to no file\n",
                   2);
@@ -528,24 +529,21 @@ TEST(fixture_unknown_header_and_unresolved_include_are_reported)
 
 TEST(fixture_public_header_including_private_is_reported)
 {
-    const char *root = clean_fixture("public");
-
-    put(root, "include/xtars/config.h", "#include \"agent/base/json.h\"\n");
-    expect_report(root, "include/xtars/config.h:1: public header includes private agent/base/json.h\n", 1);
+    expect_report("public", FILES("include/xtars/config.h", "#include \"agent/base/json.h\"\n"),
+                  "include/xtars/config.h:1: public header includes private agent/base/json.h\n", 1);
 }
 
 TEST(fixture_folder_rules_are_reported)
 {
-    const char *root = clean_fixture("folders");
-    char name[64];
+    char names[MAX_FOLDER_SOURCES][32];
+    const char *files[2 * MAX_FOLDER_SOURCES + 5] = {"agent/main.c", "\n", "agent/extra/thing.c", "\n"};
 
-    put(root, "agent/main.c", "\n");
-    put(root, "agent/extra/thing.c", "\n");
     for (int i = 0; i < MAX_FOLDER_SOURCES; i++) {
-        snprintf(name, sizeof name, "capture/c%02d.c", i);
-        put(root, name, "#include \"codec.h\"\n");
+        snprintf(names[i], sizeof names[i], "capture/c%02d.c", i);
+        files[4 + 2 * i] = names[i];
+        files[5 + 2 * i] = "#include \"codec.h\"\n";
     }
-    expect_report(root,
+    expect_report("folders", files,
                   "agent/extra/thing.c: agent/extra/ is not a layer (add it to test_layers.c and "
                   "docs/ARCHITECTURE.md)\n"
                   "agent/main.c: file directly in agent/ (each belongs in a layer folder)\n"
@@ -555,11 +553,10 @@ TEST(fixture_folder_rules_are_reported)
 
 TEST(fixture_include_cycle_is_reported)
 {
-    const char *root = clean_fixture("cycle");
-
-    put(root, "capture/a.h", "#include \"b.h\"\n");
-    put(root, "capture/b.h", "#include \"codec.h\"\n#include \"a.h\"\n");
-    expect_report(root, "include cycle: capture/a.h -> capture/b.h -> capture/a.h\n", 1);
+    expect_report("cycle",
+                  FILES("capture/a.h", "#include \"b.h\"\n", "capture/b.h",
+                        "#include \"codec.h\"\n#include \"a.h\"\n"),
+                  "include cycle: capture/a.h -> capture/b.h -> capture/a.h\n", 1);
 }
 
 TEST(unit_tests_do_not_run_the_binary)
