@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cli_session.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/buf.h"
 #include "agent/base/clock.h"

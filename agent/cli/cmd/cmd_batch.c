@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "agent/run/batch.h"
 #include "agent/base/clock.h"
 #include "agent/base/spawn.h"

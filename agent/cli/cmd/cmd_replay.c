@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cli_session.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/log.h"
 #include "xtars/replay.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "xtars/exec.h"
 #include "agent/reply/action_json.h"
 #include "xtars/buf.h"

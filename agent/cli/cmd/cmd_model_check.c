@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "xtars/buf.h"
 #include "agent/base/json.h"
 #include "xtars/log.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "xtars/capture.h"
 #include "agent/base/json.h"
 #include "agent/loop/options.h"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "xtars/buf.h"
 
 enum { OPT_PRINT = 1, OPT_SOURCES, OPT_MARKDOWN };

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "xtars/log.h"
 #include "agent/record/report.h"
 

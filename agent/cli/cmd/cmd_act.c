@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "agent/reply/action_json.h"
 #include "xtars/capture.h"
 #include "xtars/exec.h"

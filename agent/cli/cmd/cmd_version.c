@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "xtars/image.h"
 #include "agent/base/json.h"
 #include "xtars/model.h"

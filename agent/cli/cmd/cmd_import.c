@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent/cli/cli.h"
 #include "agent/interop/import.h"
 #include "agent/base/json.h"
 #include "xtars/log.h"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cli_session.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/log.h"
 #include "agent/record/report.h"
