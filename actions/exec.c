@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/config/config_internal.h"
 #include "backend.h"
 
 struct xtars_executor {

@@ -2,6 +2,7 @@
  * each stage. The sent size and the captured rectangle are filled in from
  * the same grab, so coordinate mapping uses exactly what the model saw.
  * Never prints. */
+#include "agent/config/config_internal.h"
 #include "xtars/capture.h"
 #include "agent/base/clock.h"
 

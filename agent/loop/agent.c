@@ -4,6 +4,7 @@
  * never leave input held, never lose a completed step, and turn every
  * failure into a status and a one-line message. Logs nothing: the caller's
  * step callback decides what to show. */
+#include "agent/config/config_internal.h"
 #include "xtars/agent.h"
 
 #include <limits.h>
@@ -723,7 +724,7 @@ static xtars_err end_call(struct xtars_agent *a, struct xtars_agent_result *res,
 }
 
 xtars_err xtars_agent_run(struct xtars_agent *a, const char *instruction, int max_steps,
-                          struct xtars_agent_result *res, char *err)
+                          struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
 {
     struct run_state rs;
     int done = 0, first_step = a->step;
@@ -767,7 +768,7 @@ out:
 }
 
 xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
-                          struct xtars_agent_result *res, char *err)
+                          struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
 {
     struct xtars_coord_space space = coord_space(a, family);
     struct run_state rs;
@@ -814,7 +815,7 @@ xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
 }
 
 xtars_err xtars_agent_record_note(struct xtars_agent *a, const char *kind, const char *note, int ok,
-                                  char *err)
+                                  char err[static XTARS_ERRLEN])
 {
     struct step_record s;
     char text[NOTE_LEN];
@@ -843,7 +844,7 @@ struct xtars_rect xtars_agent_target(const struct xtars_agent *a) { return a->ta
 
 void xtars_agent_free(struct xtars_agent *a)
 {
-    char ended[40];
+    char ended[40], reason[XTARS_ERRLEN];
 
     if (a == NULL)
         return;
@@ -854,7 +855,7 @@ void xtars_agent_free(struct xtars_agent *a)
         if (a->status == XTARS_RUN_RUNNING)
             set_status(a, a->stop ? XTARS_RUN_STOPPED : XTARS_RUN_ERROR,
                        a->stop ? "interrupted" : "ended without a result");
-        write_run_json(a, ended, NULL);
+        write_run_json(a, ended, reason); /* nobody to tell: free returns nothing */
     }
     xtars_traj_close(a->traj);
     xtars_exec_free(a->exec);
@@ -966,7 +967,7 @@ static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
 }
 
 xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,
-                          struct xtars_agent **out, char *err)
+                          struct xtars_agent **out, char err[static XTARS_ERRLEN])
 {
     struct xtars_agent *a;
     xtars_err rc;
@@ -1238,7 +1239,7 @@ static void replay_actions(struct xtars_agent *a, const struct xtars_traj_run *r
 
 xtars_err xtars_agent_replay_step(struct xtars_agent *a, const struct xtars_traj_run *run, int index,
                                   const struct xtars_replay_options *o,
-                                  struct xtars_agent_result *res, char *err)
+                                  struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
 {
     const struct xtars_traj_step *step = &run->steps[index];
     double threshold = o->threshold > 0 ? o->threshold : XTARS_REPLAY_DEFAULT_THRESHOLD;
@@ -1303,7 +1304,7 @@ static void replay_summary(const struct xtars_agent *a, const struct xtars_traj_
 
 xtars_err xtars_agent_replay(struct xtars_agent *a, const struct xtars_traj_run *run,
                              const struct xtars_replay_options *o, struct xtars_agent_result *res,
-                             char *err)
+                             char err[static XTARS_ERRLEN])
 {
     int first_step = a->step;
     xtars_err rc = XTARS_OK;
