@@ -12,8 +12,8 @@
  * owned pixels and accepts a borrowed or zeroed image. Encoders append to a
  * caller's capped xtars_buf and leave it as it was on failure.
  *
- * The resizer and the comparison functions are pure C in the core library;
- * the codecs live in the xtars_image library (libpng, libjpeg-turbo, ISA-L).
+ * The resizer and the comparison functions are pure C; the codecs use
+ * libpng, libjpeg-turbo and ISA-L.
  */
 #ifndef XTARS_IMAGE_H
 #define XTARS_IMAGE_H
