@@ -1,7 +1,8 @@
-/* config.c: defaults, the field table, and every way a value enters the
- * config (JSON file, environment, command line). The table is the single
- * source for loading, validation, printing and the docs, so a key cannot be
- * documented without being validated. Never prints, never exits. */
+/* config.c: defaults, the field table, and every way a value enters or
+ * leaves the config (JSON file, environment, command line, the opaque API's
+ * set and getters). The table is the single source for loading, reading,
+ * validation, printing and the docs, so a key cannot be documented without
+ * being validated. Never prints, never exits. */
 #include "agent/config/config_internal.h"
 
 #include <cjson/cJSON.h>
