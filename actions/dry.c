@@ -173,7 +173,7 @@ static const struct exec_backend dry_backend = {
 };
 
 xtars_err xtars_exec_new_dry(const struct xtars_exec_options *opts, struct xtars_executor **out,
-                             char *err)
+                             char err[static XTARS_ERRLEN])
 {
     struct dry *d = calloc(1, sizeof *d);
     struct xtars_rect screen = {0, 0, 0, 0};

@@ -528,7 +528,7 @@ static xtars_err perform_input(struct xtars_executor *ex, const struct xtars_act
 }
 
 xtars_err xtars_exec_perform(struct xtars_executor *ex, const struct xtars_action *action,
-                             struct xtars_exec_result *result, char *err)
+                             struct xtars_exec_result *result, char err[static XTARS_ERRLEN])
 {
     struct xtars_exec_result scratch;
     double start = exec_now_ms();

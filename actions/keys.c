@@ -89,7 +89,7 @@ static int function_key(const char *name, unsigned long *keysym)
     return 1;
 }
 
-xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char *err)
+xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char err[static XTARS_ERRLEN])
 {
     size_t len = strlen(name);
     unsigned long cp;

@@ -1014,7 +1014,7 @@ static xtars_err open_display(const char *name, Display **out, char *err)
     return XTARS_OK;
 }
 
-xtars_err xtars_exec_screen_size(const char *display, int *width, int *height, char *err)
+xtars_err xtars_exec_screen_size(const char *display, int *width, int *height, char err[static XTARS_ERRLEN])
 {
     Display *dpy;
     xtars_err rc = open_display(display, &dpy, err);
@@ -1029,7 +1029,7 @@ xtars_err xtars_exec_screen_size(const char *display, int *width, int *height, c
 }
 
 xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xtars_executor **out,
-                               char *err)
+                               char err[static XTARS_ERRLEN])
 {
     struct xt *x = calloc(1, sizeof *x);
     int event_base, error_base, major = 0, minor = 0, opcode, has_xtest;

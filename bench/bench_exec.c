@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "test.h"
 #include "xclient_ctl.h"
 #include "xtars/exec.h"

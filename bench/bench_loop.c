@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "xtars/agent.h"
 #include "agent/run/launch.h"
 #include "xtars/trajectory.h"

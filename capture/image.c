@@ -39,7 +39,7 @@ static unsigned char *alloc_pixels(size_t bytes)
     return p;
 }
 
-xtars_err xtars_image_alloc(struct xtars_image *img, int width, int height, char *err)
+xtars_err xtars_image_alloc(struct xtars_image *img, int width, int height, char err[static XTARS_ERRLEN])
 {
     size_t bytes;
     unsigned char *pixels;

@@ -116,7 +116,7 @@ static int compress(struct jpeg_compress_struct *cinfo, struct jpeg_sink *sink,
 }
 
 xtars_err xtars_image_encode_jpeg(const struct xtars_image *img, int quality,
-                                  struct xtars_buf *out, char *err)
+                                  struct xtars_buf *out, char err[static XTARS_ERRLEN])
 {
     struct jpeg_compress_struct cinfo;
     struct jpeg_fail fail;
@@ -185,7 +185,7 @@ static int decompress(struct jpeg_decompress_struct *cinfo, struct jpeg_fail *fa
 }
 
 xtars_err xtars_image_decode_jpeg(const void *data, size_t len, struct xtars_image *out,
-                                  char *err)
+                                  char err[static XTARS_ERRLEN])
 {
     struct jpeg_decompress_struct cinfo;
     struct jpeg_fail fail;

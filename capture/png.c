@@ -95,7 +95,7 @@ static int write_with_libpng(png_structp png, png_infop info, const struct xtars
 }
 
 xtars_err xtars_image_encode_png_libpng(const struct xtars_image *img, int level,
-                                        struct xtars_buf *out, char *err)
+                                        struct xtars_buf *out, char err[static XTARS_ERRLEN])
 {
     struct png_sink sink = {out, XTARS_OK, ""};
     size_t start = out->len;
@@ -126,7 +126,7 @@ xtars_err xtars_image_encode_png_libpng(const struct xtars_image *img, int level
 }
 
 xtars_err xtars_image_encode_png(const struct xtars_image *img, int level, struct xtars_buf *out,
-                                 char *err)
+                                 char err[static XTARS_ERRLEN])
 {
     if (check_image(img, err) != XTARS_OK)
         return XTARS_EINVAL;
@@ -138,7 +138,7 @@ xtars_err xtars_image_encode_png(const struct xtars_image *img, int level, struc
 }
 
 xtars_err xtars_image_encode_png_resized(const struct xtars_image *src, int width, int height,
-                                         int level, struct xtars_buf *out, char *err)
+                                         int level, struct xtars_buf *out, char err[static XTARS_ERRLEN])
 {
     struct xtars_resizer *resizer;
     struct xtars_image resized;
@@ -165,7 +165,7 @@ xtars_err xtars_image_encode_png_resized(const struct xtars_image *src, int widt
     return rc;
 }
 
-xtars_err xtars_image_decode_png(const void *data, size_t len, struct xtars_image *out, char *err)
+xtars_err xtars_image_decode_png(const void *data, size_t len, struct xtars_image *out, char err[static XTARS_ERRLEN])
 {
     png_image image;
     xtars_err rc;
@@ -196,7 +196,7 @@ xtars_err xtars_image_decode_png(const void *data, size_t len, struct xtars_imag
     return XTARS_OK;
 }
 
-xtars_err xtars_image_decode(const void *data, size_t len, struct xtars_image *out, char *err)
+xtars_err xtars_image_decode(const void *data, size_t len, struct xtars_image *out, char err[static XTARS_ERRLEN])
 {
     static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     const unsigned char *bytes = data;

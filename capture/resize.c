@@ -447,7 +447,7 @@ static void copy_image(const struct xtars_image *src, struct xtars_image *dst)
 }
 
 xtars_err xtars_image_resize(const struct xtars_image *src, int width, int height,
-                             struct xtars_image *dst, char *err)
+                             struct xtars_image *dst, char err[static XTARS_ERRLEN])
 {
     struct resize_job job = {.src = src, .dst = dst};
     struct xtars_resizer *r;

@@ -106,7 +106,7 @@ static xtars_err resize_and_encode(struct xtars_shot *shot, const struct xtars_s
 }
 
 xtars_err xtars_capture_shot(struct xtars_capture *cap, const struct xtars_shot_options *opts,
-                             struct xtars_shot *shot, char *err)
+                             struct xtars_shot *shot, char err[static XTARS_ERRLEN])
 {
     int width, height;
     double t0;

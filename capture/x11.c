@@ -419,7 +419,7 @@ static xtars_err check_cursor(struct xtars_capture *cap, char *err)
 }
 
 xtars_err xtars_capture_new(const struct xtars_capture_options *opts, struct xtars_capture **out,
-                            char *err)
+                            char err[static XTARS_ERRLEN])
 {
     struct xtars_capture *cap;
     xtars_err rc;
@@ -597,7 +597,7 @@ static void composite_cursor(struct xtars_capture *cap, struct xtars_image *fram
     XFree(ci);
 }
 
-xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out, char *err)
+xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out, char err[static XTARS_ERRLEN])
 {
     xtars_err rc;
 

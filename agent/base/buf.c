@@ -123,7 +123,7 @@ char *xtars_buf_detach(struct xtars_buf *b, size_t *len_out)
     return data;
 }
 
-xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max, char *err)
+xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max, char err[static XTARS_ERRLEN])
 {
     FILE *f;
     char chunk[65536];

@@ -97,7 +97,7 @@ xtars_err xtars_log_add_secret(const char *secret)
     return rc;
 }
 
-xtars_err xtars_log_add_secret_vars(const char *names, char *err)
+xtars_err xtars_log_add_secret_vars(const char *names, char err[static XTARS_ERRLEN])
 {
     char name[256];
     const char *p = names;

@@ -111,7 +111,7 @@ static int apply_sets(const struct cli_command *cmd, const char *const *sets, in
             return cli_fail(cmd, CLI_EXIT_USAGE, "bad setting '%s' (want KEY=VALUE)", sets[i]);
         memcpy(key, sets[i], key_len);
         key[key_len] = '\0';
-        if (xtars_config_set(cfg, key, eq + 1, XTARS_SOURCE_FLAG, err) != XTARS_OK)
+        if (xtars_config_set_from(cfg, key, eq + 1, XTARS_SOURCE_FLAG, err) != XTARS_OK)
             return cli_fail(cmd, CLI_EXIT_USAGE, "%s", err);
     }
     return CLI_EXIT_OK;

@@ -6,7 +6,7 @@
 
 #include <getopt.h>
 
-#include "xtars/config.h"
+#include "agent/config/config_internal.h"
 #include "xtars/error.h"
 
 /* Documented exit codes (README, `xtars help`). */

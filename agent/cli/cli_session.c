@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "xtars/log.h"
 
 static struct xtars_agent *volatile signal_target;

@@ -1,8 +1,9 @@
-/* config.c: defaults, the field table, and every way a value enters the
- * config (JSON file, environment, command line). The table is the single
- * source for loading, validation, printing and the docs, so a key cannot be
- * documented without being validated. Never prints, never exits. */
-#include "xtars/config.h"
+/* config.c: defaults, the field table, and every way a value enters or
+ * leaves the config (JSON file, environment, command line, the opaque API's
+ * set and getters). The table is the single source for loading, reading,
+ * validation, printing and the docs, so a key cannot be documented without
+ * being validated. Never prints, never exits. */
+#include "agent/config/config_internal.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -17,6 +18,25 @@
 #include "agent/base/json.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
+
+xtars_err xtars_config_new(struct xtars_config **out)
+{
+    *out = malloc(sizeof **out);
+    if (*out == NULL)
+        return XTARS_ENOMEM;
+    xtars_config_defaults(*out);
+    return XTARS_OK;
+}
+
+void xtars_config_free(struct xtars_config *cfg)
+{
+    free(cfg);
+}
+
+void xtars_config_copy(struct xtars_config *dst, const struct xtars_config *src)
+{
+    memcpy(dst, src, sizeof *dst);
+}
 
 void xtars_config_defaults(struct xtars_config *cfg)
 {
@@ -452,8 +472,8 @@ static xtars_err set_from_text(struct xtars_config *cfg, int index, const char *
     return rc;
 }
 
-xtars_err xtars_config_set(struct xtars_config *cfg, const char *key, const char *value,
-                           enum xtars_config_source source, char *err)
+xtars_err xtars_config_set_from(struct xtars_config *cfg, const char *key, const char *value,
+                                enum xtars_config_source source, char err[static XTARS_ERRLEN])
 {
     int index = xtars_config_field_index(key);
     const char *where = source == XTARS_SOURCE_FLAG ? " (command line)" : "";
@@ -463,7 +483,17 @@ xtars_err xtars_config_set(struct xtars_config *cfg, const char *key, const char
     return set_from_text(cfg, index, value, source, where, err);
 }
 
-xtars_err xtars_config_load_env(struct xtars_config *cfg, char *err)
+xtars_err xtars_config_set(struct xtars_config *cfg, const char *key, const char *value,
+                           char err[static XTARS_ERRLEN])
+{
+    int index = xtars_config_field_index(key);
+
+    if (index < 0)
+        return unknown_key(key, "", err);
+    return set_from_text(cfg, index, value, XTARS_SOURCE_FLAG, "", err);
+}
+
+xtars_err xtars_config_load_env(struct xtars_config *cfg, char err[static XTARS_ERRLEN])
 {
     char var[96], where[128];
 
@@ -575,7 +605,7 @@ static xtars_err load_item(struct xtars_config *cfg, const cJSON *item, const ch
 }
 
 xtars_err xtars_config_load_text(struct xtars_config *cfg, const char *name, const char *text,
-                                 size_t len, char *err)
+                                 size_t len, char err[static XTARS_ERRLEN])
 {
     const char *end = NULL;
     cJSON *root, *item;
@@ -605,7 +635,8 @@ xtars_err xtars_config_load_text(struct xtars_config *cfg, const char *name, con
     return rc;
 }
 
-xtars_err xtars_config_load_file(struct xtars_config *cfg, const char *path, char *err)
+xtars_err xtars_config_load_file(struct xtars_config *cfg, const char *path,
+                                 char err[static XTARS_ERRLEN])
 {
     struct xtars_buf text;
     char reason[XTARS_ERRLEN];
@@ -619,7 +650,7 @@ xtars_err xtars_config_load_file(struct xtars_config *cfg, const char *path, cha
     return rc;
 }
 
-xtars_err xtars_config_validate(const struct xtars_config *cfg, char *err)
+xtars_err xtars_config_validate(const struct xtars_config *cfg, char err[static XTARS_ERRLEN])
 {
     if (cfg->min_pixels > cfg->max_pixels)
         return xtars_error(err, XTARS_ECONFIG,
@@ -661,6 +692,103 @@ static xtars_err put_value(struct xtars_buf *out, const struct xtars_config *cfg
     return XTARS_EINVAL;
 }
 
+static const char *type_name(const struct field *f)
+{
+    static const char *const names[] = {"string", "integer", "integer", "number", "choice", "boolean",
+                                        "object", "names"};
+    return names[f->type];
+}
+
+/* The field for a getter, or ECONFIG naming the unknown key. */
+static const struct field *get_field(const char *key, char *err)
+{
+    int index = xtars_config_field_index(key);
+
+    if (index < 0) {
+        unknown_key(key, "", err);
+        return NULL;
+    }
+    return &fields[index];
+}
+
+static xtars_err wrong_type(const struct field *f, const char *wanted, char *err)
+{
+    return xtars_error(err, XTARS_ECONFIG, "config: '%s' is of type %s, not %s", f->name, type_name(f),
+                       wanted);
+}
+
+xtars_err xtars_config_get_int(const struct xtars_config *cfg, const char *key, long *out,
+                               char err[static XTARS_ERRLEN])
+{
+    const struct field *f = get_field(key, err);
+
+    if (f == NULL)
+        return XTARS_ECONFIG;
+    if (f->type == T_LONG)
+        *out = *(const long *)field_cptr(cfg, f);
+    else if (f->type == T_INT || f->type == T_BOOL || f->type == T_ENUM)
+        *out = *(const int *)field_cptr(cfg, f);
+    else
+        return wrong_type(f, "an integer", err);
+    return XTARS_OK;
+}
+
+xtars_err xtars_config_get_double(const struct xtars_config *cfg, const char *key, double *out,
+                                  char err[static XTARS_ERRLEN])
+{
+    const struct field *f = get_field(key, err);
+    long whole;
+
+    if (f == NULL)
+        return XTARS_ECONFIG;
+    if (f->type == T_DOUBLE) {
+        *out = *(const double *)field_cptr(cfg, f);
+        return XTARS_OK;
+    }
+    if (f->type != T_INT && f->type != T_LONG)
+        return wrong_type(f, "a number", err);
+    if (xtars_config_get_int(cfg, key, &whole, err) != XTARS_OK)
+        return XTARS_ECONFIG;
+    *out = (double)whole;
+    return XTARS_OK;
+}
+
+xtars_err xtars_config_get_string(const struct xtars_config *cfg, const char *key,
+                                  const char **out, char err[static XTARS_ERRLEN])
+{
+    const struct field *f = get_field(key, err);
+
+    if (f == NULL)
+        return XTARS_ECONFIG;
+    if (f->type == T_STRING || f->type == T_NAMES)
+        *out = field_cptr(cfg, f);
+    else if (f->type == T_ENUM)
+        *out = f->choices[*(const int *)field_cptr(cfg, f)];
+    else
+        return wrong_type(f, "a string", err);
+    return XTARS_OK;
+}
+
+xtars_err xtars_config_get_text(const struct xtars_config *cfg, const char *key,
+                                struct xtars_buf *out, char err[static XTARS_ERRLEN])
+{
+    const struct field *f = get_field(key, err);
+    const char *text;
+    xtars_err rc;
+
+    if (f == NULL)
+        return XTARS_ECONFIG;
+    if (f->type == T_STRING || f->type == T_NAMES || f->type == T_ENUM) {
+        xtars_config_get_string(cfg, key, &text, err);
+        rc = xtars_buf_puts(out, text);
+    } else {
+        rc = put_value(out, cfg, f); /* numbers, true/false, the headers object */
+    }
+    if (rc != XTARS_OK)
+        return xtars_error(err, rc, "config: '%s': %s", f->name, xtars_strerror(rc));
+    return XTARS_OK;
+}
+
 xtars_err xtars_config_to_json(const struct xtars_config *cfg, int with_sources,
                                struct xtars_buf *out)
 {
@@ -681,13 +809,6 @@ xtars_err xtars_config_to_json(const struct xtars_config *cfg, int with_sources,
     if (rc == XTARS_OK)
         rc = xtars_buf_puts(out, "}\n");
     return rc;
-}
-
-static const char *type_name(const struct field *f)
-{
-    static const char *const names[] = {"string", "integer", "integer", "number", "choice", "boolean",
-                                        "object", "names"};
-    return names[f->type];
 }
 
 xtars_err xtars_config_markdown(struct xtars_buf *out)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "xtars/config.h"
 #include "xtars/image.h"
 #include "agent/interop/import.h"

@@ -596,11 +596,11 @@ static void osworld_size(struct import_run *run, const struct os_line *lines, in
     for (int k = -1; k < count && run->width == 0; k++) {
         const char *name = k < 0 ? initial : lines[k].screenshot_file;
         struct xtars_buf file;
-        char path[8192];
+        char path[8192], reason[XTARS_ERRLEN];
         if (name == NULL)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (xtars_buf_read_file(&file, path, IMAGE_MAX, NULL) != XTARS_OK)
+        if (xtars_buf_read_file(&file, path, IMAGE_MAX, reason) != XTARS_OK)
             continue;
         if (xtars_image_probe(file.data, file.len, &run->width, &run->height, &run->is_jpeg) != XTARS_OK)
             run->width = run->height = 0;
@@ -631,10 +631,10 @@ static char *initial_screenshot(const char *dir)
 static void osworld_message(struct import_run *run, const char *dir)
 {
     struct xtars_buf result;
-    char path[8192];
+    char path[8192], reason[XTARS_ERRLEN];
 
     snprintf(path, sizeof path, "%s/result.txt", dir);
-    if (xtars_buf_read_file(&result, path, 4096, NULL) != XTARS_OK)
+    if (xtars_buf_read_file(&result, path, 4096, reason) != XTARS_OK)
         return;
     result.data[strcspn(result.data, "\r\n")] = '\0';
     snprintf(run->message, sizeof run->message, "OSWorld result: %.100s", result.data);

@@ -120,7 +120,7 @@ struct xtars_rect xtars_agent_target(const struct xtars_agent *a) { return a->ta
 
 void xtars_agent_free(struct xtars_agent *a)
 {
-    char ended[40];
+    char ended[40], reason[XTARS_ERRLEN];
 
     if (a == NULL)
         return;
@@ -131,7 +131,7 @@ void xtars_agent_free(struct xtars_agent *a)
         if (a->status == XTARS_RUN_RUNNING)
             set_status(a, a->stop ? XTARS_RUN_STOPPED : XTARS_RUN_ERROR,
                        a->stop ? "interrupted" : "ended without a result");
-        agent_write_run(a, ended, NULL);
+        agent_write_run(a, ended, reason); /* nobody to tell: free returns nothing */
     }
     xtars_traj_close(a->traj);
     xtars_exec_free(a->exec);
@@ -240,7 +240,7 @@ static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
 }
 
 xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,
-                          struct xtars_agent **out, char *err)
+                          struct xtars_agent **out, char err[static XTARS_ERRLEN])
 {
     struct xtars_agent *a;
     xtars_err rc;

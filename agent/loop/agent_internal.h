@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "agent/config/config_internal.h"
 #include "xtars/agent.h"
 #include "xtars/buf.h"
 #include "xtars/capture.h"

@@ -11,6 +11,7 @@
 #ifndef XTARS_LOOP_OPTIONS_H
 #define XTARS_LOOP_OPTIONS_H
 
+#include "agent/config/config_internal.h"
 #include "xtars/capture.h"
 #include "xtars/config.h"
 #include "xtars/exec.h"

@@ -136,7 +136,7 @@ out:
 }
 
 xtars_err xtars_replay_compare(const struct xtars_image *recorded, const struct xtars_image *live,
-                               struct xtars_replay_compare *out, char *err)
+                               struct xtars_replay_compare *out, char err[static XTARS_ERRLEN])
 {
     unsigned char *mask;
     xtars_err rc;
@@ -217,7 +217,7 @@ static void outline_changes(struct xtars_image *out, const struct xtars_replay_c
 }
 
 xtars_err xtars_replay_diff_image(const struct xtars_image *recorded, const struct xtars_image *live,
-                                  struct xtars_image *out, char *err)
+                                  struct xtars_image *out, char err[static XTARS_ERRLEN])
 {
     struct xtars_replay_compare cmp;
     struct xtars_image resized;

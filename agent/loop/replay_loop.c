@@ -240,7 +240,7 @@ static void replay_actions(struct xtars_agent *a, const struct xtars_traj_run *r
 
 xtars_err xtars_agent_replay_step(struct xtars_agent *a, const struct xtars_traj_run *run, int index,
                                   const struct xtars_replay_options *o,
-                                  struct xtars_agent_result *res, char *err)
+                                  struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
 {
     const struct xtars_traj_step *step = &run->steps[index];
     double threshold = o->threshold > 0 ? o->threshold : XTARS_REPLAY_DEFAULT_THRESHOLD;
@@ -303,7 +303,7 @@ static void replay_summary(const struct xtars_agent *a, const struct xtars_traj_
 
 xtars_err xtars_agent_replay(struct xtars_agent *a, const struct xtars_traj_run *run,
                              const struct xtars_replay_options *o, struct xtars_agent_result *res,
-                             char *err)
+                             char err[static XTARS_ERRLEN])
 {
     int first_step = a->step;
     xtars_err rc = XTARS_OK;

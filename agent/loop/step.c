@@ -439,7 +439,7 @@ static xtars_err prepare_run(struct xtars_agent *a, struct run_state *rs, const 
 }
 
 xtars_err xtars_agent_run(struct xtars_agent *a, const char *instruction, int max_steps,
-                          struct xtars_agent_result *res, char *err)
+                          struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
 {
     struct run_state rs;
     int done = 0, first_step = a->step;
@@ -483,7 +483,7 @@ out:
 }
 
 xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
-                          struct xtars_agent_result *res, char *err)
+                          struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
 {
     struct xtars_coord_space space = coord_space(a, family);
     struct run_state rs;
@@ -527,7 +527,7 @@ xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
 }
 
 xtars_err xtars_agent_record_note(struct xtars_agent *a, const char *kind, const char *note, int ok,
-                                  char *err)
+                                  char err[static XTARS_ERRLEN])
 {
     struct step_record s;
     char text[NOTE_LEN];

@@ -3,6 +3,7 @@
  * screenshot its own user message, replies as assistant messages). Images
  * are base64-encoded straight into the body buffer, once. Pure: no network,
  * no display, never prints. */
+#include "agent/config/config_internal.h"
 #include "agent/model/prompt.h"
 
 #include <ctype.h>

@@ -2,6 +2,7 @@
  * client keeps the connection open across steps. Every failure becomes one
  * line that names the URL and says what to look at; the API key never
  * reaches a message or a trace line. Never prints, never exits. */
+#include "agent/config/config_internal.h"
 #include "xtars/model.h"
 #include "agent/base/clock.h"
 
@@ -330,7 +331,7 @@ static xtars_err open_inflight(struct xtars_model *m, char *err)
     return XTARS_OK;
 }
 
-xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **out, char *err)
+xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **out, char err[static XTARS_ERRLEN])
 {
     struct xtars_model *m;
     xtars_err rc;
@@ -847,7 +848,7 @@ static xtars_err attempt_once(struct xtars_model *m, const char *body, size_t bo
 }
 
 xtars_err xtars_model_complete(struct xtars_model *m, const char *body, size_t body_len,
-                               struct xtars_model_reply *reply, char *err)
+                               struct xtars_model_reply *reply, char err[static XTARS_ERRLEN])
 {
     double start = xtars_clock_ms();
     xtars_err rc = XTARS_OK;

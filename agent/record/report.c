@@ -2,6 +2,7 @@
  * that opens offline: images are embedded as data URLs, the chart is inline
  * SVG, there is no script. Text from the model and the trajectory is
  * untrusted and always HTML-escaped. Never prints. */
+#include "agent/config/config_internal.h"
 #include "agent/record/report.h"
 
 #include <stdio.h>

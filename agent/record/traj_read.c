@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "agent/record/traj_schema.h"
 #include "agent/reply/action_json.h"
 #include "xtars/buf.h"
@@ -343,7 +344,7 @@ static xtars_err load_steps(struct xtars_traj_run *run, const char *text, size_t
 
 xtars_err xtars_traj_parse(const char *dir, const char *run_json, size_t run_len,
                            const char *steps, size_t steps_len, struct xtars_traj_run *run,
-                           char *err)
+                           char err[static XTARS_ERRLEN])
 {
     cJSON *root;
     xtars_err rc;
@@ -412,7 +413,7 @@ int xtars_traj_abandoned(const struct xtars_traj_run *run)
     return is_zombie(run->recorder_pid); /* dead, its parent has not reaped it yet */
 }
 
-xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err)
+xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char err[static XTARS_ERRLEN])
 {
     struct xtars_buf run_text, steps_text;
     char path[4200];

@@ -3,6 +3,7 @@
  * comes from traj_schema.h (the reader's too); every text written has the
  * registered secrets redacted and the endpoint its credentials removed.
  * Never prints, never writes a key that is not in the schema. */
+#include "agent/config/config_internal.h"
 #include "agent/record/traj_write.h"
 
 #include <math.h>

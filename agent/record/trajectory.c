@@ -24,7 +24,7 @@ static xtars_err io_error(char *err, const char *path, const char *what)
     return xtars_error(err, XTARS_EIO, "%s: %s: %s", path, what, strerror(errno));
 }
 
-xtars_err xtars_mkdir_p(const char *dir, char *err)
+xtars_err xtars_mkdir_p(const char *dir, char err[static XTARS_ERRLEN])
 {
     char path[PATH_MAX];
     size_t len = strlen(dir);
@@ -64,7 +64,7 @@ static xtars_err write_all(int fd, const void *data, size_t len)
     return XTARS_OK;
 }
 
-xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len, char *err)
+xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len, char err[static XTARS_ERRLEN])
 {
     char tmp[PATH_MAX + 16];
     int fd;
@@ -118,7 +118,7 @@ static void release_space(struct xtars_traj *traj)
     traj->reserved = 0;
 }
 
-xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err)
+xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char err[static XTARS_ERRLEN])
 {
     struct xtars_traj *traj;
     char path[PATH_MAX + 32];
@@ -151,7 +151,7 @@ xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err)
 
 const char *xtars_traj_dir(const struct xtars_traj *traj) { return traj->dir; }
 
-xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char *err)
+xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char err[static XTARS_ERRLEN])
 {
     char path[PATH_MAX + 32];
     xtars_err rc;
@@ -164,7 +164,7 @@ xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t
     return xtars_write_file_atomic(path, text, len, err);
 }
 
-xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len, char *err)
+xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len, char err[static XTARS_ERRLEN])
 {
     char path[PATH_MAX + 32];
     off_t before;
@@ -185,7 +185,7 @@ xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size
 }
 
 xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const void *data,
-                                size_t len, char *err)
+                                size_t len, char err[static XTARS_ERRLEN])
 {
     char path[PATH_MAX + 256];
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/config/config_internal.h"
 #include "parse_call.h"
 #include "xtars/config.h"
 #include "agent/reply/keys.h"

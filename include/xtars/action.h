@@ -73,33 +73,42 @@ struct xtars_action {
 };
 
 /* Frees text and zeroes *action. Accepts NULL. */
+XTARS_API
 void xtars_action_cleanup(struct xtars_action *action);
 
 /* Deep copy. ENOMEM (dst zeroed). */
+XTARS_API
 xtars_err xtars_action_copy(struct xtars_action *dst, const struct xtars_action *src);
 
 /* Canonical name of a type ("click", "double_click", ...), as in JSON. */
+XTARS_API
 const char *xtars_action_type_name(enum xtars_action_type type);
 
 /* Inverse of xtars_action_type_name (canonical names only). EINVAL. */
+XTARS_API
 xtars_err xtars_action_type_from_name(const char *name, enum xtars_action_type *out);
 
 /* "up", "down", "left", "right"; "?" outside the enum. */
+XTARS_API
 const char *xtars_scroll_direction_name(enum xtars_scroll_direction direction);
 
 /* Inverse of xtars_scroll_direction_name (lowercase names only). EINVAL. */
+XTARS_API
 xtars_err xtars_scroll_direction_from_name(const char *name, enum xtars_scroll_direction *out);
 
 /* "left", "middle", "right"; "?" outside the enum. */
+XTARS_API
 const char *xtars_button_name(enum xtars_button button);
 
 /* Inverse of xtars_button_name (lowercase names only). EINVAL. */
+XTARS_API
 xtars_err xtars_button_from_name(const char *name, enum xtars_button *out);
 
 /* Replaces the "executor default" zeros with the configured values: a scroll
  * with amount 0 gets scroll_amount, a wait with ms 0 gets wait_ms. Other
  * actions are untouched. Used where the values the executor would use must
  * be shown (`xtars parse`, trajectories). */
+XTARS_API
 void xtars_action_fill_defaults(struct xtars_action *action, int scroll_amount, int wait_ms);
 
 #ifdef __cplusplus

@@ -51,9 +51,11 @@ enum xtars_run_status {
 };
 
 /* Name used in run.json ("finished", "call_user", ...). */
+XTARS_API
 const char *xtars_run_status_name(enum xtars_run_status status);
 
 /* The documented exit code for a final status (0, 1, 3 or 4). */
+XTARS_API
 int xtars_run_status_exit_code(enum xtars_run_status status);
 
 /* What the per-step callback sees. Pointers are valid during the call only. */
@@ -95,44 +97,54 @@ struct xtars_agent;
  * executor and the policy, creates the trajectory directory and writes
  * run.json with status "running". Errors: EDISPLAY (no display, with a hint
  * for Wayland sessions), ECONFIG (bad monitor, policy), EIO (output dir). */
+XTARS_API
 xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,
-                          struct xtars_agent **out, char *err);
+                          struct xtars_agent **out, char err[static XTARS_ERRLEN]);
 
 /* Runs the loop for one instruction. max_steps 0 = cfg->max_steps. The
  * returned code is XTARS_OK whenever the run ended in an orderly way (any
  * status, including model errors and stops, is in *result); other codes are
  * failures to record (EIO: disk full). */
+XTARS_API
 xtars_err xtars_agent_run(struct xtars_agent *agent, const char *instruction, int max_steps,
-                          struct xtars_agent_result *result, char *err);
+                          struct xtars_agent_result *result, char err[static XTARS_ERRLEN]);
 
 /* Performs one literal UI-TARS call (task files), in the given family's
  * coordinate space, recorded as a step without a model. result->status is
  * FINISHED when it ran, ERROR (with message) when it was refused or failed. */
+XTARS_API
 xtars_err xtars_agent_act(struct xtars_agent *agent, const char *call, int family,
-                          struct xtars_agent_result *result, char *err);
+                          struct xtars_agent_result *result, char err[static XTARS_ERRLEN]);
 
 /* Records a step that is not an action (a task check or wait), with a note. */
+XTARS_API
 xtars_err xtars_agent_record_note(struct xtars_agent *agent, const char *kind, const char *note,
-                                  int ok, char *err);
+                                  int ok, char err[static XTARS_ERRLEN]);
 
 /* Sets the final status and message written to run.json by free. */
+XTARS_API
 void xtars_agent_finish(struct xtars_agent *agent, enum xtars_run_status status,
                         const char *message);
 
 /* Asks the loop to stop at the next safe point. Async-signal-safe. */
+XTARS_API
 void xtars_agent_stop(struct xtars_agent *agent);
 
 /* The trajectory directory. */
+XTARS_API
 const char *xtars_agent_dir(const struct xtars_agent *agent);
 
 /* The screen rectangle the agent captures and acts on. */
+XTARS_API
 struct xtars_rect xtars_agent_target(const struct xtars_agent *agent);
 
+XTARS_API
 void xtars_agent_free(struct xtars_agent *agent);
 
 /* What the dry-run executor would have done so far (docs/actions.md), one
  * event a line; NULL when the agent performs real input. Valid until the
  * next call on the agent. */
+XTARS_API
 const char *xtars_agent_dry_log(const struct xtars_agent *agent);
 
 /* ---- Replay (docs/replay.md) ----
@@ -179,17 +191,19 @@ struct xtars_replay_options {
  * replaying every selected step ends it FINISHED ("replayed N steps").
  * Returns XTARS_OK whenever it ended in an orderly way; the outcome is in
  * *result (and in run.json, written before returning). */
+XTARS_API
 xtars_err xtars_agent_replay(struct xtars_agent *agent, const struct xtars_traj_run *run,
                              const struct xtars_replay_options *opts,
-                             struct xtars_agent_result *result, char *err);
+                             struct xtars_agent_result *result, char err[static XTARS_ERRLEN]);
 
 /* Replays one recorded step, run->steps[index], as xtars_agent_replay()
  * does (for callers that drive the steps themselves). result->status is
  * RUNNING when the replay may go on, otherwise the status it ended with.
  * Errors as for xtars_agent_run(): only failures to record. */
+XTARS_API
 xtars_err xtars_agent_replay_step(struct xtars_agent *agent, const struct xtars_traj_run *run,
                                   int index, const struct xtars_replay_options *opts,
-                                  struct xtars_agent_result *result, char *err);
+                                  struct xtars_agent_result *result, char err[static XTARS_ERRLEN]);
 
 #ifdef __cplusplus
 }

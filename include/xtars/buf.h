@@ -27,38 +27,50 @@ struct xtars_buf {
 };
 
 /* Prepares an empty buffer that may grow to max bytes. */
+XTARS_API
 void xtars_buf_init(struct xtars_buf *b, size_t max);
 
 /* Frees the data; the buffer can be reused after xtars_buf_init(). */
+XTARS_API
 void xtars_buf_cleanup(struct xtars_buf *b);
 
 /* Empties the buffer but keeps its allocation. */
+XTARS_API
 void xtars_buf_reset(struct xtars_buf *b);
 
 /* Ensures room for `extra` more bytes (plus the NUL). ENOMEM, ETOOBIG. */
+XTARS_API
 xtars_err xtars_buf_reserve(struct xtars_buf *b, size_t extra);
 
 /* Appends n bytes. ENOMEM, ETOOBIG (buffer unchanged). */
+XTARS_API
 xtars_err xtars_buf_append(struct xtars_buf *b, const void *mem, size_t n);
 
 /* Appends a NUL-terminated string. */
+XTARS_API
 xtars_err xtars_buf_puts(struct xtars_buf *b, const char *s);
 
 /* Appends one byte. */
+XTARS_API
 xtars_err xtars_buf_putc(struct xtars_buf *b, char c);
 
 /* Appends printf-formatted text. ENOMEM, ETOOBIG (buffer unchanged). */
+XTARS_API
 xtars_err xtars_buf_printf(struct xtars_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+XTARS_API
 xtars_err xtars_buf_vprintf(struct xtars_buf *b, const char *fmt, va_list ap);
 
 /* Returns data (caller frees) and leaves the buffer empty. For an empty
  * buffer returns an allocated empty string, or NULL if that fails. */
+XTARS_API
 char *xtars_buf_detach(struct xtars_buf *b, size_t *len_out);
 
 /* Reads a whole file into a fresh buffer capped at max bytes. Errors: EIO
  * (names the path and the system error), ETOOBIG. On failure *b is clean. */
-xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max, char *err);
+XTARS_API
+xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max,
+                              char err[static XTARS_ERRLEN]);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,7 @@ struct xtars_capture_options {
 };
 
 /* Defaults: the whole screen of $DISPLAY, no cursor, MIT-SHM when possible. */
+XTARS_API
 void xtars_capture_options_init(struct xtars_capture_options *opts);
 
 struct xtars_capture;
@@ -55,27 +56,33 @@ struct xtars_capture;
  * or 32-bit TrueColor screen, or XRandR monitors unavailable), EINVAL (bad
  * or conflicting options, unknown monitor or window, region off screen),
  * ENOMEM. *out is NULL on failure. */
+XTARS_API
 xtars_err xtars_capture_new(const struct xtars_capture_options *opts, struct xtars_capture **out,
-                            char *err);
+                            char err[static XTARS_ERRLEN]);
 
 /* Detaches shared memory and closes the connection. Accepts NULL; safe
  * after the server has gone away. */
+XTARS_API
 void xtars_capture_free(struct xtars_capture *cap);
 
 /* The rectangle of the root window the last grab covered (before the first
  * grab: the one resolved by xtars_capture_new()). Model coordinates map into
  * this rectangle. */
+XTARS_API
 struct xtars_rect xtars_capture_rect(const struct xtars_capture *cap);
 
 /* Size of the whole screen (root window). */
+XTARS_API
 void xtars_capture_screen_size(const struct xtars_capture *cap, int *width, int *height);
 
 /* 1 if frames come through MIT-SHM, 0 if through XGetImage. */
+XTARS_API
 int xtars_capture_uses_shm(const struct xtars_capture *cap);
 
 /* Why MIT-SHM is not used ("disabled by option", "the server has no MIT-SHM
  * extension", ...), or "" when it is. Static or owned by cap; for a debug
  * log line. */
+XTARS_API
 const char *xtars_capture_shm_reason(const struct xtars_capture *cap);
 
 /* Captures one frame into *out (B,G,R,X, see image.h); out->pixels belong
@@ -84,7 +91,9 @@ const char *xtars_capture_shm_reason(const struct xtars_capture *cap);
  * is broken: the server went away; every later grab fails the same way),
  * EX11 (the server refused the request: the window vanished or is not
  * mapped), ENOMEM. *out is empty on failure. */
-xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out, char *err);
+XTARS_API
+xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out,
+                             char err[static XTARS_ERRLEN]);
 
 /* ---- the screenshot pipeline ---------------------------------------------- */
 
@@ -105,6 +114,7 @@ struct xtars_shot_options {
 /* Defaults, the same as the config's: smart size within
  * XTARS_DEFAULT_MIN_PIXELS..XTARS_DEFAULT_MAX_PIXELS, PNG level 1 (fast;
  * UI images shrink little more at higher levels), JPEG quality 85. */
+XTARS_API
 void xtars_shot_options_init(struct xtars_shot_options *opts);
 
 /* One screenshot as sent to the model: what was captured, what was sent,
@@ -125,9 +135,11 @@ struct xtars_shot {
 };
 
 /* Prepares an empty shot whose encoded image may grow to max_bytes. */
+XTARS_API
 void xtars_shot_init(struct xtars_shot *shot, size_t max_bytes);
 
 /* Frees the encoded bytes and the scratch image. Accepts NULL. */
+XTARS_API
 void xtars_shot_cleanup(struct xtars_shot *shot);
 
 /* Grabs a frame, resizes it as asked and encodes it into shot->data
@@ -136,11 +148,14 @@ void xtars_shot_cleanup(struct xtars_shot *shot);
  * screen rectangle always come from the same grab. Errors: those of
  * xtars_capture_grab(), xtars_smart_resize() (ERANGE for absurd aspect
  * ratios), xtars_image_resize() and the encoders; EINVAL for bad options. */
+XTARS_API
 xtars_err xtars_capture_shot(struct xtars_capture *cap, const struct xtars_shot_options *opts,
-                             struct xtars_shot *shot, char *err);
+                             struct xtars_shot *shot, char err[static XTARS_ERRLEN]);
 
 /* "png" or "jpeg"; the MIME type "image/png" or "image/jpeg". */
+XTARS_API
 const char *xtars_shot_format_name(int format);
+XTARS_API
 const char *xtars_shot_mime_type(int format);
 
 #ifdef __cplusplus

@@ -27,6 +27,7 @@ enum xtars_family {
  * width x height screen is resized to before the model sees it. Rounding is
  * half-to-even like Python's round(). Errors: EINVAL for non-positive sizes
  * or min_pixels > max_pixels, ERANGE when the aspect ratio exceeds 200. */
+XTARS_API
 xtars_err xtars_smart_resize(int width, int height, long min_pixels, long max_pixels,
                              int *out_width, int *out_height);
 
@@ -54,6 +55,7 @@ struct xtars_coord_space {
  * not refused: range policy belongs to the caller (the parser refuses numbers
  * far outside). Errors: EINVAL for a bad space (unknown family, empty target,
  * uitars-1.5 without a sent size) or a non-finite number (*x, *y are 0). */
+XTARS_API
 xtars_err xtars_coords_to_screen(const struct xtars_coord_space *space, double model_x,
                                  double model_y, int *x, int *y);
 
@@ -63,12 +65,14 @@ xtars_err xtars_coords_to_screen(const struct xtars_coord_space *space, double m
  * history text, replays and imports; callers that write text for a model may
  * round to integers, which is what models write. Errors: EINVAL for a bad
  * space, ERANGE when (x, y) is outside the target (*model_x, *model_y 0). */
+XTARS_API
 xtars_err xtars_coords_to_model(const struct xtars_coord_space *space, int x, int y,
                                 double *model_x, double *model_y);
 
 /* The largest meaningful model number on each axis: sent_width/height for
  * uitars-1.5, 1000 for uitars-1.0 and doubao, the target's right/bottom edge
  * (target.x + width, target.y + height) for pixels. EINVAL for a bad space. */
+XTARS_API
 xtars_err xtars_coords_extent(const struct xtars_coord_space *space, double *extent_x,
                               double *extent_y);
 

@@ -15,6 +15,14 @@
 extern "C" {
 #endif
 
+/* Marks every declaration of the public API: libxtars.so is built with
+ * -fvisibility=hidden, so only what carries this is exported. */
+#if defined(__GNUC__) || defined(__clang__)
+#define XTARS_API __attribute__((visibility("default")))
+#else
+#define XTARS_API
+#endif
+
 /* Size of every caller error buffer. One line, always NUL-terminated. */
 #define XTARS_ERRLEN 512
 
@@ -57,17 +65,20 @@ typedef enum {
  * assignment (`stop = 1;`, sequentially consistent). */
 
 /* Static description of err; "unknown error" for values outside the enum. */
+XTARS_API
 const char *xtars_strerror(xtars_err err);
 
 /* Short symbolic name ("ENOMEM", "ECONFIG"), for JSON output and logs. */
+XTARS_API
 const char *xtars_err_name(xtars_err err);
 
 /* Formats a one-line message into err_buf (XTARS_ERRLEN bytes) and returns
  * code, so callers can write `return xtars_error(err, XTARS_EIO, "...")`.
  * A NULL err_buf is allowed: the message is dropped. Newlines in the
  * formatted text are replaced by spaces to keep the message one line. */
+XTARS_API
 xtars_err xtars_error(char *err_buf, xtars_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+              __attribute__((format(printf, 3, 4)));
 
 #ifdef __cplusplus
 }

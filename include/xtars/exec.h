@@ -53,6 +53,7 @@ struct xtars_exec_options {
  * action_delay_ms 0, scroll_amount 5, wait_ms 5000, double_click_ms 20,
  * clear_modifiers 1; display $DISPLAY, bounds the whole screen, no stop flag,
  * no note callback. */
+XTARS_API
 void xtars_exec_options_init(struct xtars_exec_options *opts);
 
 #define XTARS_EXEC_DESCRIPTION_LEN 256
@@ -78,15 +79,17 @@ struct xtars_exec_result {
  * (cannot open), ENOTSUP (extension missing), EINVAL (bounds outside the
  * screen or negative options). *out is NULL on failure. Defined in the
  * xtars_x11 library. */
+XTARS_API
 xtars_err xtars_exec_new_xtest(const struct xtars_exec_options *opts, struct xtars_executor **out,
-                               char *err);
+                               char err[static XTARS_ERRLEN]);
 
 /* An executor that performs nothing and appends one line per would-be event
  * to a log (format in docs/actions.md). bounds, when set, is both the screen
  * and the target; when zero, only negative coordinates are rejected. Pauses
  * are logged, not slept. EINVAL, ENOMEM. */
+XTARS_API
 xtars_err xtars_exec_new_dry(const struct xtars_exec_options *opts, struct xtars_executor **out,
-                             char *err);
+                             char err[static XTARS_ERRLEN]);
 
 /* Performs one action (screen pixels). On success fills *result. Errors:
  * ERANGE (a point outside the target, message gives point and rectangle),
@@ -96,50 +99,62 @@ xtars_err xtars_exec_new_dry(const struct xtars_exec_options *opts, struct xtars
  * the executor holds is released, including keys held by an earlier
  * key_down, and the keymap is restored; result still has duration and
  * description. result may be NULL. */
+XTARS_API
 xtars_err xtars_exec_perform(struct xtars_executor *ex, const struct xtars_action *action,
-                             struct xtars_exec_result *result, char *err);
+                             struct xtars_exec_result *result, char err[static XTARS_ERRLEN]);
 
 /* Releases every key and button the executor holds (key_down, mouse_down)
  * and restores the keymap: spare keycodes bound by earlier actions, which
  * stay bound between actions for reuse, are undone after the settle pause.
  * Done by xtars_exec_free() too. Accepts NULL. */
+XTARS_API
 void xtars_exec_release_all(struct xtars_executor *ex);
 
 /* Releases everything, closes the display, frees. Accepts NULL. */
+XTARS_API
 void xtars_exec_free(struct xtars_executor *ex);
 
 /* The rectangle actions must fall inside (the bounds, or the whole screen).
  * Zero-sized for a dry executor without bounds. */
+XTARS_API
 struct xtars_rect xtars_exec_target(const struct xtars_executor *ex);
 
 /* "xtest" or "dry". */
+XTARS_API
 const char *xtars_exec_kind(const struct xtars_executor *ex);
 
 /* The dry-run log: every event since creation, one per line, NUL-terminated,
  * owned by the executor and valid until the next call on it. NULL for an
  * XTest executor. */
+XTARS_API
 const char *xtars_exec_dry_log(const struct xtars_executor *ex);
 
 /* Size of the screen of an X display (the root window), without XTest; for
  * commands that need it before executing (xtars act --dry-run). EDISPLAY.
  * Defined in the xtars_x11 library. */
-xtars_err xtars_exec_screen_size(const char *display, int *width, int *height, char *err);
+XTARS_API
+xtars_err xtars_exec_screen_size(const char *display, int *width, int *height,
+                                 char err[static XTARS_ERRLEN]);
 
 /* Key names. Canonical names (docs/actions.md): ctrl shift alt super enter
  * esc tab backspace delete space up down left right home end pageup pagedown
  * insert capslock printscreen f1..f24, or exactly one UTF-8 character (ASCII
  * letters are taken in lower case: "A" is the key a; list shift for capitals).
  * Sets *keysym to the X keysym. EINVAL "exec: unknown key 'xyz'" otherwise. */
-xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char *err);
+XTARS_API
+xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym,
+                                char err[static XTARS_ERRLEN]);
 
 /* The X keysym that types Unicode code point cp: Latin-1 keysyms are the code
  * point, other characters 0x01000000 + cp, and the control characters
  * backspace, tab, newline, return, escape and delete their function keysyms.
  * 0 for other control characters, surrogates and values above U+10FFFF. */
+XTARS_API
 unsigned long xtars_exec_char_keysym(unsigned long cp);
 
 /* Decodes one UTF-8 character at s (n bytes available). Returns its length
  * (1-4) and sets *cp, or 0 for an invalid, overlong or truncated sequence. */
+XTARS_API
 int xtars_utf8_decode(const char *s, size_t n, unsigned long *cp);
 
 #ifdef __cplusplus

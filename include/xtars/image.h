@@ -12,8 +12,8 @@
  * owned pixels and accepts a borrowed or zeroed image. Encoders append to a
  * caller's capped xtars_buf and leave it as it was on failure.
  *
- * The resizer and the comparison functions are pure C in the core library;
- * the codecs live in the xtars_image library (libpng, libjpeg-turbo, ISA-L).
+ * The resizer and the comparison functions are pure C; the codecs use
+ * libpng, libjpeg-turbo and ISA-L.
  */
 #ifndef XTARS_IMAGE_H
 #define XTARS_IMAGE_H
@@ -48,17 +48,21 @@ struct xtars_image {
 };
 
 /* Makes an empty image (no pixels, nothing owned). */
+XTARS_API
 void xtars_image_init(struct xtars_image *img);
 
 /* Frees owned pixels and empties the image. Accepts NULL and borrowed images
  * (which are only emptied). */
+XTARS_API
 void xtars_image_cleanup(struct xtars_image *img);
 
 /* Gives img owned pixels for width x height (stride 4 * width), reusing its
  * allocation when it owns one that is large enough. Contents are undefined.
  * Errors: EINVAL (size < 1 or > XTARS_IMAGE_MAX_SIDE), ETOOBIG (more than
  * XTARS_IMAGE_MAX_PIXELS), ENOMEM. On failure img is left as it was. */
-xtars_err xtars_image_alloc(struct xtars_image *img, int width, int height, char *err);
+XTARS_API
+xtars_err xtars_image_alloc(struct xtars_image *img, int width, int height,
+                            char err[static XTARS_ERRLEN]);
 
 /* Resizes src to width x height into dst, which must be initialized and must
  * not share pixels with src (dst's allocation is reused when large enough).
@@ -68,24 +72,28 @@ xtars_err xtars_image_alloc(struct xtars_image *img, int width, int height, char
  * edges clamped), an unchanged axis is copied. Weights are 14-bit fixed
  * point and results round to nearest. Same size: a plain copy.
  * Errors: as xtars_image_alloc(), EINVAL for an empty src. */
+XTARS_API
 xtars_err xtars_image_resize(const struct xtars_image *src, int width, int height,
-                             struct xtars_image *dst, char *err);
+                             struct xtars_image *dst, char err[static XTARS_ERRLEN]);
 
 /* For tests and the benchmark: 0 makes xtars_image_resize() use its
  * portable C kernels even where the AVX2 ones would run (they give identical
  * results); 1 (the default) lets it choose. Process-wide. */
+XTARS_API
 void xtars_image_resize_set_simd(int enabled);
 
 /* How many threads resizing and PNG encoding of large images may use: 0
  * (the default) means the online CPUs, at most 4; 1 keeps everything on the
  * calling thread (at most 8). Results do not depend on it (PNG bytes may differ, their
  * pixels do not). Process-wide. */
+XTARS_API
 void xtars_image_set_threads(int threads);
 
 /* A 64-bit hash of the image's size and a subsample of its pixels (every
  * 4th row, every pixel of it; X bytes ignored). Equal frames give equal
  * fingerprints; cheap (about a quarter of a memory pass), for "has anything
  * changed" checks. Never 0 for a non-empty image. */
+XTARS_API
 uint64_t xtars_image_fingerprint(const struct xtars_image *img);
 
 /* Fraction (0..1) of pixels whose B, G or R differ between a and b; 1.0 when
@@ -93,6 +101,7 @@ uint64_t xtars_image_fingerprint(const struct xtars_image *img);
  * frames costs about one memory pass. The loop's "wait until the screen
  * settles" compares consecutive frames with this and a small threshold, so a
  * blinking text cursor does not count as change. */
+XTARS_API
 double xtars_image_diff(const struct xtars_image *a, const struct xtars_image *b);
 
 /* Appends img as a PNG (8-bit RGB, no alpha, no interlace) to out.
@@ -103,28 +112,33 @@ double xtars_image_diff(const struct xtars_image *a, const struct xtars_image *b
  * Every path produces a standard PNG that libpng decodes to the same pixels.
  * Errors: EINVAL (empty image, level outside 0..9), ETOOBIG (out's cap),
  * ENOMEM, EFORMAT (encoder failure, message says which). */
+XTARS_API
 xtars_err xtars_image_encode_png(const struct xtars_image *img, int level, struct xtars_buf *out,
-                                 char *err);
+                                 char err[static XTARS_ERRLEN]);
 
 /* Same, always through libpng (the reference encoder): zlib at `level` with
  * libpng's adaptive filter choice for levels above 1, Sub for 0..1. For
  * tests and the benchmark. Same errors. */
+XTARS_API
 xtars_err xtars_image_encode_png_libpng(const struct xtars_image *img, int level,
-                                        struct xtars_buf *out, char *err);
+                                        struct xtars_buf *out, char err[static XTARS_ERRLEN]);
 
 /* xtars_image_resize() then xtars_image_encode_png(), in one pass: on the
  * fast path (levels 1..3 with ISA-L) each chunk of rows is resized just
  * before it is compressed, so no resized image is made (less memory, fewer
  * cache misses); otherwise through a temporary image. The PNG's pixels are
  * exactly those xtars_image_resize() would produce. Errors: as both. */
+XTARS_API
 xtars_err xtars_image_encode_png_resized(const struct xtars_image *src, int width, int height,
-                                         int level, struct xtars_buf *out, char *err);
+                                         int level, struct xtars_buf *out,
+                                         char err[static XTARS_ERRLEN]);
 
 /* Appends img as a baseline JFIF JPEG (YCbCr 4:2:0, libjpeg-turbo, quality
  * 1..100) to out. Errors: EINVAL (empty image, quality out of range),
  * ETOOBIG, ENOMEM, EFORMAT (libjpeg's message). */
+XTARS_API
 xtars_err xtars_image_encode_jpeg(const struct xtars_image *img, int quality,
-                                  struct xtars_buf *out, char *err);
+                                  struct xtars_buf *out, char err[static XTARS_ERRLEN]);
 
 /* Decodes a PNG (any bit depth and colour type; alpha becomes the X byte,
  * 16-bit samples are reduced to 8) into out, which must be initialized; its
@@ -132,21 +146,29 @@ xtars_err xtars_image_encode_jpeg(const struct xtars_image *img, int quality,
  * fine: errors are EFORMAT (not a PNG, corrupt, bad CRC: libpng's message),
  * ETOOBIG (larger than XTARS_IMAGE_MAX_PIXELS), ENOMEM. On failure out is
  * empty. */
+XTARS_API
 xtars_err xtars_image_decode_png(const void *data, size_t len, struct xtars_image *out,
-                                 char *err);
+                                 char err[static XTARS_ERRLEN]);
 
 /* Decodes a JPEG into out (owned pixels, X = 0xff). Same errors. */
+XTARS_API
 xtars_err xtars_image_decode_jpeg(const void *data, size_t len, struct xtars_image *out,
-                                  char *err);
+                                  char err[static XTARS_ERRLEN]);
 
 /* Decodes PNG or JPEG, chosen by the file signature. EFORMAT for others. */
-xtars_err xtars_image_decode(const void *data, size_t len, struct xtars_image *out, char *err);
+XTARS_API
+xtars_err xtars_image_decode(const void *data, size_t len, struct xtars_image *out,
+                             char err[static XTARS_ERRLEN]);
 
 /* Versions of the libraries this process runs with (static strings). The
  * ISA-L one is "none" when xtars was built without it. */
+XTARS_API
 const char *xtars_image_png_version(void);
+XTARS_API
 const char *xtars_image_zlib_version(void);
+XTARS_API
 const char *xtars_image_jpeg_version(void);
+XTARS_API
 const char *xtars_image_isal_version(void);
 
 #ifdef __cplusplus

@@ -27,18 +27,25 @@ enum xtars_log_level {
 enum xtars_log_format { XTARS_LOG_TEXT = 0, XTARS_LOG_JSON = 1 };
 
 /* Messages above this level are dropped. Default: info. */
+XTARS_API
 void xtars_log_set_level(enum xtars_log_level level);
+XTARS_API
 enum xtars_log_level xtars_log_get_level(void);
 
 /* Text (default) or JSON lines. */
+XTARS_API
 void xtars_log_set_format(enum xtars_log_format format);
 
 /* Redirects output to fd (default 2). For tests. */
+XTARS_API
 void xtars_log_set_fd(int fd);
 
 /* Parses "error|warn|info|debug" / "text|json". EINVAL for anything else. */
+XTARS_API
 xtars_err xtars_log_level_from_name(const char *name, enum xtars_log_level *out);
+XTARS_API
 xtars_err xtars_log_format_from_name(const char *name, enum xtars_log_format *out);
+XTARS_API
 const char *xtars_log_level_name(enum xtars_log_level level);
 
 /* Registers a value that must never appear in output (an API key), and its
@@ -46,17 +53,20 @@ const char *xtars_log_level_name(enum xtars_log_level level);
  * text). Values shorter than 4 bytes are ignored: they would redact
  * ordinary words. Registering a value again does nothing. ENOMEM, or
  * ETOOBIG past 32 forms. */
+XTARS_API
 xtars_err xtars_log_add_secret(const char *secret);
 
 /* Registers the values of the environment variables named in a
  * comma-separated list (config `redact`); unset variables are skipped.
  * Errors as xtars_log_add_secret(), with a message naming the variable. */
-xtars_err xtars_log_add_secret_vars(const char *names, char *err);
+XTARS_API
+xtars_err xtars_log_add_secret_vars(const char *names, char err[static XTARS_ERRLEN]);
 
 /* Returns a newly allocated copy of text with every registered secret
  * replaced by "[redacted]" (caller frees), or NULL on allocation failure.
  * Used by anything that writes user-facing artefacts: logs, trajectories,
  * reports. */
+XTARS_API
 char *xtars_log_redact(const char *text);
 
 /* Copies text into out (size bytes, always NUL-terminated) with every
@@ -64,17 +74,21 @@ char *xtars_log_redact(const char *text);
  * of a secret behind. If redaction fails (out of memory) out receives
  * "[withheld]" rather than the raw text. For every place that quotes a
  * bounded piece of untrusted text (a server's body, typed text). */
+XTARS_API
 void xtars_log_redact_copy(char *out, size_t size, const char *text);
 
 /* Copies the n bytes at s, a window cut out of a longer untrusted text (a
  * parse error's quote of a reply), into out (size bytes, NUL-terminated):
  * whole secrets inside are redacted, and so is a piece of 4 bytes or more
  * at either edge that could be the rest of a secret the cut went through. */
+XTARS_API
 void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n);
 
 /* Forgets all secrets (wiping them) and restores defaults. */
+XTARS_API
 void xtars_log_cleanup(void);
 
+XTARS_API
 void xtars_log(enum xtars_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

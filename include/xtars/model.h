@@ -37,6 +37,7 @@ struct xtars_model_reply {
 };
 
 /* Frees reply->text and zeroes the reply. NULL is allowed. */
+XTARS_API
 void xtars_model_reply_cleanup(struct xtars_model_reply *reply);
 
 /* Creates a client for cfg->endpoint + "/chat/completions" with the config's
@@ -48,25 +49,32 @@ void xtars_model_reply_cleanup(struct xtars_model_reply *reply);
  * include/xtars/inflight.h), every HTTP exchange holds one of its slots.
  * Errors: ECONFIG (an extra header names an unset variable, or the slot
  * directory cannot be opened), ENOMEM, EMODEL (libcurl could not be set up). */
-xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **out, char *err);
+XTARS_API
+xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **out,
+                          char err[static XTARS_ERRLEN]);
 
+XTARS_API
 void xtars_model_free(struct xtars_model *m);
 
 /* The full URL requests go to (owned by m). */
+XTARS_API
 const char *xtars_model_url(const struct xtars_model *m);
 
 /* When *stop (the stop flag, xtars/error.h) becomes non-zero, a transfer in
  * progress or a wait between retries ends with XTARS_ESTOPPED. NULL: none. */
+XTARS_API
 void xtars_model_set_stop(struct xtars_model *m, const atomic_int *stop);
 
 /* Retry waits: min(max_ms, base_ms * 2^(retry-1)) with jitter (the second
  * half of the wait is random), Retry-After when the server sends it, and at
  * most budget_ms of waiting in one call. Defaults 500, 8000, 60000. */
+XTARS_API
 void xtars_model_set_backoff(struct xtars_model *m, long base_ms, long max_ms, long budget_ms);
 
 /* Receives one line per event for debug logs: the request line and headers
  * (Authorization value hidden), response headers, retries. The callback
  * logs; the client never prints. NULL turns tracing off. */
+XTARS_API
 void xtars_model_set_trace(struct xtars_model *m, void (*trace)(void *ctx, const char *line),
                            void *ctx);
 
@@ -83,14 +91,17 @@ void xtars_model_set_trace(struct xtars_model *m, void (*trace)(void *ctx, const
  *   ESTOPPED the stop flag was raised; ENOMEM.
  * reply is always filled with what is known (attempts, status, timings) and
  * must be cleaned up; on errors other than "length" its text is NULL. */
+XTARS_API
 xtars_err xtars_model_complete(struct xtars_model *m, const char *body, size_t body_len,
-                               struct xtars_model_reply *reply, char *err);
+                               struct xtars_model_reply *reply, char err[static XTARS_ERRLEN]);
 
 /* The wait before retry number `retry` (1-based) without Retry-After, given
  * a random value: exposed so the schedule can be tested. */
+XTARS_API
 long xtars_model_backoff_ms(int retry, long base_ms, long max_ms, unsigned random_value);
 
 /* Version of the libcurl this process runs with (static string). */
+XTARS_API
 const char *xtars_model_curl_version(void);
 
 #ifdef __cplusplus

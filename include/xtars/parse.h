@@ -38,6 +38,7 @@ struct xtars_reply {
 };
 
 /* Frees everything the reply owns and zeroes it. Accepts NULL. */
+XTARS_API
 void xtars_reply_cleanup(struct xtars_reply *reply);
 
 /* Parses a whole reply. The actions are the calls after the last "Action:"
@@ -48,7 +49,9 @@ void xtars_reply_cleanup(struct xtars_reply *reply);
  * Errors: EPARSE with "parse: <reason> at column N" in err (N counts UTF-8
  * characters from 1 at the start of text; a line break is one character);
  * ENOMEM; EINVAL for an invalid space ("parse: invalid coordinate space").
- * *out is zeroed on failure. */
+ * err (XTARS_ERRLEN bytes) may be NULL: callers that only want to know
+ * whether text parses drop the message. *out is zeroed on failure. */
+XTARS_API
 xtars_err xtars_parse_reply(const char *text, size_t len, const struct xtars_coord_space *space,
                             struct xtars_reply *out, char *err);
 
@@ -56,6 +59,7 @@ xtars_err xtars_parse_reply(const char *text, size_t len, const struct xtars_coo
  * whitespace allowed), as `xtars act` and task files need. Same grammar,
  * errors and column rule as xtars_parse_reply. *out is zeroed on failure;
  * free it with xtars_action_cleanup(). */
+XTARS_API
 xtars_err xtars_parse_action(const char *text, size_t len, const struct xtars_coord_space *space,
                              struct xtars_action *out, char *err);
 
@@ -63,6 +67,7 @@ xtars_err xtars_parse_action(const char *text, size_t len, const struct xtars_co
  * {"thought": str|null, "reflection": str|null, "actions": [ ... ]}, each
  * action as xtars_action_to_json() writes it. One line, no newline.
  * ENOMEM, ETOOBIG (from the buffer's cap). */
+XTARS_API
 xtars_err xtars_reply_to_json(const struct xtars_reply *reply, struct xtars_buf *out);
 
 #ifdef __cplusplus

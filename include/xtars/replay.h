@@ -29,12 +29,14 @@ extern "C" {
  * equal sizes this is a pure translation by the origins' difference, so a
  * replay on the same screen clicks exactly where the recording did.
  * EINVAL for an empty rectangle (*out_x, *out_y are then x, y). */
+XTARS_API
 xtars_err xtars_replay_map_point(const struct xtars_rect *from, const struct xtars_rect *to, int x,
                                  int y, int *out_x, int *out_y);
 
 /* Maps every point of an action (x, y and, for drags, x2, y2) in place.
  * Model numbers are kept: they belong to the recording's model space.
  * EINVAL for an empty rectangle (action unchanged). */
+XTARS_API
 xtars_err xtars_replay_map_action(const struct xtars_rect *from, const struct xtars_rect *to,
                                   struct xtars_action *action);
 
@@ -66,8 +68,9 @@ struct xtars_replay_compare {
 /* Compares live with recorded (any sizes: live is reduced to the recorded
  * image's grid). Errors: EINVAL (an empty image), ENOMEM; *out is zeroed on
  * failure. err may be NULL. */
+XTARS_API
 xtars_err xtars_replay_compare(const struct xtars_image *recorded, const struct xtars_image *live,
-                               struct xtars_replay_compare *out, char *err);
+                               struct xtars_replay_compare *out, char err[static XTARS_ERRLEN]);
 
 /* Layout of the side-by-side diff image: three panels of the recorded
  * image's size, XTARS_REPLAY_DIFF_GAP pixels apart, below a band of
@@ -81,11 +84,13 @@ xtars_err xtars_replay_compare(const struct xtars_image *recorded, const struct 
  * bounding box of the differing cells outlined) into *out, which must be
  * initialized. Width 3 * W + 2 * GAP, height BAND + H. Errors: EINVAL,
  * ETOOBIG (larger than XTARS_IMAGE_MAX_PIXELS), ENOMEM. */
+XTARS_API
 xtars_err xtars_replay_diff_image(const struct xtars_image *recorded, const struct xtars_image *live,
-                                  struct xtars_image *out, char *err);
+                                  struct xtars_image *out, char err[static XTARS_ERRLEN]);
 
 /* x of the left edge of panel i (0, 1, 2) in a diff image of a recorded
  * image `width` pixels wide, for placing captions. */
+XTARS_API
 int xtars_replay_diff_panel_x(int width, int panel);
 
 #ifdef __cplusplus

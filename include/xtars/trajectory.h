@@ -37,36 +37,47 @@ struct xtars_traj;
  * sets XTARS_TRAJ_RESERVE bytes aside for run.json. A directory that already
  * holds a run.json is refused (EIO), so no run is overwritten. Errors name
  * the path and the system error. */
-xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char *err);
+XTARS_API
+xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char err[static XTARS_ERRLEN]);
 
 /* The directory path given to open. */
+XTARS_API
 const char *xtars_traj_dir(const struct xtars_traj *traj);
 
 /* Replaces run.json atomically with text. When that fails (disk full) and
  * the reserve is still held, the reserve is given up and the write tried
  * once more. EIO names the file on failure; the previous run.json then
  * stays intact. */
-xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len, char *err);
+XTARS_API
+xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len,
+                               char err[static XTARS_ERRLEN]);
 
 /* Appends one step line (text must be one JSON object without a newline) and
  * flushes it to the disk. EIO on failure; a partial line is truncated away
  * so steps.jsonl stays valid JSONL. */
-xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len, char *err);
+XTARS_API
+xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len,
+                                 char err[static XTARS_ERRLEN]);
 
 /* Writes a file (a screenshot) into the directory atomically. */
+XTARS_API
 xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const void *data,
-                                size_t len, char *err);
+                                size_t len, char err[static XTARS_ERRLEN]);
 
 /* Closes steps.jsonl, removes the reserve and frees the handle. Accepts
  * NULL. */
+XTARS_API
 void xtars_traj_close(struct xtars_traj *traj);
 
 /* Writes data to path atomically (temp file in the same directory, fsync,
  * rename). Shared by the writer and by tools that produce one file. */
-xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len, char *err);
+XTARS_API
+xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len,
+                                  char err[static XTARS_ERRLEN]);
 
 /* Creates dir and its missing parents (mode 0755). EIO names the path. */
-xtars_err xtars_mkdir_p(const char *dir, char *err);
+XTARS_API
+xtars_err xtars_mkdir_p(const char *dir, char err[static XTARS_ERRLEN]);
 
 /* ---- Reading (replay, report, export) ---- */
 
@@ -130,27 +141,33 @@ struct xtars_traj_run {
  * line ends the steps read and is described in run->warning (the complete
  * steps before it are kept). Errors: EFORMAT (not a trajectory, unknown
  * version: the message names both), EIO, ENOMEM. On failure *run is clean. */
-xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char *err);
+XTARS_API
+xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run,
+                          char err[static XTARS_ERRLEN]);
 
 /* 1 when run.json still says "running" but the process that recorded it is
  * known to be gone (same host and pid namespace, no such pid): it was killed
  * before it could write how the run ended. 0 when it may still be running,
  * or cannot be told (another host or container, no recorder recorded). */
+XTARS_API
 int xtars_traj_abandoned(const struct xtars_traj_run *run);
 
 /* This process as a run's recorder: pid, host name and pid namespace, as
  * written in run.json's "recorder" and read back above. */
+XTARS_API
 void xtars_traj_recorder(long *pid, char *host, size_t host_size, char *pid_ns,
                          size_t pid_ns_size);
 
 /* Same from text already in memory (run.json and steps.jsonl, which may be
  * NULL when steps_len is 0); dir is only used in messages and run->dir.
  * Same errors and warning as xtars_traj_load(). */
+XTARS_API
 xtars_err xtars_traj_parse(const char *dir, const char *run_json, size_t run_len,
                            const char *steps, size_t steps_len, struct xtars_traj_run *run,
-                           char *err);
+                           char err[static XTARS_ERRLEN]);
 
 /* Frees everything xtars_traj_load() allocated. Accepts a zeroed run. */
+XTARS_API
 void xtars_traj_run_cleanup(struct xtars_traj_run *run);
 
 #ifdef __cplusplus

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xtars/config.h"
+#include "agent/config/config_internal.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

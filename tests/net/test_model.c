@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "mserver.h"
 #include "run.h"
 #include "test.h"
@@ -32,16 +33,13 @@ static void quiet_proxies(void)
     setenv("NO_PROXY", "127.0.0.1,localhost", 1);
 }
 
-static struct xtars_config config_for(const char *endpoint)
+static void config_for(struct xtars_config *cfg, const char *endpoint)
 {
-    struct xtars_config cfg;
-
     quiet_proxies();
-    xtars_config_defaults(&cfg);
-    snprintf(cfg.endpoint, sizeof cfg.endpoint, "%s", endpoint);
-    snprintf(cfg.api_key_env, sizeof cfg.api_key_env, "XT_TEST_KEY");
+    xtars_config_defaults(cfg);
+    snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", endpoint);
+    snprintf(cfg->api_key_env, sizeof cfg->api_key_env, "XT_TEST_KEY");
     setenv("XT_TEST_KEY", KEY, 1);
-    return cfg;
 }
 
 static struct xtars_model *model_for(const struct xtars_config *cfg)
@@ -149,7 +147,7 @@ TEST(request_shape_as_received)
     xt_mserver_start(&s, "[{\"reply\": \"Thought: done\\nAction: finished(content='ok')\", "
                          "\"usage\": {\"prompt_tokens\": 1234, \"completion_tokens\": 56}}]",
                      server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     snprintf(cfg.extra_headers, sizeof cfg.extra_headers, "X-Team: ui\nX-Trace: id-${XT_TRACE}\n");
     setenv("XT_TRACE", "abc123", 1);
 
@@ -236,7 +234,7 @@ TEST(history_window_and_byte_cap_on_the_wire)
     int images[2] = {0, 0}, assistants[2] = {0, 0};
 
     xt_mserver_start(&s, "[\"Action: wait()\", \"Action: wait()\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     ASSERT_EQ(xtars_history_new(cfg.history_images, &h), XTARS_OK);
     for (int i = 0; i < 7; i++) {
         memset(img[i], 'a' + i, sizeof img[i]);
@@ -292,7 +290,7 @@ TEST(no_key_means_no_authorization_header)
     cJSON *requests;
 
     xt_mserver_start(&s, "[\"Action: wait()\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     unsetenv("XT_TEST_KEY");
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_OK);
     xtars_model_reply_cleanup(&reply);
@@ -312,7 +310,7 @@ TEST(connection_is_reused_across_requests)
     cJSON *requests;
 
     xt_mserver_start(&s, "[\"a\", \"b\", \"c\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     m = model_for(&cfg);
     for (int i = 0; i < 2; i++) {
         ASSERT_EQ(xtars_model_complete(m, minimal_body, strlen(minimal_body), &reply, err), XTARS_OK);
@@ -341,7 +339,7 @@ TEST(retry_after_is_honoured_on_429)
 
     xt_mserver_start(&s, "[{\"status\": 429, \"retry_after\": 1, \"body\": \"slow down\"}, "
                          "\"Action: wait()\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     if (ask(&cfg, &reply, err) != XTARS_OK)
         FAIL("%s", err);
     ASSERT_STR_EQ(reply.text, "Action: wait()");
@@ -366,7 +364,7 @@ TEST(retry_after_as_http_date)
     xt_mserver_start(&s, "[{\"status\": 503, \"retry_after\": \"Wed, 21 Oct 2015 07:28:00 GMT\"}, "
                          "{\"status\": 503, \"retry_after\": \"Fri, 01 Jan 2100 00:00:00 GMT\"}, "
                          "\"Action: wait()\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     /* past date: retried at once; far-future date: over a minute, refused */
     ASSERT_EQ(reply.attempts, 2);
@@ -389,7 +387,7 @@ TEST(backoff_on_5xx_then_give_up)
     xt_mserver_start(&s, "[{\"status\": 503}, \"Action: wait()\", "
                          "{\"status\": 500, \"body\": \"upstream exploded\", \"repeat\": 5}]",
                      server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.retries = 2;
     m = model_for(&cfg);
     xtars_model_set_backoff(m, 10, 40, 10000);
@@ -445,7 +443,7 @@ TEST(no_retry_on_400_and_hints_for_401_404)
                          "{\"status\": 401, \"body\": \"Incorrect API key provided: " KEY "\"}, "
                          "{\"status\": 404, \"body\": \"\"}, \"never sent\"]",
                      server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
              "model: HTTP 400 from %s: {\"error\": {\"message\": \"At most 1 image(s) may be "
@@ -482,7 +480,7 @@ TEST(total_timeout_says_which)
     char err[XTARS_ERRLEN], expect[400];
 
     xt_mserver_start(&s, "[{\"delay_ms\": 3000, \"reply\": \"late\"}]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.timeout_ms = 300;
     cfg.retries = 0;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
@@ -518,7 +516,7 @@ TEST(connect_timeout_says_which)
     }
     usleep(100000);
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1", ntohs(addr.sin_port));
-    cfg = config_for(endpoint);
+    config_for(&cfg, endpoint);
     cfg.connect_timeout_ms = 300;
     cfg.timeout_ms = 20000;
     cfg.retries = 0;
@@ -541,7 +539,7 @@ TEST(connection_refused_is_retried_and_named)
     char endpoint[64], err[XTARS_ERRLEN], expect[400];
 
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/v1/", port);
-    cfg = config_for(endpoint);
+    config_for(&cfg, endpoint);
     cfg.retries = 1;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
@@ -557,10 +555,11 @@ TEST(connection_refused_is_retried_and_named)
  * the machine's; when it does not answer in time the case says so and skips. */
 TEST(dns_failure_is_named)
 {
-    struct xtars_config cfg = config_for("http://xtars-test.invalid/v1");
+    struct xtars_config cfg;
     struct xtars_model_reply reply;
     char err[XTARS_ERRLEN];
 
+    config_for(&cfg, "http://xtars-test.invalid/v1");
     cfg.retries = 1;
     cfg.connect_timeout_ms = 3000;
     unsetenv("http_proxy"); /* a proxy would do the lookup itself */
@@ -585,7 +584,7 @@ TEST(oversize_reply_is_refused_without_retry)
     char err[XTARS_ERRLEN], expect[400];
 
     xt_mserver_start(&s, "[{\"oversize_bytes\": 5000}, \"never\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.max_response_bytes = 1024;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
@@ -612,7 +611,7 @@ TEST(streaming_assembles_the_reply)
              "\"completion_tokens\": 9}}, \"plain JSON\"]",
              "Thought: 点击设置按钮, then go on\\nAction: click(start_box='(3,4)')");
     xt_mserver_start(&s, script, server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.stream = 1;
     m = model_for(&cfg);
     if (xtars_model_complete(m, minimal_body, strlen(minimal_body), &reply, err) != XTARS_OK)
@@ -638,11 +637,12 @@ TEST(streaming_assembles_the_reply)
 
 TEST(stream_request_body_asks_for_usage)
 {
-    struct xtars_config cfg = config_for("http://127.0.0.1:9/v1");
+    struct xtars_config cfg;
     struct xtars_history *h;
     struct xtars_buf body;
     char err[XTARS_ERRLEN];
 
+    config_for(&cfg, "http://127.0.0.1:9/v1");
     cfg.stream = 1;
     ASSERT_EQ(xtars_history_new(1, &h), XTARS_OK);
     xtars_buf_init(&body, 1 << 20);
@@ -663,7 +663,7 @@ TEST(stream_cut_short_is_retried_then_reported)
                          "{\"stream\": true, \"reply\": \"Action: wait()\"}, "
                          "{\"stream\": true, \"stream_cut\": true, \"reply\": \"Thought: x\"}]",
                      server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.stream = 1;
     cfg.retries = 1;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_OK);
@@ -690,7 +690,7 @@ TEST(finish_reason_length_keeps_the_text)
 
     xt_mserver_start(&s, "[{\"reply\": \"Thought: a very long plan\", \"finish_reason\": "
                          "\"length\"}]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.max_tokens = 16;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
@@ -714,7 +714,7 @@ TEST(bodies_that_are_not_chat_completions)
     xt_mserver_start(&s, "[{\"non_json\": true}, {\"body\": \"{\\\"object\\\": \\\"list\\\"}\"}, "
                          "{\"body\": \"{\\\"error\\\": {\\\"message\\\": \\\"model overloaded\\\"}}\"}, "
                          "\"\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
              "model: the reply from %s is not a chat completion: the body is not JSON: "
@@ -751,7 +751,7 @@ TEST(dropped_and_truncated_replies_are_retried)
     xt_mserver_start(&s, "[{\"drop\": true}, {\"truncate\": true, \"reply\": \"abcdefghijkl\"}, "
                          "\"Action: wait()\", {\"drop\": true}, "
                          "{\"truncate\": true, \"reply\": \"abcdefghijkl\"}]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.retries = 2;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_OK);
     ASSERT_STR_EQ(reply.text, "Action: wait()");
@@ -780,7 +780,7 @@ TEST(retry_after_beyond_a_minute_is_not_waited_for)
 
     xt_mserver_start(&s, "[{\"status\": 503, \"retry_after\": 3600, \"body\": \"maintenance\"}]",
                      server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
              "model: HTTP 503 from %s: maintenance (the server asked to wait 3600 s: not retrying)",
@@ -800,7 +800,7 @@ TEST(script_exhausted_is_a_clear_500)
     char err[XTARS_ERRLEN], expect[400];
 
     xt_mserver_start(&s, "[]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     cfg.retries = 0;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
@@ -844,7 +844,7 @@ TEST(stop_flag_interrupts_a_retry_wait)
     pthread_t thread;
 
     xt_mserver_start(&s, "[{\"status\": 503, \"retry_after\": 30}, \"never\"]", server_env);
-    cfg = config_for(s.endpoint);
+    config_for(&cfg, s.endpoint);
     m = model_for(&cfg);
     xtars_model_set_backoff(m, 1, 4, 100000);
     xtars_model_set_stop(m, &stop_flag);
@@ -863,10 +863,11 @@ TEST(stop_flag_interrupts_a_retry_wait)
 
 TEST(extra_header_with_unset_variable_is_a_config_error)
 {
-    struct xtars_config cfg = config_for("http://127.0.0.1:9/v1");
+    struct xtars_config cfg;
     struct xtars_model *m;
     char err[XTARS_ERRLEN];
 
+    config_for(&cfg, "http://127.0.0.1:9/v1");
     unsetenv("XT_UNSET_VAR");
     snprintf(cfg.extra_headers, sizeof cfg.extra_headers, "api-key: ${XT_UNSET_VAR}\n");
     ASSERT_EQ(xtars_model_new(&cfg, &m, err), XTARS_ECONFIG);
@@ -1008,7 +1009,7 @@ TEST(tls_failure_is_named)
 
     xt_mserver_start(&s, "[\"never\"]", server_env);
     snprintf(endpoint, sizeof endpoint, "https://127.0.0.1:%d/v1", s.port);
-    cfg = config_for(endpoint);
+    config_for(&cfg, endpoint);
     cfg.retries = 0;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect, "model: TLS failure with %s/chat/completions: ", endpoint);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "mserver.h"
 #include "test.h"
 #include "agent/model/inflight.h"

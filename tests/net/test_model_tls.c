@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "mserver.h"
 #include "run.h"
 #include "test.h"
@@ -100,18 +101,15 @@ static int start_server(void)
     return port;
 }
 
-static struct xtars_config config_for(int port, const char *ca_file)
+static void config_for(struct xtars_config *cfg, int port, const char *ca_file)
 {
-    struct xtars_config cfg;
-
     setenv("no_proxy", "127.0.0.1,localhost", 1);
     setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-    xtars_config_defaults(&cfg);
-    snprintf(cfg.endpoint, sizeof cfg.endpoint, "https://127.0.0.1:%d/v1", port);
-    snprintf(cfg.ca_file, sizeof cfg.ca_file, "%s", ca_file);
-    cfg.retries = 0;
-    cfg.timeout_ms = 1500;
-    return cfg;
+    xtars_config_defaults(cfg);
+    snprintf(cfg->endpoint, sizeof cfg->endpoint, "https://127.0.0.1:%d/v1", port);
+    snprintf(cfg->ca_file, sizeof cfg->ca_file, "%s", ca_file);
+    cfg->retries = 0;
+    cfg->timeout_ms = 1500;
 }
 
 /* One request; the model's error line in err. */
@@ -133,9 +131,11 @@ static xtars_err ask(const struct xtars_config *cfg, char *err)
 TEST(private_ca_without_ca_file_is_a_named_tls_failure_with_a_hint)
 {
     int port = start_server();
-    struct xtars_config cfg = config_for(port, "");
+    struct xtars_config cfg;
     char err[XTARS_ERRLEN], expect[200];
 
+
+    config_for(&cfg, port, "");
     ASSERT_EQ(ask(&cfg, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect, "model: TLS failure with https://127.0.0.1:%d/v1/chat/completions: ",
              port);
@@ -152,7 +152,7 @@ TEST(ca_file_makes_the_server_trusted)
     struct xtars_config cfg;
 
     snprintf(cert, sizeof cert, "%s/server-cert.pem", xt_tmpdir());
-    cfg = config_for(port, cert);
+    config_for(&cfg, port, cert);
     ASSERT_EQ(ask(&cfg, err), XTARS_EMODEL);
     /* The handshake passed and the request went out; s_server never answers. */
     if (strstr(err, "TLS") != NULL || strstr(err, "request sent") == NULL)
@@ -163,8 +163,10 @@ TEST(ca_file_of_another_server_is_named)
 {
     int port = start_server();
     char other[1024], err[XTARS_ERRLEN];
-    struct xtars_config cfg = config_for(port, make_cert("other", other, sizeof other));
+    struct xtars_config cfg;
 
+
+    config_for(&cfg, port, make_cert("other", other, sizeof other));
     ASSERT_EQ(ask(&cfg, err), XTARS_EMODEL);
     ASSERT_STR_CONTAINS(err, "model: TLS failure with https://127.0.0.1:");
     ASSERT_STR_CONTAINS(err, "(ca_file does not vouch for this server)");
@@ -172,14 +174,16 @@ TEST(ca_file_of_another_server_is_named)
 
 TEST(unreadable_ca_file_is_a_config_error_before_any_request)
 {
-    struct xtars_config cfg = config_for(9, "/nonexistent/ca.pem");
+    struct xtars_config cfg;
     struct xtars_model *m = NULL;
     char err[XTARS_ERRLEN];
 
+
+    config_for(&cfg, 9, "/nonexistent/ca.pem");
     ASSERT_EQ(xtars_model_new(&cfg, &m, err), XTARS_ECONFIG);
     ASSERT(m == NULL);
     ASSERT_STR_EQ(err, "config: ca_file: cannot read /nonexistent/ca.pem: No such file or directory");
-    cfg = config_for(9, "/tmp");
+    config_for(&cfg, 9, "/tmp");
     ASSERT_EQ(xtars_model_new(&cfg, &m, err), XTARS_ECONFIG);
     ASSERT_STR_EQ(err, "config: ca_file: /tmp is a directory (name the CA's PEM file)");
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/config/config_internal.h"
 #include "xtars/buf.h"
 #include "xtars/config.h"
 

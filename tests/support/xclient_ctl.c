@@ -98,9 +98,9 @@ static cJSON *collect(struct xt_client *c)
 {
     struct xtars_buf file;
     cJSON *events;
-    char *line, *next;
+    char *line, *next, reason[XTARS_ERRLEN];
 
-    if (xtars_buf_read_file(&file, c->out_path, 64u << 20, NULL) != XTARS_OK || file.data == NULL)
+    if (xtars_buf_read_file(&file, c->out_path, 64u << 20, reason) != XTARS_OK || file.data == NULL)
         return NULL;
     events = cJSON_CreateArray();
     for (line = file.data + c->read_offset; line < file.data + file.len; line = next) {

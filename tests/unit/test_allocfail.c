@@ -3,6 +3,7 @@
  * failure. Each run must return an error (ENOMEM or the parser's own) or the
  * same result as without failures, never crash, and free everything it
  * allocated (counted here; LeakSanitizer checks again under make test-asan). */
+#include "agent/config/config_internal.h"
 #include "allocfail.h"
 #include "test.h"
 #include "agent/reply/action_json.h"

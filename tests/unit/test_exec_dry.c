@@ -4,6 +4,7 @@
  * written from docs/actions.md by hand. */
 #include <stdlib.h>
 
+#include "agent/config/config_internal.h"
 #include "test.h"
 #include "xtars/exec.h"
 

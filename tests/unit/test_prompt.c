@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "agent/config/config_internal.h"
 #include "test.h"
 #include "agent/base/base64.h"
 #include "agent/model/prompt.h"
@@ -267,13 +268,10 @@ TEST(reflection_is_dropped)
     ASSERT_REWRITE("", v10, "");
 }
 
-static struct xtars_config test_config(void)
+static void test_config(struct xtars_config *cfg)
 {
-    struct xtars_config cfg;
-
-    xtars_config_defaults(&cfg);
-    snprintf(cfg.model, sizeof cfg.model, "m");
-    return cfg;
+    xtars_config_defaults(cfg);
+    snprintf(cfg->model, sizeof cfg->model, "m");
 }
 
 static char *build(const struct xtars_config *cfg, const char *prompt,
@@ -291,11 +289,12 @@ static char *build(const struct xtars_config *cfg, const char *prompt,
 
 TEST(request_body_exact)
 {
-    struct xtars_config cfg = test_config();
+    struct xtars_config cfg;
     struct xtars_history *h;
     struct xtars_request_stats st;
     char *body;
 
+    test_config(&cfg);
     ASSERT_EQ(xtars_history_new(5, &h), XTARS_OK);
     ASSERT_EQ(xtars_history_add_image(h, "abc", 3, XTARS_IMAGE_PNG), XTARS_OK);
     ASSERT_EQ(xtars_history_set_reply(h, "Thought: \"q\"\nAction: click(start_box='(1,2)')"),
@@ -365,13 +364,14 @@ static void expect_text(const cJSON *msg, const char *role, const char *text)
  * earlier reply is kept, in step order. */
 TEST(history_window_keeps_texts)
 {
-    struct xtars_config cfg = test_config();
+    struct xtars_config cfg;
     struct xtars_history *h;
     struct xtars_request_stats st;
     unsigned char images[5][300];
     char *body;
     cJSON *root, *msgs;
 
+    test_config(&cfg);
     cfg.history_images = 2;
     cfg.family = XTARS_FAMILY_UITARS10;
     ASSERT_EQ(xtars_history_new(3, &h), XTARS_OK);
@@ -411,7 +411,7 @@ TEST(history_window_keeps_texts)
  * cannot fit at all. */
 TEST(byte_cap_drops_oldest_first)
 {
-    struct xtars_config cfg = test_config();
+    struct xtars_config cfg;
     struct xtars_history *h;
     struct xtars_request_stats st;
     struct xtars_buf b;
@@ -419,6 +419,7 @@ TEST(byte_cap_drops_oldest_first)
     char *body, err[XTARS_ERRLEN];
     cJSON *root, *msgs;
 
+    test_config(&cfg);
     for (int j = 0; j < 60000; j++)
         img[j] = (unsigned char)(j * 13 + 1);
     ASSERT_EQ(xtars_history_new(5, &h), XTARS_OK);
@@ -469,10 +470,11 @@ TEST(byte_cap_drops_oldest_first)
 
 TEST(history_edge_cases)
 {
-    struct xtars_config cfg = test_config();
+    struct xtars_config cfg;
     struct xtars_history *h;
     char *body;
 
+    test_config(&cfg);
     ASSERT_EQ(xtars_history_new(0, &h), XTARS_EINVAL);
     ASSERT(h == NULL);
     ASSERT_EQ(xtars_history_new(1, &h), XTARS_OK);

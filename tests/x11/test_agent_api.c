@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "mserver.h"
 #include "test.h"
 #include "xfixture.h"

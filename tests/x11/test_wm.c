@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/config/config_internal.h"
 #include "run.h"
 #include "test.h"
 #include "xclient_ctl.h"
