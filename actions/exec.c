@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "actions/keysym.h"
 
 struct xtars_executor {
     const struct exec_backend *backend;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xtars/exec.h"
+#include "actions/keysym.h"
 
 static const struct {
     const char *name;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/base/xerror.h"
+#include "actions/keysym.h"
 #include "backend.h"
 
 #define MAX_HELD 32

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "agent/base/base64.h"
+#include "capture/codec.h"
 #include "xtars/capture.h"
 #include "xtars/coords.h"
 #include "xtars/image.h"

@@ -1,5 +1,6 @@
 /* codec.h: private to capture/: the PNG fast path (png_fast.c) that png.c
- * dispatches to. Not installed, not for other modules. */
+ * dispatches to, and the knobs tests and the benchmark turn. Not installed,
+ * not for other modules. */
 #ifndef XTARS_CAPTURE_CODEC_H
 #define XTARS_CAPTURE_CODEC_H
 
@@ -23,5 +24,16 @@ xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int he
 
 /* "2.30" style version, or "none". */
 const char *xtars_png_fast_version(void);
+
+/* For tests and the benchmark: 0 makes xtars_image_resize() use its
+ * portable C kernels even where the AVX2 ones would run (they give identical
+ * results); 1 (the default) lets it choose. Process-wide. */
+void xtars_image_resize_set_simd(int enabled);
+
+/* Like xtars_image_encode_png() (image.h), always through libpng (the reference encoder): zlib at `level` with
+ * libpng's adaptive filter choice for levels above 1, Sub for 0..1. For
+ * tests and the benchmark. Same errors. */
+xtars_err xtars_image_encode_png_libpng(const struct xtars_image *img, int level,
+                                        struct xtars_buf *out, char err[static XTARS_ERRLEN]);
 
 #endif

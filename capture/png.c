@@ -3,6 +3,7 @@
  * libpng. Errors come back through libpng's longjmp into the function that
  * set it, never as a crash or an exit; never prints. */
 #include "xtars/image.h"
+#include "capture/codec.h"
 
 #include <png.h>
 #include <setjmp.h>

@@ -11,6 +11,7 @@
  * bit-identical images; tests run both. Pure C (core library); never prints.
  */
 #include "xtars/image.h"
+#include "capture/codec.h"
 
 #include <stdlib.h>
 #include <string.h>

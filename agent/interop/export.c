@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/config/config_internal.h"
+#include "agent/base/files.h"
 #include "xtars/config.h"
 #include "xtars/image.h"
 #include "agent/interop/import.h"

@@ -6,6 +6,7 @@
  * checked, and a step that cannot be translated is kept and marked
  * "replayable": false rather than dropped or guessed at. Never prints. */
 #include "agent/interop/import.h"
+#include "agent/record/traj_file.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

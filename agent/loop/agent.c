@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/base/clock.h"
+#include "agent/record/traj_file.h"
 #include "agent/loop/agent_internal.h"
 #include "agent/loop/options.h"
 #include "agent/record/traj_write.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/base/clock.h"
+#include "agent/record/traj_file.h"
 #include "agent/loop/agent_internal.h"
 #include "agent/record/traj_write.h"
 #include "xtars/image.h"

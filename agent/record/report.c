@@ -3,6 +3,7 @@
  * SVG, there is no script. Text from the model and the trajectory is
  * untrusted and always HTML-escaped. Never prints. */
 #include "agent/config/config_internal.h"
+#include "agent/base/files.h"
 #include "agent/record/report.h"
 
 #include <stdio.h>

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/config/config_internal.h"
+#include "agent/record/traj_file.h"
 #include "agent/record/traj_schema.h"
 #include "agent/reply/action_json.h"
 #include "xtars/buf.h"

@@ -4,6 +4,7 @@
  * registered secrets redacted and the endpoint its credentials removed.
  * Never prints, never writes a key that is not in the schema. */
 #include "agent/config/config_internal.h"
+#include "agent/record/traj_file.h"
 #include "agent/record/traj_write.h"
 
 #include <math.h>

@@ -10,6 +10,7 @@
 #define XTARS_TRAJ_WRITE_H
 
 #include "xtars/buf.h"
+#include "agent/record/traj_file.h"
 #include "xtars/trajectory.h"
 
 #ifdef __cplusplus

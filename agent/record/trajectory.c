@@ -2,7 +2,9 @@
  * a crash, a kill or a full disk at any moment leaves a directory whose
  * run.json is whole and whose steps.jsonl holds only complete lines. Never
  * prints. */
-#include "xtars/trajectory.h"
+#include "agent/record/traj_file.h"
+
+#include "agent/base/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,70 +24,6 @@ struct xtars_traj {
 static xtars_err io_error(char *err, const char *path, const char *what)
 {
     return xtars_error(err, XTARS_EIO, "%s: %s: %s", path, what, strerror(errno));
-}
-
-xtars_err xtars_mkdir_p(const char *dir, char err[static XTARS_ERRLEN])
-{
-    char path[PATH_MAX];
-    size_t len = strlen(dir);
-
-    if (len == 0 || len >= sizeof path)
-        return xtars_error(err, XTARS_EIO, "bad directory name '%.200s'", dir);
-    memcpy(path, dir, len + 1);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return io_error(err, path, "cannot create directory");
-        *p = '/';
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return io_error(err, path, "cannot create directory");
-    return XTARS_OK;
-}
-
-static xtars_err write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = ENOSPC;
-            return XTARS_EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return XTARS_OK;
-}
-
-xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len, char err[static XTARS_ERRLEN])
-{
-    char tmp[PATH_MAX + 16];
-    int fd;
-
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return xtars_error(err, XTARS_EIO, "path too long: %.200s", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return io_error(err, path, "cannot write");
-    if (write_all(fd, data, len) != XTARS_OK || fsync(fd) != 0) {
-        xtars_err rc = io_error(err, path, "cannot write");
-        close(fd);
-        unlink(tmp);
-        return rc;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        xtars_err rc = io_error(err, path, "cannot write");
-        unlink(tmp);
-        return rc;
-    }
-    return XTARS_OK;
 }
 
 /* Sets XTARS_TRAJ_RESERVE bytes aside in the directory, so the last
@@ -173,8 +111,8 @@ xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size
     if (memchr(line, '\n', len))
         return xtars_error(err, XTARS_EINVAL, "%s: a step line must not contain a newline", path);
     before = lseek(traj->steps_fd, 0, SEEK_END);
-    if (write_all(traj->steps_fd, line, len) != XTARS_OK ||
-        write_all(traj->steps_fd, "\n", 1) != XTARS_OK || fdatasync(traj->steps_fd) != 0) {
+    if (xtars_file_write_all(traj->steps_fd, line, len) != XTARS_OK ||
+        xtars_file_write_all(traj->steps_fd, "\n", 1) != XTARS_OK || fdatasync(traj->steps_fd) != 0) {
         xtars_err rc = io_error(err, path, "cannot append step");
         /* Drop the partial line so the file stays valid JSONL. */
         if (before >= 0 && ftruncate(traj->steps_fd, before) != 0)

@@ -4,6 +4,7 @@
  * line, which the next run trims). Resumption, shard merging and the index
  * page are built on it. Never prints, never exits. */
 #include "agent/run/batch.h"
+#include "agent/base/files.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -76,12 +76,6 @@ XTARS_API
 xtars_err xtars_image_resize(const struct xtars_image *src, int width, int height,
                              struct xtars_image *dst, char err[static XTARS_ERRLEN]);
 
-/* For tests and the benchmark: 0 makes xtars_image_resize() use its
- * portable C kernels even where the AVX2 ones would run (they give identical
- * results); 1 (the default) lets it choose. Process-wide. */
-XTARS_API
-void xtars_image_resize_set_simd(int enabled);
-
 /* How many threads resizing and PNG encoding of large images may use: 0
  * (the default) means the online CPUs, at most 4; 1 keeps everything on the
  * calling thread (at most 8). Results do not depend on it (PNG bytes may differ, their
@@ -115,13 +109,6 @@ double xtars_image_diff(const struct xtars_image *a, const struct xtars_image *b
 XTARS_API
 xtars_err xtars_image_encode_png(const struct xtars_image *img, int level, struct xtars_buf *out,
                                  char err[static XTARS_ERRLEN]);
-
-/* Same, always through libpng (the reference encoder): zlib at `level` with
- * libpng's adaptive filter choice for levels above 1, Sub for 0..1. For
- * tests and the benchmark. Same errors. */
-XTARS_API
-xtars_err xtars_image_encode_png_libpng(const struct xtars_image *img, int level,
-                                        struct xtars_buf *out, char err[static XTARS_ERRLEN]);
 
 /* xtars_image_resize() then xtars_image_encode_png(), in one pass: on the
  * fast path (levels 1..3 with ISA-L) each chunk of rows is resized just

@@ -5,9 +5,9 @@
  * written whole and flushed to the disk before the next step starts) and the
  * screenshot of every step exactly as sent to the model.
  *
- * Ownership: xtars_traj_open() returns a handle that xtars_traj_close() frees
- * (accepts NULL). The functions here write text they are given; run.json
- * and step lines are built from the structs below by the record layer's one
+ * Ownership: xtars_traj_load() fills a caller's struct xtars_traj_run whose
+ * pointers belong to it until xtars_traj_run_cleanup(). run.json and step
+ * lines are written from the same structs by the record layer's one
  * serializer (agent/record/traj_write.h), which shares its key names with
  * the reader, so the format cannot drift in two places.
  */
@@ -26,58 +26,8 @@ extern "C" {
 #define XTARS_TRAJ_FORMAT "xtars-trajectory"
 #define XTARS_TRAJ_VERSION 1
 
-/* Space set aside in the directory while a run is recorded, given up when the
- * disk is full so the final run.json still fits; removed on close. */
-#define XTARS_TRAJ_RESERVE_NAME ".xtars-reserve"
-#define XTARS_TRAJ_RESERVE (64 * 1024) /* run.json is usually 2-4 KB */
-
-struct xtars_traj;
-
-/* Creates dir (and missing parents), opens steps.jsonl for appending and
- * sets XTARS_TRAJ_RESERVE bytes aside for run.json. A directory that already
- * holds a run.json is refused (EIO), so no run is overwritten. Errors name
- * the path and the system error. */
-XTARS_API
-xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char err[static XTARS_ERRLEN]);
-
-/* The directory path given to open. */
-XTARS_API
-const char *xtars_traj_dir(const struct xtars_traj *traj);
-
-/* Replaces run.json atomically with text. When that fails (disk full) and
- * the reserve is still held, the reserve is given up and the write tried
- * once more. EIO names the file on failure; the previous run.json then
- * stays intact. */
-XTARS_API
-xtars_err xtars_traj_write_run(struct xtars_traj *traj, const char *text, size_t len,
-                               char err[static XTARS_ERRLEN]);
-
-/* Appends one step line (text must be one JSON object without a newline) and
- * flushes it to the disk. EIO on failure; a partial line is truncated away
- * so steps.jsonl stays valid JSONL. */
-XTARS_API
-xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size_t len,
-                                 char err[static XTARS_ERRLEN]);
-
-/* Writes a file (a screenshot) into the directory atomically. */
-XTARS_API
-xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const void *data,
-                                size_t len, char err[static XTARS_ERRLEN]);
-
-/* Closes steps.jsonl, removes the reserve and frees the handle. Accepts
- * NULL. */
-XTARS_API
-void xtars_traj_close(struct xtars_traj *traj);
-
-/* Writes data to path atomically (temp file in the same directory, fsync,
- * rename). Shared by the writer and by tools that produce one file. */
-XTARS_API
-xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len,
-                                  char err[static XTARS_ERRLEN]);
-
-/* Creates dir and its missing parents (mode 0755). EIO names the path. */
-XTARS_API
-xtars_err xtars_mkdir_p(const char *dir, char err[static XTARS_ERRLEN]);
+/* Writing is the record layer's (agent/record/traj_file.h and traj_write.h):
+ * an embedder records runs through xtars_agent (agent.h). */
 
 /* ---- Reading (replay, report, export) ---- */
 
@@ -152,11 +102,6 @@ xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run,
 XTARS_API
 int xtars_traj_abandoned(const struct xtars_traj_run *run);
 
-/* This process as a run's recorder: pid, host name and pid namespace, as
- * written in run.json's "recorder" and read back above. */
-XTARS_API
-void xtars_traj_recorder(long *pid, char *host, size_t host_size, char *pid_ns,
-                         size_t pid_ns_size);
 
 /* Same from text already in memory (run.json and steps.jsonl, which may be
  * NULL when steps_len is 0); dir is only used in messages and run->dir.

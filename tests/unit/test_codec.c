@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "test.h"
+#include "capture/codec.h"
 #include "xtars/image.h"
 
 /* Text-like edges, gradients and noise, so every filter and match path is

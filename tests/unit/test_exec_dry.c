@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "agent/config/config_internal.h"
+#include "actions/keysym.h"
 #include "test.h"
 #include "xtars/exec.h"
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "run.h"
+#include "agent/base/files.h"
 #include "test.h"
 #include "xtars/config.h"
 #include "xtars/image.h"

@@ -3,6 +3,7 @@
  * images staying uniform, and the AVX2 kernels, the portable kernels and any
  * thread count giving byte-identical results. */
 #include "test.h"
+#include "capture/codec.h"
 #include "xtars/coords.h"
 #include "xtars/image.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "agent/record/traj_file.h"
 #include "agent/record/traj_schema.h"
 #include "agent/record/traj_write.h"
 #include "xtars/buf.h"

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "agent/record/traj_file.h"
+#include "agent/base/files.h"
 #include "xtars/buf.h"
 #include "xtars/config.h"
 #include "agent/record/report.h"

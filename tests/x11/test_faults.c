@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/record/traj_file.h"
 #include "mserver.h"
 #include "run.h"
 #include "test.h"

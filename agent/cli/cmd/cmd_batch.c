@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/cli/cli.h"
+#include "agent/base/files.h"
 #include "agent/run/batch.h"
 #include "agent/base/clock.h"
 #include "agent/base/spawn.h"

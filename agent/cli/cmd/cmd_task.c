@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/cli/cli.h"
+#include "agent/base/files.h"
 #include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
 #include "xtars/buf.h"

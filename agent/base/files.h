@@ -1,0 +1,23 @@
+/* agent/base/files.h: directories and files written whole. Paths and data
+ * stay the caller's; nothing is kept after a call returns. */
+#ifndef XTARS_FILES_H
+#define XTARS_FILES_H
+
+#include <stddef.h>
+
+#include "xtars/error.h"
+
+/* Creates dir and its missing parents (0755). EIO naming the directory that
+ * could not be made. */
+xtars_err xtars_mkdir_p(const char *dir, char err[static XTARS_ERRLEN]);
+
+/* Writes path whole: a temp file beside it, fsync, rename. Readers see the
+ * old file or the new one, never a part. EIO naming path. */
+xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len,
+                                  char err[static XTARS_ERRLEN]);
+
+/* Writes all len bytes to fd, retrying on EINTR and short writes. XTARS_EIO
+ * with errno set (ENOSPC for a write that made no progress). */
+xtars_err xtars_file_write_all(int fd, const void *data, size_t len);
+
+#endif
