@@ -1,16 +1,20 @@
 /* cpu.c: processor features, detected once. */
 #include "agent/base/cpu.h"
 
+#include <stdatomic.h>
+
 int xtars_cpu_has_avx2(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static volatile int cpu = -1; /* racing first calls all store the same value */
+    static atomic_int cpu = -1; /* racing first calls all store the same value */
+    int known = atomic_load_explicit(&cpu, memory_order_relaxed);
 
-    if (cpu < 0) {
+    if (known < 0) {
         __builtin_cpu_init();
-        cpu = __builtin_cpu_supports("avx2") ? 1 : 0;
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+        atomic_store_explicit(&cpu, known, memory_order_relaxed);
     }
-    return cpu;
+    return known;
 #else
     return 0;
 #endif

@@ -15,7 +15,7 @@
 #include "xtars/log.h"
 
 static struct xtars_agent *volatile signal_target;
-static volatile sig_atomic_t signal_pending;
+static atomic_int signal_pending; /* the one stop-flag type (xtars/error.h) */
 
 static void on_signal(int sig)
 {

@@ -104,7 +104,7 @@ struct batch {
     double kill_at;            /* when stopping: SIGKILL what is left at this time */
 };
 
-static volatile sig_atomic_t signal_count;
+static atomic_int signal_count; /* lock-free: safe to update in the handler */
 
 static void on_signal(int sig)
 {
