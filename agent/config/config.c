@@ -145,7 +145,7 @@ static const struct field fields[] = {
     NUM(clear_modifiers, T_BOOL, 0, 1, "Release modifiers held by others and unlock Caps Lock while acting"),
     NUM(settle_timeout_ms, T_INT, 0, 600000, "Longest wait for the screen to stop changing"),
     NUM(stuck_limit, T_INT, 1, 1000, "Repeats of one action without screen change before the run stops"),
-    NUM(parse_fail_limit, T_INT, 1, 1000, "Unparseable replies in a row before the run stops"),
+    NUM(parse_fail_limit, T_INT, 1, 1000, "Unparseable replies in a row that are told to the model; one more stops the run"),
     STR(policy, "Action policy file (docs/policy.md); empty: built-in default; none: no policy"),
     STR(out_dir, "Directory under which run trajectories are written"),
     ENUMF(log_level, level_choices, "Log verbosity"),
