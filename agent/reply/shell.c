@@ -443,11 +443,12 @@ static int base64_stage(const struct xtars_shell_command *c, struct xtars_buf *d
  * echo or printf, optionally piped through base64 -d. 0: not worked out. */
 static int evaluate(struct parser *p, int first, struct xtars_buf *out)
 {
-    const struct xtars_shell_command *c = p->line->commands + first;
+    const struct xtars_shell_command *c;
     int n = p->line->count - first;
 
     if (n < 1 || n > 4)
         return 0;
+    c = p->line->commands + first;
     for (int k = 0; k < n; k++) {
         if (c[k].redirect_count || (c[k].flags & XTARS_SHELL_BACKGROUND) ||
             strcmp(c[k].via, p->via) != 0 || (k < n - 1 && !(c[k].flags & XTARS_SHELL_PIPE_OUT)))
@@ -938,7 +939,7 @@ static void emit(struct parser *p, const struct dword *w, int n, const struct wo
     if (i < n && (w[i].flags & WORD_GLOB) && name_has_alnum(c->name))
         c->flags |= XTARS_SHELL_NAME_GLOB;
     c->arg_count = i < n ? n - i - 1 : 0;
-    c->args = copy_words(p, w + (i < n ? i + 1 : n), c->arg_count);
+    c->args = copy_words(p, i < n ? w + i + 1 : NULL, c->arg_count);
     c->redirect_count = redirects ? redirects->count : 0;
     c->redirects = copy_words(p, redirects ? redirects->v : NULL, c->redirect_count);
     if (p->rc != XTARS_OK)
@@ -1013,6 +1014,8 @@ static void finish(struct parser *p, struct draft *d, unsigned flags)
     const struct dword *w = d->words.v;
     int n = d->words.count, i = 0, first;
 
+    if (n == 0 && d->redirects.count == 0)
+        return; /* an empty command ("f()\n{ ...") keeps a pending definition */
     flags |= group_top(p)->inherit;
     while (i < n && p->rc == XTARS_OK) {
         if (keyword(&w[i], openers) || keyword(&w[i], heads)) {
@@ -1040,7 +1043,7 @@ static void finish(struct parser *p, struct draft *d, unsigned flags)
         remember_assignments(p, w + first, n - first);
     if (i < n || d->redirects.count > 0)
         p->pending_def = NULL;
-    emit(p, w + i, n - i, &d->redirects, flags, p->via);
+    emit(p, i < n ? w + i : NULL, n - i, &d->redirects, flags, p->via);
     d->words.count = d->redirects.count = 0;
 }
 
