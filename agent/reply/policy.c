@@ -1,7 +1,8 @@
 /* policy.c: the fail-closed action policy. Untrusted model output meets the
  * user's rules here; anything that cannot be parsed or compiled is an error
  * at load time, so a run never starts with a policy that silently does less
- * than its file says. Never prints. */
+ * than its file says. Command rules run on what agent/reply/shell.c makes of
+ * the typed text, never on the raw text. Never prints. */
 #include "agent/reply/policy.h"
 
 #include <cjson/cJSON.h>
@@ -12,9 +13,12 @@
 
 #include "xtars/buf.h"
 #include "agent/reply/keys.h"
+#include "agent/reply/shell.h"
 
 #define MAX_RULES 256
 #define POLICY_FILE_MAX (1 << 20)
+#define SHELL_LIST_MAX 8       /* entries of "options" / "args" */
+#define ALTERNATIVES_MAX 2048  /* bytes of one "a|b|c" value */
 
 struct rule {
     enum xtars_policy_effect effect;
@@ -26,6 +30,13 @@ struct rule {
     int has_region;
     struct xtars_rect region;
     int outside_bounds;
+    /* command conditions, on the shell analysis of the text (docs/policy.md);
+     * strings are '|'-separated alternatives, owned by the rule */
+    char *command, *redirect, *via;
+    char *options[SHELL_LIST_MAX], *args[SHELL_LIST_MAX];
+    int option_count, arg_count;
+    int piped, generated;        /* of the same command */
+    int obfuscated, fork_bomb;   /* of the whole line */
     char reason[200];
 };
 
@@ -34,26 +45,48 @@ struct xtars_policy {
     int count;
 };
 
-/* The shipped policy, in the same format users write (docs/policy.md). */
+/* The shipped policy, in the same format users write (docs/policy.md). The
+ * command rules are checked on the shell analysis of the typed text. */
 static const char default_policy[] =
     "{\"rules\": ["
     "{\"effect\": \"confirm\", \"types\": [\"hotkey\"], \"keys\": \"ctrl alt delete\","
     " \"reason\": \"ctrl+alt+delete can log out or reboot\"},"
     "{\"effect\": \"confirm\", \"types\": [\"hotkey\"], \"keys\": \"ctrl alt backspace\","
     " \"reason\": \"ctrl+alt+backspace can kill the X server\"},"
-    "{\"effect\": \"confirm\", \"types\": [\"type\"],"
-    " \"text\": \"(^|[^[:alnum:]_])rm[[:space:]]+(-[[:alnum:]]*[rR][[:alnum:]]*[[:space:]]+)*-[[:alnum:]]*[rRfF]\","
-    " \"reason\": \"recursive or forced rm\"},"
-    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"text\": \"(^|[^[:alnum:]_])sudo([^[:alnum:]_]|$)\","
-    " \"reason\": \"sudo\"},"
-    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"text\": \"(^|[^[:alnum:]_])mkfs\","
-    " \"reason\": \"mkfs formats a file system\"},"
-    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"text\": \"(^|[^[:alnum:]_])dd[[:space:]].*of=\","
-    " \"reason\": \"dd writing to a file or device\"},"
-    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"text\": \":[[:space:]]*\\\\([[:space:]]*\\\\)[[:space:]]*\\\\{.*:[[:space:]]*\\\\|[[:space:]]*:\","
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"obfuscated\": true,"
+    " \"reason\": \"a command whose name is computed (substitution, variable) or text too long or nested to check\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"fork_bomb\": true,"
     " \"reason\": \"fork bomb\"},"
-    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"text\": \"chmod[[:space:]]+(-[[:alnum:]]*R[[:alnum:]]*[[:space:]]+)+0?777[[:space:]]+/\","
-    " \"reason\": \"chmod -R 777 on /\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"via\": \"sudo|doas|pkexec|run0\","
+    " \"reason\": \"privilege change\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"sudo|su|doas|pkexec|run0\","
+    " \"reason\": \"privilege change\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"rm\", \"options\": [\"r|R|recursive\", \"f|force\"],"
+    " \"reason\": \"recursive forced rm\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"rm\", \"options\": [\"r|R|recursive\"], \"args\": [\"/*|~|~/*|..|../*\"],"
+    " \"reason\": \"recursive rm outside the working directory\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"rm\", \"options\": [\"r|R|recursive\"], \"generated\": true,"
+    " \"reason\": \"recursive rm of a computed path\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"find\", \"args\": [\"-delete\"],"
+    " \"reason\": \"find -delete\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"rm|shred|unlink|truncate\", \"via\": \"find\","
+    " \"reason\": \"find -exec rm\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"shred|wipefs|wipe|srm|blkdiscard\","
+    " \"reason\": \"destroys data beyond recovery\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"mkfs|mkfs.*|mke2fs|mkswap|mkdosfs|mkntfs|fdisk|sfdisk|cfdisk|parted|gdisk|sgdisk\","
+    " \"reason\": \"formats or partitions a disk\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"dd\", \"args\": [\"of=*\"],"
+    " \"reason\": \"dd writing to a file or device\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"redirect\": \"/dev/sd*|/dev/hd*|/dev/vd*|/dev/xvd*|/dev/nvme*|/dev/mmcblk*|/dev/dm-*|/dev/md*|/dev/mapper/*|/dev/disk/*|/dev/loop*|/dev/sr*|/dev/mem|/dev/kmem|/dev/port\","
+    " \"reason\": \"writes to a block device\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"tee|cp|mv|install|rsync\", \"args\": [\"/dev/sd*|/dev/hd*|/dev/vd*|/dev/xvd*|/dev/nvme*|/dev/mmcblk*|/dev/dm-*|/dev/md*|/dev/mapper/*|/dev/disk/*|/dev/loop*|/dev/sr*|/dev/mem|/dev/kmem|/dev/port\"],"
+    " \"reason\": \"writes to a block device\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"chmod|chown|chgrp|setfacl\", \"options\": [\"R|recursive\"], \"args\": [\"/|/bin|/bin/*|/boot|/boot/*|/dev|/dev/*|/etc|/etc/*|/home|/lib|/lib/*|/lib32|/lib32/*|/lib64|/lib64/*|/opt|/opt/*|/proc|/proc/*|/root|/root/*|/run|/run/*|/sbin|/sbin/*|/srv|/srv/*|/sys|/sys/*|/usr|/usr/*|/var|/var/*|/[*]|~|~/\"],"
+    " \"reason\": \"recursive chmod/chown on a system path\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"sh|bash|dash|zsh|ksh|mksh|ash|yash|posh|fish|csh|tcsh|rbash\", \"piped\": true,"
+    " \"reason\": \"runs code piped into a shell\"},"
+    "{\"effect\": \"confirm\", \"types\": [\"type\"], \"command\": \"sh|bash|dash|zsh|ksh|mksh|ash|yash|posh|fish|csh|tcsh|rbash|eval|source|.\", \"generated\": true,"
+    " \"reason\": \"runs generated code in a shell\"},"
     "{\"effect\": \"confirm\", \"types\": [\"type\"],"
     " \"text\": \"sk-[[:alnum:]_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[[:alnum:]]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[[:alnum:]-]{10,}\","
     " \"reason\": \"text that looks like a secret\"}"
@@ -70,9 +103,18 @@ void xtars_policy_free(struct xtars_policy *policy)
 {
     if (policy == NULL)
         return;
-    for (int i = 0; i < policy->count; i++)
-        if (policy->rules[i].has_text)
-            regfree(&policy->rules[i].text);
+    for (int i = 0; i < policy->count; i++) {
+        struct rule *r = &policy->rules[i];
+        if (r->has_text)
+            regfree(&r->text);
+        free(r->command);
+        free(r->redirect);
+        free(r->via);
+        for (int k = 0; k < r->option_count; k++)
+            free(r->options[k]);
+        for (int k = 0; k < r->arg_count; k++)
+            free(r->args[k]);
+    }
     free(policy);
 }
 
@@ -315,10 +357,96 @@ static xtars_err parse_region(const cJSON *item, struct rule *r, const char *whe
     return XTARS_OK;
 }
 
-static xtars_err parse_member(const cJSON *item, struct rule *r, const char *where, char *err)
+/* "a|b|c": non-empty alternatives, each short enough to be compared. */
+static xtars_err parse_alternatives(const cJSON *item, char **out, const char *where, char *err)
+{
+    const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
+
+    if (s == NULL || *s == '\0' || strlen(s) > ALTERNATIVES_MAX)
+        return xtars_error(err, XTARS_ECONFIG, "policy: %s: '%s' must be a non-empty string of "
+                           "alternatives separated by '|'", where, item->string);
+    for (const char *alt = s; *alt;) {
+        size_t n = strcspn(alt, "|");
+        if (n == 0 || n > XTARS_SHELL_ALT_MAX)
+            return xtars_error(err, XTARS_ECONFIG, "policy: %s: '%s' has an alternative that is "
+                               "empty or longer than %d bytes", where, item->string,
+                               XTARS_SHELL_ALT_MAX);
+        alt += n + (alt[n] == '|');
+        if (alt[-1] == '|' && *alt == '\0')
+            return xtars_error(err, XTARS_ECONFIG, "policy: %s: '%s' ends with '|'", where,
+                               item->string);
+    }
+    if ((*out = strdup(s)) == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "policy: out of memory");
+    return XTARS_OK;
+}
+
+/* "options" / "args": an array of alternatives, every entry must hold. */
+static xtars_err parse_alternatives_list(const cJSON *item, char **list, int *count,
+                                         const char *where, char *err)
+{
+    const cJSON *entry;
+    xtars_err rc;
+
+    if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) == 0 ||
+        cJSON_GetArraySize(item) > SHELL_LIST_MAX)
+        return xtars_error(err, XTARS_ECONFIG, "policy: %s: '%s' must be an array of 1 to %d "
+                           "strings", where, item->string, SHELL_LIST_MAX);
+    cJSON_ArrayForEach(entry, item) {
+        cJSON named = *entry;
+        named.string = item->string; /* messages name the key */
+        if ((rc = parse_alternatives(&named, &list[*count], where, err)) != XTARS_OK)
+            return rc;
+        (*count)++;
+    }
+    return XTARS_OK;
+}
+
+static xtars_err parse_bool(const cJSON *item, int *out, const char *where, char *err)
+{
+    if (!cJSON_IsBool(item))
+        return xtars_error(err, XTARS_ECONFIG, "policy: %s: '%s' must be true or false", where,
+                           item->string);
+    *out = cJSON_IsTrue(item);
+    return XTARS_OK;
+}
+
+static xtars_err parse_shell_member(const cJSON *item, struct rule *r, const char *where,
+                                    char *err, int *known)
 {
     const char *key = item->string;
 
+    *known = 1;
+    if (strcmp(key, "command") == 0)
+        return parse_alternatives(item, &r->command, where, err);
+    if (strcmp(key, "redirect") == 0)
+        return parse_alternatives(item, &r->redirect, where, err);
+    if (strcmp(key, "via") == 0)
+        return parse_alternatives(item, &r->via, where, err);
+    if (strcmp(key, "options") == 0)
+        return parse_alternatives_list(item, r->options, &r->option_count, where, err);
+    if (strcmp(key, "args") == 0)
+        return parse_alternatives_list(item, r->args, &r->arg_count, where, err);
+    if (strcmp(key, "piped") == 0)
+        return parse_bool(item, &r->piped, where, err);
+    if (strcmp(key, "generated") == 0)
+        return parse_bool(item, &r->generated, where, err);
+    if (strcmp(key, "obfuscated") == 0)
+        return parse_bool(item, &r->obfuscated, where, err);
+    if (strcmp(key, "fork_bomb") == 0)
+        return parse_bool(item, &r->fork_bomb, where, err);
+    *known = 0;
+    return XTARS_OK;
+}
+
+static xtars_err parse_member(const cJSON *item, struct rule *r, const char *where, char *err)
+{
+    const char *key = item->string;
+    int known;
+    xtars_err rc = parse_shell_member(item, r, where, err, &known);
+
+    if (known)
+        return rc;
     if (strcmp(key, "effect") == 0)
         return parse_effect(item, r, where, err);
     if (strcmp(key, "types") == 0)
@@ -329,12 +457,8 @@ static xtars_err parse_member(const cJSON *item, struct rule *r, const char *whe
         return parse_text(item, r, where, err);
     if (strcmp(key, "region") == 0)
         return parse_region(item, r, where, err);
-    if (strcmp(key, "outside_bounds") == 0) {
-        if (!cJSON_IsBool(item))
-            return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'outside_bounds' must be true or false", where);
-        r->outside_bounds = cJSON_IsTrue(item);
-        return XTARS_OK;
-    }
+    if (strcmp(key, "outside_bounds") == 0)
+        return parse_bool(item, &r->outside_bounds, where, err);
     if (strcmp(key, "reason") == 0) {
         if (!cJSON_IsString(item))
             return xtars_error(err, XTARS_ECONFIG, "policy: %s: 'reason' must be a string", where);
@@ -461,8 +585,71 @@ static int leaves(const struct xtars_action *a, const struct xtars_rect *bounds)
            (a->has_end && !in_rect(bounds, a->x2, a->y2));
 }
 
+/* The typed text as a shell would read it, analysed once per check and only
+ * when a rule asks. */
+struct analysis {
+    const char *text;
+    struct xtars_shell_line *line;
+    int done;
+    xtars_err rc;
+};
+
+static int has_command_conditions(const struct rule *r)
+{
+    return r->command || r->redirect || r->via || r->option_count || r->arg_count || r->piped ||
+           r->generated;
+}
+
+static int command_matches(const struct rule *r, const struct xtars_shell_command *c)
+{
+    if (r->command && !xtars_shell_name_matches(c, r->command))
+        return 0;
+    for (int i = 0; i < r->option_count; i++)
+        if (!xtars_shell_has_option(c, r->options[i]))
+            return 0;
+    for (int i = 0; i < r->arg_count; i++)
+        if (!xtars_shell_has_arg(c, r->args[i]))
+            return 0;
+    if (r->redirect && !xtars_shell_has_redirect(c, r->redirect))
+        return 0;
+    if (r->via && !xtars_shell_runs_via(c, r->via))
+        return 0;
+    if (r->piped && !(c->flags & XTARS_SHELL_PIPE_IN))
+        return 0;
+    return !r->generated || xtars_shell_is_generated(c);
+}
+
+/* Line conditions on the line, command conditions all on one command. An
+ * analysis that failed (out of memory) matches: the caller refuses. */
+static int shell_matches(const struct rule *r, struct analysis *an)
+{
+    const struct xtars_shell_line *line;
+    char err[XTARS_ERRLEN];
+
+    if (!r->obfuscated && !r->fork_bomb && !has_command_conditions(r))
+        return 1;
+    if (an->text == NULL)
+        return 0;
+    if (!an->done) {
+        an->done = 1;
+        an->rc = xtars_shell_parse(an->text, strlen(an->text), &an->line, err);
+    }
+    if (an->rc != XTARS_OK)
+        return 1;
+    line = an->line;
+    if ((r->obfuscated && !(line->flags & XTARS_SHELL_LINE_OBFUSCATED)) ||
+        (r->fork_bomb && !(line->flags & XTARS_SHELL_LINE_FORK_BOMB)))
+        return 0;
+    if (!has_command_conditions(r))
+        return 1;
+    for (int i = 0; i < line->count; i++)
+        if (command_matches(r, &line->commands[i]))
+            return 1;
+    return 0;
+}
+
 static int rule_matches(const struct rule *r, const struct xtars_action *a,
-                        const struct xtars_rect *bounds)
+                        const struct xtars_rect *bounds, struct analysis *an)
 {
     if (r->types && !(r->types & (1u << a->type)))
         return 0;
@@ -474,7 +661,7 @@ static int rule_matches(const struct rule *r, const struct xtars_action *a,
         return 0;
     if (r->outside_bounds && (bounds == NULL || !leaves(a, bounds)))
         return 0;
-    return 1;
+    return shell_matches(r, an);
 }
 
 enum xtars_policy_effect xtars_policy_check(const struct xtars_policy *policy,
@@ -482,15 +669,21 @@ enum xtars_policy_effect xtars_policy_check(const struct xtars_policy *policy,
                                             const struct xtars_rect *bounds, char *reason,
                                             size_t reason_size)
 {
+    struct analysis an = {.text = action->text};
+    enum xtars_policy_effect effect = XTARS_POLICY_ALLOW;
+    const char *why = "";
+
     for (int i = 0; policy && i < policy->count; i++) {
         const struct rule *r = &policy->rules[i];
-        if (!rule_matches(r, action, bounds))
+        if (!rule_matches(r, action, bounds, &an))
             continue;
-        if (reason && reason_size)
-            snprintf(reason, reason_size, "%s", r->reason);
-        return r->effect;
+        effect = r->effect, why = r->reason;
+        if (an.rc != XTARS_OK) /* fail closed: text that could not be analysed */
+            effect = XTARS_POLICY_DENY, why = "the typed text could not be analysed (out of memory)";
+        break;
     }
     if (reason && reason_size)
-        reason[0] = '\0';
-    return XTARS_POLICY_ALLOW;
+        snprintf(reason, reason_size, "%s", why);
+    xtars_shell_line_free(an.line);
+    return effect;
 }

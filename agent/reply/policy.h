@@ -28,9 +28,12 @@ enum xtars_policy_effect {
 
 struct xtars_policy;
 
-/* The policy that ships: confirmation for destructive shell commands typed
- * (rm -rf, sudo, mkfs, dd of=, fork bombs, chmod -R 777 /), for text that
- * looks like a secret, and for ctrl+alt+delete / ctrl+alt+backspace. */
+/* The policy that ships: confirmation for destructive shell commands typed,
+ * in any spelling a shell accepts (recursive forced rm, find -delete, shred,
+ * wipefs, mkfs, dd of=, writes to block devices, recursive chmod/chown of
+ * system paths, code piped or substituted into a shell, sudo/su/pkexec/doas,
+ * fork bombs, commands whose name is computed), for text that looks like a
+ * secret, and for ctrl+alt+delete / ctrl+alt+backspace (docs/policy.md). */
 xtars_err xtars_policy_new_default(struct xtars_policy **out, char *err);
 
 /* An empty policy that allows everything (config policy "none"). */
@@ -49,7 +52,10 @@ int xtars_policy_rule_count(const struct xtars_policy *policy);
 
 /* Decides for one action. bounds is the rectangle the run is bound to (NULL:
  * no bound). On CONFIRM or DENY, reason (reason_size bytes) receives the
- * rule's reason, one line. */
+ * rule's reason, one line. Command rules analyse action->text as one shell
+ * line (agent/reply/shell.h), so a whole composed line can be checked by
+ * passing it as the text of a type action. Text that cannot be analysed
+ * (out of memory) is denied. */
 enum xtars_policy_effect xtars_policy_check(const struct xtars_policy *policy,
                                             const struct xtars_action *action,
                                             const struct xtars_rect *bounds, char *reason,

@@ -1,12 +1,15 @@
-/* fuzz_policy.c: libFuzzer target for policy files (xtars_policy_parse). A
- * policy that loads is checked against a few fixed actions of every kind
- * (the regular expressions and regions run on them); errors must be one
- * "policy: " line. */
+/* fuzz_policy.c: libFuzzer target for policy files (xtars_policy_parse) and
+ * the shell analyser behind command rules. A policy that loads is checked
+ * against a few fixed actions of every kind (the regular expressions and
+ * regions run on them); errors must be one "policy: " line. Every input is
+ * also typed text: analysed by xtars_shell_parse (every command walked and
+ * matched) and checked against the default policy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/reply/policy.h"
+#include "agent/reply/shell.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -34,10 +37,52 @@ static void check_all(const struct xtars_policy *policy)
     }
 }
 
+/* The input as a typed line: the analysis must hold together (every string
+ * readable, counts sane) and the default policy must decide. */
+static void check_typed(const unsigned char *data, size_t size)
+{
+    static struct xtars_policy *defaults;
+    struct xtars_shell_line *line;
+    struct xtars_action a;
+    char err[XTARS_ERRLEN], reason[200], *text;
+
+    if (xtars_shell_parse((const char *)data, size, &line, err) != XTARS_OK)
+        abort();
+    for (int i = 0; i < line->count; i++) {
+        const struct xtars_shell_command *c = &line->commands[i];
+        size_t total = strlen(c->name) + strlen(c->via);
+        if (c->arg_count < 0 || c->redirect_count < 0)
+            abort();
+        for (int k = 0; k < c->arg_count; k++)
+            total += strlen(c->args[k].text);
+        for (int k = 0; k < c->redirect_count; k++)
+            total += strlen(c->redirects[k].text);
+        (void)total;
+        (void)(xtars_shell_name_matches(c, "rm|mkfs*") + xtars_shell_has_option(c, "r|force") +
+               xtars_shell_has_arg(c, "/|/etc/*") + xtars_shell_has_redirect(c, "/dev/sd*") +
+               xtars_shell_runs_via(c, "sudo") + xtars_shell_is_generated(c));
+    }
+    xtars_shell_line_free(line);
+    if (defaults == NULL && xtars_policy_new_default(&defaults, err) != XTARS_OK)
+        abort();
+    if ((text = malloc(size + 1)) == NULL)
+        return;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    memset(&a, 0, sizeof a);
+    a.type = XTARS_ACTION_TYPE;
+    a.text = text;
+    if ((unsigned)xtars_policy_check(defaults, &a, NULL, reason, sizeof reason) > XTARS_POLICY_DENY)
+        abort();
+    free(text);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     struct xtars_policy *policy = NULL;
     char err[XTARS_ERRLEN];
+
+    check_typed(data, size);
 
     if (xtars_policy_parse("fuzz.json", (const char *)data, size, &policy, err) != XTARS_OK) {
         if (policy != NULL || strncmp(err, "policy: ", 8) != 0 || strchr(err, '\n') != NULL) {
