@@ -429,10 +429,33 @@ TEST(entrypoint_passes_sigterm_on_and_fails_the_pod)
     ASSERT_EQ(WEXITSTATUS(status), 143);
 }
 
+/* The value after `key` in text (at most size-1 characters, up to a space,
+ * quote, comma, brace or line end), or FAIL. */
+static void value_after(const char *text, const char *key, char *out, size_t size)
+{
+    const char *p = text ? strstr(text, key) : NULL;
+    size_t n = 0;
+
+    if (p == NULL)
+        FAIL("no '%s'", key);
+    for (p += strlen(key); *p == ' ' || *p == '"'; p++)
+        ;
+    while (p[n] && !strchr(" \"\n,}", p[n]) && n + 1 < size)
+        n++;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+/* The quick, always-run half of the agreement between the manifests, the
+ * Dockerfile and the entrypoint; examples/kubernetes/test-image.sh checks the
+ * rest against the Kubernetes schema and the built image. */
 TEST(manifest_agrees_with_the_entrypoint_and_the_image)
 {
     char *job = slurp(XT_SOURCE_DIR "/examples/kubernetes/job.yaml");
+    char *merge = slurp(XT_SOURCE_DIR "/examples/kubernetes/merge-job.yaml");
     char *docker = slurp(XT_SOURCE_DIR "/examples/kubernetes/Dockerfile");
+    char *entry = slurp(ENTRYPOINT);
+    char user[32], fs_group[32], tasks[200], results[200], expect[512];
     const char *p;
     int completions = -1, shards = -1;
 
@@ -444,10 +467,37 @@ TEST(manifest_agrees_with_the_entrypoint_and_the_image)
     ASSERT(p && (p = strstr(p, "value: \"")) && sscanf(p, "value: \"%d", &shards) == 1);
     ASSERT_EQ(shards, completions);
     ASSERT_STR_CONTAINS(job, "onExitCodes:");
-    ASSERT_STR_CONTAINS(docker, "FROM debian:12");
-    ASSERT_STR_CONTAINS(docker, "RUN make deps");
-    ASSERT_STR_CONTAINS(docker, "examples/kubernetes/entrypoint.sh /usr/local/bin/xtars-entrypoint");
+    /* Two stages from the same base; the last one runs the entrypoint as a
+     * non-root user, the user the volumes are given to. */
+    ASSERT_STR_CONTAINS(docker, "FROM debian:12 AS build");
+    ASSERT_STR_CONTAINS(docker, "\nFROM debian:12\n");
+    ASSERT(strstr(docker, "RUN make deps") == NULL);
+    ASSERT_STR_CONTAINS(docker, "examples/kubernetes/entrypoint.sh /stage/usr/local/bin/xtars-entrypoint");
     ASSERT_STR_CONTAINS(docker, "\"/usr/local/bin/xtars-entrypoint\"]");
+    value_after(docker, "\nUSER ", user, sizeof user);
+    ASSERT(strcmp(user, "0") != 0 && strcmp(user, "root") != 0);
+    snprintf(expect, sizeof expect, "--uid %s ", user);
+    ASSERT_STR_CONTAINS(docker, expect);
+    value_after(job, "fsGroup:", fs_group, sizeof fs_group);
+    ASSERT_STR_EQ(fs_group, user);
+    value_after(merge, "fsGroup:", fs_group, sizeof fs_group);
+    ASSERT_STR_EQ(fs_group, user);
+    /* The paths: the entrypoint reads these variables, the pods write
+     * RESULTS/shard-I, the merge reads them and the same list. */
+    ASSERT_STR_CONTAINS(entry, "${XTARS_TASKS:-");
+    ASSERT_STR_CONTAINS(entry, "${XTARS_RESULTS:-");
+    ASSERT_STR_CONTAINS(entry, "out=\"$results/shard-$index\"");
+    value_after(strstr(job, "name: XTARS_TASKS"), "value:", tasks, sizeof tasks);
+    value_after(strstr(job, "name: XTARS_RESULTS"), "value:", results, sizeof results);
+    snprintf(expect, sizeof expect, "mountPath: %s}", results);
+    ASSERT_STR_CONTAINS(job, expect);
+    ASSERT_STR_CONTAINS(merge, expect);
+    snprintf(expect, sizeof expect, "--tasks %s %s/shard-*", tasks, results);
+    ASSERT_STR_CONTAINS(merge, expect);
+    snprintf(expect, sizeof expect, "--out %s/merged", results);
+    ASSERT_STR_CONTAINS(merge, expect);
     free(job);
+    free(merge);
     free(docker);
+    free(entry);
 }
