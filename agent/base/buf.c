@@ -14,6 +14,7 @@ void xtars_buf_init(struct xtars_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->error = XTARS_OK;
 }
 
 void xtars_buf_cleanup(struct xtars_buf *b)
@@ -24,13 +25,22 @@ void xtars_buf_cleanup(struct xtars_buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->error = XTARS_OK;
 }
 
 void xtars_buf_reset(struct xtars_buf *b)
 {
     b->len = 0;
+    b->error = XTARS_OK;
     if (b->data)
         b->data[0] = '\0';
+}
+
+/* Remembers the first failure: later appends see it (buf.h). */
+static xtars_err fail(struct xtars_buf *b, xtars_err rc)
+{
+    b->error = rc;
+    return rc;
 }
 
 xtars_err xtars_buf_reserve(struct xtars_buf *b, size_t extra)
@@ -38,8 +48,10 @@ xtars_err xtars_buf_reserve(struct xtars_buf *b, size_t extra)
     size_t need, cap;
     char *grown;
 
+    if (b->error != XTARS_OK)
+        return b->error;
     if (extra > b->max || b->len > b->max - extra)
-        return XTARS_ETOOBIG;
+        return fail(b, XTARS_ETOOBIG);
     need = b->len + extra + 1;
     if (need <= b->cap)
         return XTARS_OK;
@@ -50,7 +62,7 @@ xtars_err xtars_buf_reserve(struct xtars_buf *b, size_t extra)
         cap = b->max + 1;
     grown = realloc(b->data, cap);
     if (grown == NULL)
-        return XTARS_ENOMEM;
+        return fail(b, XTARS_ENOMEM);
     b->data = grown;
     b->cap = cap;
     return XTARS_OK;
@@ -88,8 +100,10 @@ xtars_err xtars_buf_vprintf(struct xtars_buf *b, const char *fmt, va_list ap)
     va_copy(again, ap);
     n = vsnprintf(NULL, 0, fmt, again);
     va_end(again);
+    if (b->error != XTARS_OK)
+        return b->error;
     if (n < 0)
-        return XTARS_EINVAL;
+        return fail(b, XTARS_EINVAL);
     rc = xtars_buf_reserve(b, (size_t)n);
     if (rc != XTARS_OK)
         return rc;
@@ -120,6 +134,7 @@ char *xtars_buf_detach(struct xtars_buf *b, size_t *len_out)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->error = XTARS_OK;
     return data;
 }
 

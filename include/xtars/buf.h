@@ -6,6 +6,11 @@
  * caller, who frees it with free(). `data` is always NUL-terminated when
  * non-NULL, so text can be read in place; `len` excludes that NUL.
  * Growing past `max` fails with XTARS_ETOOBIG and leaves the buffer as it was.
+ * Errors are sticky: after one failed append (ETOOBIG, ENOMEM) every later
+ * append and reserve fails with the same code without changing the buffer,
+ * so a text built from many appends is either whole or reported failed by
+ * its last call, never silently missing a middle piece. xtars_buf_reset()
+ * (or init) clears the error.
  */
 #ifndef XTARS_BUF_H
 #define XTARS_BUF_H
@@ -24,6 +29,7 @@ struct xtars_buf {
     size_t len;  /* bytes used, excluding the terminating NUL */
     size_t cap;  /* bytes allocated */
     size_t max;  /* hard cap on len */
+    xtars_err error; /* the first failed append's code, XTARS_OK until then */
 };
 
 /* Prepares an empty buffer that may grow to max bytes. */
@@ -34,7 +40,7 @@ void xtars_buf_init(struct xtars_buf *b, size_t max);
 XTARS_API
 void xtars_buf_cleanup(struct xtars_buf *b);
 
-/* Empties the buffer but keeps its allocation. */
+/* Empties the buffer and clears its error, but keeps its allocation. */
 XTARS_API
 void xtars_buf_reset(struct xtars_buf *b);
 

@@ -116,6 +116,8 @@ TEST(encode_respects_cap)
     xtars_buf_init(&b, 7);
     ASSERT_EQ(xtars_base64_encode(&b, "foobar", 6), XTARS_ETOOBIG);
     ASSERT_EQ(b.len, 0);
+    ASSERT_EQ(xtars_base64_encode(&b, "foo", 3), XTARS_ETOOBIG); /* sticky (buf.h) */
+    xtars_buf_reset(&b);
     ASSERT_EQ(xtars_base64_encode(&b, "foo", 3), XTARS_OK);
     ASSERT_STR_EQ(b.data, "Zm9v");
     xtars_buf_cleanup(&b);

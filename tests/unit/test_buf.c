@@ -31,15 +31,37 @@ TEST(cap_is_exact_and_failure_leaves_buffer_unchanged)
     xtars_buf_init(&b, 25);
     ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_OK);
     ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_OK);
-    ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_ETOOBIG);
-    ASSERT_EQ(b.len, 20);
-    ASSERT_STR_EQ(b.data, "01234567890123456789");
-    ASSERT_EQ(xtars_buf_printf(&b, "%s", "123456"), XTARS_ETOOBIG);
-    ASSERT_EQ(b.len, 20);
     ASSERT_EQ(xtars_buf_append(&b, "12345", 5), XTARS_OK); /* exactly at the cap */
     ASSERT_EQ(b.len, 25);
     ASSERT_EQ(xtars_buf_putc(&b, 'x'), XTARS_ETOOBIG);
+    ASSERT_EQ(b.len, 25);
+    ASSERT_STR_EQ(b.data, "0123456789012345678912345");
     ASSERT_LE(b.cap, 26);
+    xtars_buf_cleanup(&b);
+}
+
+/* One failed piece fails every later one: a text built from many appends
+ * cannot come out whole-looking with a piece missing in the middle. */
+TEST(errors_are_sticky_until_reset)
+{
+    struct xtars_buf b;
+    char ten[11] = "0123456789";
+
+    xtars_buf_init(&b, 25);
+    ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_OK);
+    ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_OK);
+    ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_ETOOBIG);
+    ASSERT_EQ(b.error, XTARS_ETOOBIG);
+    /* Would fit, but the text is already broken. */
+    ASSERT_EQ(xtars_buf_puts(&b, "}"), XTARS_ETOOBIG);
+    ASSERT_EQ(xtars_buf_printf(&b, "%d", 1), XTARS_ETOOBIG);
+    ASSERT_EQ(xtars_buf_reserve(&b, 1), XTARS_ETOOBIG);
+    ASSERT_EQ(b.len, 20);
+    ASSERT_STR_EQ(b.data, "01234567890123456789");
+    xtars_buf_reset(&b);
+    ASSERT_EQ(b.error, XTARS_OK);
+    ASSERT_EQ(xtars_buf_puts(&b, ten), XTARS_OK);
+    ASSERT_STR_EQ(b.data, "0123456789");
     xtars_buf_cleanup(&b);
 }
 
