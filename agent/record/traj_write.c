@@ -18,6 +18,7 @@
 #include "xtars/config.h"
 #include "xtars/image.h"
 #include "xtars/log.h"
+#include "xtars/parse.h"
 #include "xtars/version.h"
 
 #define RUN_JSON_CAP (1u << 22)
@@ -300,6 +301,66 @@ xtars_err xtars_traj_record_run(struct xtars_traj *traj, const struct xtars_traj
     return rc;
 }
 
+/* Text longer than this is cut when a step line would pass its cap. */
+#define STEP_TEXT_KEEP (1u << 20)
+
+/* s cut to STEP_TEXT_KEEP bytes (at a UTF-8 boundary) with a marker saying
+ * how much was left out, or s itself when it is short. *cut is set to the
+ * copy to free (NULL when nothing was cut). NULL when out of memory. */
+static const char *shortened(const char *s, char **cut)
+{
+    size_t len, keep = STEP_TEXT_KEEP;
+    char *copy;
+
+    *cut = NULL;
+    if (s == NULL || (len = strlen(s)) <= STEP_TEXT_KEEP)
+        return s;
+    while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+        keep--;
+    copy = malloc(keep + 64);
+    if (copy == NULL)
+        return NULL;
+    snprintf(copy, keep + 64, "%.*s [... %zu more bytes not recorded]", (int)keep, s, len - keep);
+    return *cut = copy;
+}
+
+/* The step again with every long text cut and a note saying so: a reply of
+ * many megabytes (max_response_bytes allows up to 1 GB) still leaves a
+ * whole, valid line, so the step stays in the record. */
+static xtars_err record_shortened(struct xtars_traj *traj, const struct xtars_traj_step *step,
+                                  int imported, struct xtars_buf *b, char *err)
+{
+    struct xtars_traj_step copy = *step;
+    char *cuts[4] = {NULL, NULL, NULL, NULL}, *notes[XTARS_PARSE_MAX_ACTIONS + 8];
+    const char **texts[4] = {(const char **)&copy.reply, (const char **)&copy.thought,
+                             (const char **)&copy.reflection, (const char **)&copy.parse_error};
+    xtars_err rc = XTARS_OK;
+
+    for (int i = 0; i < 4; i++) {
+        const char *kept = shortened(*texts[i], &cuts[i]);
+        if (kept == NULL && *texts[i] != NULL)
+            rc = XTARS_ENOMEM;
+        *texts[i] = kept;
+    }
+    if (copy.note_count < (int)(sizeof notes / sizeof notes[0])) {
+        for (int i = 0; i < copy.note_count; i++)
+            notes[i] = copy.notes[i];
+        notes[copy.note_count++] = "step line over its 16 MiB cap: long texts (the reply, "
+                                   "thought) are cut to their first 1 MiB in this record";
+        copy.notes = notes;
+    }
+    xtars_buf_reset(b);
+    if (rc == XTARS_OK)
+        rc = xtars_traj_step_to_json(&copy, imported, b);
+    if (rc != XTARS_OK)
+        rc = xtars_error(err, rc, "steps.jsonl: step %d is too large to record", step->step);
+    else
+        rc = write_redacted(traj, b, 1, err);
+    for (int i = 0; i < 4; i++)
+        free(cuts[i]);
+    return rc;
+}
+
 xtars_err xtars_traj_record_step(struct xtars_traj *traj, const struct xtars_traj_step *step,
                                  int imported, char *err)
 {
@@ -308,8 +369,11 @@ xtars_err xtars_traj_record_step(struct xtars_traj *traj, const struct xtars_tra
 
     xtars_buf_init(&b, STEP_LINE_CAP);
     rc = xtars_traj_step_to_json(step, imported, &b);
-    if (rc != XTARS_OK)
-        rc = xtars_error(err, rc, "steps.jsonl: step %d is too large to record", step->step);
+    if (rc == XTARS_ETOOBIG)
+        rc = record_shortened(traj, step, imported, &b, err);
+    else if (rc != XTARS_OK)
+        rc = xtars_error(err, rc, "steps.jsonl: step %d could not be recorded: %s", step->step,
+                         xtars_strerror(rc));
     else
         rc = write_redacted(traj, &b, 1, err);
     xtars_buf_cleanup(&b);

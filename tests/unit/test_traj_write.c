@@ -407,3 +407,49 @@ TEST(a_piece_past_the_cap_fails_the_step)
     ASSERT_EQ(xtars_traj_step_to_json(&step, 0, &b), XTARS_OK);
     xtars_buf_cleanup(&b);
 }
+
+/* A 20 MB reply (max_response_bytes allows it) of control characters,
+ * which JSON escaping makes six times longer: the step still gets a whole,
+ * valid line, with the long texts cut and a note saying so, and the reader
+ * sees the step (issue: a completed step was lost, the report showed 0). */
+TEST(a_huge_reply_is_cut_not_lost)
+{
+    size_t size = 20u << 20;
+    char *reply = malloc(size + 1), dir[600], err[XTARS_ERRLEN];
+    struct xtars_traj *traj;
+    struct xtars_traj_step step;
+    struct xtars_traj_run run;
+    const char *marker;
+
+    ASSERT(reply != NULL);
+    memset(reply, '\001', size);
+    memcpy(reply, "Thought: start", 14);
+    reply[size] = '\0';
+    memset(&step, 0, sizeof step);
+    step.step = 1, step.similarity = -1, step.reply = reply, step.thought = "start";
+    step.parse_error = "reply too long";
+    snprintf(dir, sizeof dir, "%s/huge", xt_tmpdir());
+    ASSERT_EQ(xtars_traj_open(dir, &traj, err), XTARS_OK);
+    full_run(&run);
+    if (xtars_traj_record_run(traj, &run, err) != XTARS_OK)
+        FAIL("run.json: %s", err);
+    if (xtars_traj_record_step(traj, &step, 0, err) != XTARS_OK)
+        FAIL("the step was not recorded: %s", err);
+    xtars_traj_close(traj);
+    free(reply);
+
+    if (xtars_traj_load(dir, &run, err) != XTARS_OK)
+        FAIL("%s", err);
+    ASSERT_STR_EQ(run.warning, "");
+    ASSERT_EQ(run.step_count, 1);
+    ASSERT(strncmp(run.steps[0].reply, "Thought: start\001", 15) == 0);
+    marker = strstr(run.steps[0].reply, " [... ");
+    ASSERT(marker != NULL);
+    ASSERT_STR_EQ(marker, " [... 19922944 more bytes not recorded]");
+    ASSERT_EQ(marker - run.steps[0].reply, 1 << 20);
+    ASSERT_STR_EQ(run.steps[0].thought, "start");
+    ASSERT_STR_EQ(run.steps[0].parse_error, "reply too long");
+    ASSERT_EQ(run.steps[0].note_count, 1);
+    ASSERT_STR_CONTAINS(run.steps[0].notes[0], "cut to their first 1 MiB");
+    xtars_traj_run_cleanup(&run);
+}
