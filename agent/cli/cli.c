@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/base/redact.h"
 #include "xtars/buf.h"
 #include "xtars/log.h"
 
@@ -138,8 +139,10 @@ int cli_config_load(const struct cli_command *cmd, const struct cli_common *comm
         return cli_fail(cmd, CLI_EXIT_USAGE, "%s", err);
     /* Secrets are known before anything can print them: the API key and
      * every value named in `redact`. */
-    if (xtars_log_add_secret(getenv(cfg->api_key_env)) != XTARS_OK)
-        return cli_fail(cmd, CLI_EXIT_RUNTIME, "out of memory");
+    if (xtars_log_add_secret(getenv(cfg->api_key_env)) != XTARS_OK ||
+        xtars_redact_add_url(cfg->endpoint) != XTARS_OK ||
+        xtars_redact_add_headers(cfg->extra_headers) != XTARS_OK)
+        return cli_fail(cmd, CLI_EXIT_RUNTIME, "out of memory or too many secrets to redact");
     if (xtars_log_add_secret_vars(cfg->redact, err) != XTARS_OK)
         return cli_fail(cmd, CLI_EXIT_USAGE, "config: redact: %s", err);
     /* --log-level wins over the config's log_level: it was given for this run. */

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "agent/base/json.h"
+#include "agent/base/redact.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
 
@@ -404,6 +405,25 @@ static xtars_err set_headers_text(struct xtars_config *cfg, const struct field *
     return rc;
 }
 
+/* 1 when a header value is only a reference to a variable ("${KEY}" or
+ * "Bearer ${KEY}"): the secret is not in the text, which may be shown. */
+static int is_reference(const char *value, size_t len)
+{
+    size_t i = 0, name;
+
+    while (i < len && ((value[i] >= 'A' && value[i] <= 'Z') || (value[i] >= 'a' && value[i] <= 'z')))
+        i++;
+    if (i > 0 && i < len && value[i] == ' ')
+        i++;
+    else
+        i = 0;
+    if (len - i < 4 || value[i] != '$' || value[i + 1] != '{' || value[len - 1] != '}')
+        return 0;
+    name = strspn(value + i + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+    return i + 2 + name == len - 1 && name > 0;
+}
+
+/* Credential headers written literally show as "***" (docs: secrets). */
 static xtars_err put_headers(struct xtars_buf *out, const char *lines)
 {
     xtars_err rc = xtars_buf_putc(out, '{');
@@ -419,7 +439,10 @@ static xtars_err put_headers(struct xtars_buf *out, const char *lines)
             rc = xtars_json_put_stringn(out, line, (size_t)(colon - line));
         if (rc == XTARS_OK)
             rc = xtars_buf_puts(out, ": ");
-        if (rc == XTARS_OK)
+        if (rc == XTARS_OK && xtars_redact_is_credential_header(line, (size_t)(colon - line)) &&
+            !is_reference(colon + 2, (size_t)(end - colon - 2)))
+            rc = xtars_json_put_string(out, "***");
+        else if (rc == XTARS_OK)
             rc = xtars_json_put_stringn(out, colon + 2, (size_t)(end - colon - 2));
         line = end + 1;
     }
@@ -674,6 +697,12 @@ static xtars_err put_value(struct xtars_buf *out, const struct xtars_config *cfg
 
     switch (f->type) {
     case T_STRING:
+        if (p == cfg->endpoint) { /* shown and recorded without credentials */
+            char shown[sizeof cfg->endpoint];
+            xtars_redact_url(p, shown, sizeof shown);
+            return xtars_json_put_string(out, shown);
+        }
+        return xtars_json_put_string(out, p);
     case T_NAMES:
         return xtars_json_put_string(out, p);
     case T_ENUM:

@@ -13,6 +13,7 @@
 #include "agent/record/traj_file.h"
 #include "agent/loop/agent_internal.h"
 #include "agent/loop/options.h"
+#include "agent/base/redact.h"
 #include "agent/record/traj_write.h"
 #include "xtars/image.h"
 #include "xtars/log.h"
@@ -240,6 +241,20 @@ static xtars_err wait_for_startup(struct xtars_agent *a, char *err)
     return XTARS_OK;
 }
 
+/* Credentials inside the endpoint URL and literal credential headers are
+ * redacted from everything the agent writes, like the API key. */
+static xtars_err add_config_secrets(const struct xtars_config *cfg, char *err)
+{
+    xtars_err rc = xtars_redact_add_url(cfg->endpoint);
+
+    if (rc == XTARS_OK)
+        rc = xtars_redact_add_headers(cfg->extra_headers);
+    if (rc != XTARS_OK)
+        return xtars_error(err, rc, "log: cannot register the endpoint's and headers' credentials "
+                                    "for redaction: %s", xtars_strerror(rc));
+    return XTARS_OK;
+}
+
 xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_agent_options *opts,
                           struct xtars_agent **out, char err[static XTARS_ERRLEN])
 {
@@ -260,6 +275,7 @@ xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_age
     xtars_shot_options_from_config(&a->cfg, &a->shot_opts);
     xtars_clock_iso(a->started_at, sizeof a->started_at);
     if ((rc = xtars_log_add_secret_vars(a->cfg.redact, err)) != XTARS_OK ||
+        (rc = add_config_secrets(&a->cfg, err)) != XTARS_OK ||
         (rc = open_policy(a, err)) != XTARS_OK || (rc = open_capture(a, err)) != XTARS_OK ||
         (rc = open_executor(a, err)) != XTARS_OK) {
         xtars_agent_free(a);

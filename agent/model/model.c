@@ -282,13 +282,16 @@ static xtars_err build_headers(struct xtars_model *m, const struct xtars_config 
     return add_bearer(m, key, err);
 }
 
+/* endpoint + "/chat/completions", the path going before a query string
+ * (Azure-style "?api-version=...", or a token some gateways take there). */
 static void make_url(struct xtars_model *m, const char *endpoint)
 {
-    size_t n = strlen(endpoint);
+    size_t path_end = strcspn(endpoint, "?#"), n = path_end;
 
     while (n > 0 && endpoint[n - 1] == '/')
         n--;
-    snprintf(m->url, sizeof m->url, "%.*s/chat/completions", (int)n, endpoint);
+    snprintf(m->url, sizeof m->url, "%.*s/chat/completions%s", (int)n, endpoint,
+             endpoint + path_end);
 }
 
 /* A private CA for an https endpoint (a self-hosted model behind an

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent/base/json.h"
+#include "agent/base/redact.h"
 #include "agent/record/traj_schema.h"
 #include "agent/reply/action_json.h"
 #include "xtars/config.h"
@@ -92,24 +93,6 @@ static void put_size(struct out *o, const char *before, enum traj_key key, int w
     put_text(o, "}");
 }
 
-/* The endpoint without user information or query string: never record credentials. */
-static void public_endpoint(const char *url, char *out, size_t size)
-{
-    const char *scheme_end = strstr(url, "://"), *host = url, *at, *slash;
-    size_t used = 0;
-
-    if (scheme_end) {
-        host = scheme_end + 3;
-        used = (size_t)snprintf(out, size, "%.*s", (int)(host - url), url);
-    }
-    slash = strchr(host, '/');
-    at = strchr(host, '@');
-    if (at && (slash == NULL || at < slash))
-        host = at + 1;
-    if (used < size)
-        snprintf(out + used, size - used, "%.*s", (int)strcspn(host, "?#"), host);
-}
-
 /* format .. recorder: what says which file this is and who wrote it. */
 static void put_run_origin(struct out *o, const struct xtars_traj_run *run)
 {
@@ -153,7 +136,7 @@ xtars_err xtars_traj_run_to_json(const struct xtars_traj_run *run, struct xtars_
     put_string(o, ",\n  ", TRAJ_INSTRUCTION, run->instruction ? run->instruction : "");
     put_string(o, ",\n  ", TRAJ_MODEL, run->model);
     if (run->endpoint)
-        public_endpoint(run->endpoint, endpoint, sizeof endpoint);
+        xtars_redact_url(run->endpoint, endpoint, sizeof endpoint); /* never record credentials */
     put_string(o, ",\n  ", TRAJ_ENDPOINT, run->endpoint ? endpoint : NULL);
     put_string(o, ",\n  ", TRAJ_FAMILY, xtars_family_name(run->family));
     put_bool(o, ",\n  ", TRAJ_DRY_RUN, run->dry_run);

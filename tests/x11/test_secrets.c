@@ -34,10 +34,19 @@ static void check_no_piece(const char *what, const char *data, size_t len, const
                  data);
 }
 
+/* Credentials written into the config itself: the endpoint's user
+ * information and query, a literal credential header. */
+#define URL_PASSWORD "UrlPw4471qazXsw"
+#define URL_TOKEN "QueryTok9918plmOkn"
+#define HEADER_KEY "LiteralHdr3306edcRfv"
+
 static void check_text(const char *what, const char *data, size_t len)
 {
     check_no_piece(what, data, len, KEY);
     check_no_piece(what, data, len, PASSWORD);
+    check_no_piece(what, data, len, URL_PASSWORD);
+    check_no_piece(what, data, len, URL_TOKEN);
+    check_no_piece(what, data, len, HEADER_KEY);
 }
 
 static int check_file(const char *path)
@@ -201,6 +210,61 @@ TEST(finished_content_on_stdout_is_redacted)
     check_tree(dir);
     xt_result_free(&r);
     xt_mserver_stop(&server);
+}
+
+/* Credentials inside the endpoint URL (user:password@, a query token) and a
+ * credential header written literally in extra_headers: nowhere in the
+ * output, the trajectory, or the message of a failed request, which names
+ * the URL. The request still reaches the server (the path goes before the
+ * query). */
+TEST(credentials_inside_the_config_are_never_shown_or_recorded)
+{
+    struct xt_mserver server;
+    struct xt_result r;
+    struct xtars_buf script;
+    char endpoint[300], dir[700], *run_json;
+    const char *host;
+
+    xt_x_start(320, 240, NULL);
+    xtars_buf_init(&script, 1 << 16);
+    xtars_buf_puts(&script, "[\"Action: wait()\", ");
+    unauthorized_entry(&script);
+    xtars_buf_puts(&script, "]");
+    xt_mserver_start(&server, script.data, NULL);
+    host = strstr(server.endpoint, "://") + 3;
+    snprintf(endpoint, sizeof endpoint, "endpoint=http://ada:" URL_PASSWORD "@%s?token=" URL_TOKEN,
+             host);
+    snprintf(dir, sizeof dir, "%s/traj", xt_tmpdir());
+    r = xt_run((const char *const[]){"@xtars", "run", "--log-level", "debug", "--out", dir, "--set",
+                                     endpoint, "--set", "family=pixels", "--set", "retries=0",
+                                     "--set", "wait_ms=0", "--set",
+                                     "extra_headers={\"X-Api-Key\": \"" HEADER_KEY "\"}", "do it",
+                                     NULL},
+               planted_env, NULL);
+    ASSERT_EQ(r.status, 3);
+    ASSERT_STR_CONTAINS(r.err, "HTTP 401 from");
+    check_text("stdout", r.out, strlen(r.out));
+    check_text("stderr", r.err, strlen(r.err));
+    ASSERT_GE(check_tree(dir), 3);
+    {
+        char path[800];
+        snprintf(path, sizeof path, "%s/run.json", dir);
+        run_json = slurp(path);
+        ASSERT_STR_CONTAINS(run_json, "\"X-Api-Key\": \"***\"");
+        free(run_json);
+    }
+    xt_result_free(&r);
+    /* `xtars config` prints the config without them too. */
+    r = xt_run((const char *const[]){"@xtars", "config", "--set", endpoint, "--set",
+                                     "extra_headers={\"X-Api-Key\": \"" HEADER_KEY "\"}", NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "\"endpoint\": \"http://");
+    check_text("xtars config", r.out, strlen(r.out));
+    check_text("xtars config stderr", r.err, strlen(r.err));
+    xt_result_free(&r);
+    xt_mserver_stop(&server);
+    xtars_buf_cleanup(&script);
 }
 
 /* The same through `xtars task`: its step lines, summary and trajectory. */
