@@ -187,7 +187,7 @@ static void timeline(struct xtars_buf *b, const struct xtars_traj_run *run)
         const struct xtars_traj_step *s = &run->steps[i];
         double w = step_weight(s, floor_ms) * scale, p[5] = {s->capture_ms, s->encode_ms,
                                                              s->model_ms, s->exec_ms, s->settle_ms};
-        double inner = w - gap, px = x, phase_sum = 0;
+        double inner = w - (gap < w * 0.3 ? gap : w * 0.3), px = x, phase_sum = 0;
         report_classify(run, s, &c);
         xtars_buf_printf(b, "<a href=\"#step-%d\" data-step=\"step-%d\"><title>Step %d (%s, %s): ",
                          s->step, s->step, s->step, report_kind_name(c.kind),

@@ -4,7 +4,7 @@
  * escaped (hostile thoughts, replies, typed text, check commands, notes),
  * the screenshots embedded byte for byte as recorded, steps in words,
  * checks and waits as what they are, and no model facts for runs that asked
- * no model. The same report in a real browser: tests/cli/test_report_browser.c. */
+ * no model. The same report in a real browser: tests/unit/test_report_browser.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
