@@ -158,7 +158,12 @@ static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
                         const struct report_class *c)
 {
     static const char *const outcome_words[] = {"passed", "failed", "note"};
+    int input = 0;
 
+    for (int i = 0; i < s->action_count; i++)
+        input |= s->actions[i].type != XTARS_ACTION_WAIT &&
+                 s->actions[i].type != XTARS_ACTION_FINISHED &&
+                 s->actions[i].type != XTARS_ACTION_CALL_USER;
     xtars_buf_printf(b, "<section class=\"step %s %s\" id=\"step-%d\"><header><h2>Step %d</h2>"
                         "<span class=\"badge kind\">%s</span><span class=\"badge %s\">%s</span>",
                      report_kind_name(c->kind), report_outcome_name(c->outcome), s->step, s->step,
@@ -170,8 +175,8 @@ static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
         if (s->model_called)
             xtars_buf_printf(b, " &middot; model %.0f ms", s->model_ms);
         xtars_buf_printf(b, " &middot; execute %.0f ms &middot; settle %.0f ms%s</span>", s->exec_ms,
-                         s->settle_ms, s->action_count && !s->screen_changed
-                                           ? " &middot; no visible change" : "");
+                         s->settle_ms, input && !s->screen_changed ? " &middot; no visible change"
+                                                                   : "");
     }
     xtars_buf_puts(b, "<span class=\"nav nojs-hide\"><button class=\"prev\" type=\"button\" "
                       "title=\"previous step (left, k)\">&larr;</button> <button class=\"next\" "

@@ -27,7 +27,7 @@ static const char harness[] =
     "  function key(k) { d.dispatchEvent(new w.KeyboardEvent('keydown', {key: k, bubbles: true})); }\n"
     "  function shown() {\n"
     "    return Array.prototype.filter.call(d.querySelectorAll('section.step'), function (s) {\n"
-    "      return w.getComputedStyle(s).display !== 'none'; }).map(function (s) { return s.id; }).join(',');\n"
+    "      return w.getComputedStyle(s).display !== 'none'; }).map(function (s) { return s.getAttribute('data-id'); }).join(',');\n"
     "  }\n"
     "  function marks() {\n"
     "    var m = d.querySelector('section.current svg.marks');\n"

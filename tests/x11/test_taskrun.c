@@ -146,8 +146,9 @@ TEST(demo_task_passes_and_its_report_renders)
                             "\"subscribe\": true}\n");
         free(form);
     }
-    /* 7 agent steps with screenshots + the check's step; 7 thumbnails */
-    check_report_in_chromium(report, 8, 14);
+    /* 7 agent steps with screenshots, the check's step and the screen after
+     * the last action; 7 thumbnails */
+    check_report_in_chromium(report, 9, 15);
     xt_result_free(&r);
     xt_mserver_stop(&server);
 }
