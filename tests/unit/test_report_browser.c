@@ -47,15 +47,16 @@ static const char harness[] =
     "  key('m'); say('marks_on', marks());\n"
     "  var film = d.querySelector('nav.film a.current');\n"
     "  say('film', film ? film.getAttribute('href') : 'none');\n"
-    "  var im = Array.prototype.slice.call(d.images);\n"
-    "  var pending = im.map(function (i) { return i.decode ? i.decode().then(function () { return 1; },"
-    " function () { return 0; }) : Promise.resolve(i.naturalWidth > 0 ? 1 : 0); });\n"
-    "  Promise.all(pending).then(function (ok) {\n"
+    "  var im = Array.prototype.slice.call(d.images), polls = 0;\n"
+    "  im.forEach(function (i) { i.loading = 'eager'; });\n"
+    "  (function wait() {\n"
+    "    var loaded = im.filter(function (i) { return i.complete; }).length;\n"
+    "    if (loaded < im.length && ++polls < 600) { setTimeout(wait, 50); return; }\n"
     "    say('images', im.length);\n"
-    "    say('decoded', ok.reduce(function (a, b) { return a + b; }, 0));\n"
+    "    say('decoded', im.filter(function (i) { return i.naturalWidth > 0; }).length);\n"
     "    say('errors', html.getAttribute('data-js-errors') || 0);\n"
     "    document.title = 'done ' + out.join(' ');\n"
-    "  });\n"
+    "  })();\n"
     "}\n"
     "</script></body></html>\n";
 
@@ -90,7 +91,7 @@ TEST(keys_deep_links_markers_and_images_work_in_chromium)
                                      "--no-first-run", "--disable-background-networking",
                                      "--disable-component-update", "--disable-sync",
                                      "--allow-file-access-from-files", "--enable-logging=stderr",
-                                     "--v=0", "--virtual-time-budget=10000", profile,
+                                     "--v=0", "--virtual-time-budget=30000", profile,
                                      "--dump-dom", url, NULL},
                NULL, NULL);
     ASSERT_EQ(r.status, 0);
