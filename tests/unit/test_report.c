@@ -22,16 +22,6 @@
 
 #define HOSTILE "</script><script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
 
-static char *slurp(const char *path)
-{
-    struct xtars_buf b;
-    char err[XTARS_ERRLEN];
-
-    if (xtars_buf_read_file(&b, path, 1 << 26, err) != XTARS_OK)
-        FAIL("%s", err);
-    return xtars_buf_detach(&b, NULL);
-}
-
 static const char *tmp(const char *name)
 {
     static char path[4][1024];
@@ -152,7 +142,7 @@ static char *report_of(const char *dir)
     ASSERT_EQ(stats.steps, 5);
     ASSERT_EQ(stats.images, 3);
     snprintf(path, sizeof path, "%s/report.html", dir);
-    return slurp(path);
+    return xt_slurp(path);
 }
 
 static int count(const char *hay, const char *needle)
@@ -339,7 +329,7 @@ TEST(the_screen_after_the_last_action_is_shown_when_recorded)
     xtars_buf_cleanup(&png);
     ASSERT_EQ(xtars_report_write(dir, NULL, NULL, err), XTARS_OK);
     snprintf(path, sizeof path, "%s/report.html", dir);
-    html = slurp(path);
+    html = xt_slurp(path);
     ASSERT_STR_CONTAINS(html, "<section class=\"step final\" id=\"final\">");
     ASSERT_STR_CONTAINS(html, "<a href=\"#final\" data-step=\"final\">");
     free(html);
