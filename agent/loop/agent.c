@@ -120,6 +120,22 @@ const char *xtars_agent_dir(const struct xtars_agent *a) { return a->dir; }
 
 struct xtars_rect xtars_agent_target(const struct xtars_agent *a) { return a->target; }
 
+/* The screen after the last action (final.png or .jpg, as sent to the
+ * model), for the report: a step's screenshot shows the screen before its
+ * actions. Not after an error: the display may be what failed. Best effort:
+ * a run that cannot capture it simply has none. */
+static void save_final_screen(struct xtars_agent *a)
+{
+    char err[XTARS_ERRLEN];
+
+    if (a->capture == NULL || a->step == 0 || a->status == XTARS_RUN_ERROR)
+        return;
+    if (xtars_capture_shot(a->capture, &a->shot_opts, &a->shot, err) == XTARS_OK)
+        xtars_traj_write_file(a->traj, a->cfg.image_format == XTARS_IMAGE_JPEG ? "final.jpg"
+                                                                                : "final.png",
+                              a->shot.data.data, a->shot.data.len, err);
+}
+
 void xtars_agent_free(struct xtars_agent *a)
 {
     char ended[40], reason[XTARS_ERRLEN];
@@ -133,6 +149,7 @@ void xtars_agent_free(struct xtars_agent *a)
         if (a->status == XTARS_RUN_RUNNING)
             set_status(a, a->stop ? XTARS_RUN_STOPPED : XTARS_RUN_ERROR,
                        a->stop ? "interrupted" : "ended without a result");
+        save_final_screen(a);
         agent_write_run(a, ended, reason); /* nobody to tell: free returns nothing */
     }
     xtars_traj_close(a->traj);

@@ -1,6 +1,6 @@
-/* draw.c: annotations drawn into report images. Pure pixel code with
- * clipping on every write; it must never touch memory outside the image,
- * whatever coordinates a recorded (untrusted) trajectory holds. */
+/* draw.c: lines, arrows and bitmap text drawn into images (the labels of
+ * replay's diff images). Pure pixel code with clipping on every write; it
+ * must never touch memory outside the image, whatever coordinates it gets. */
 #include "agent/record/draw.h"
 
 #include <math.h>
@@ -73,23 +73,6 @@ void xtars_draw_line(struct xtars_image *img, int x0, int y0, int x1, int y1, in
     }
 }
 
-void xtars_draw_marker(struct xtars_image *img, int x, int y, int r, struct xtars_color color)
-{
-    static const struct xtars_color white = {255, 255, 255};
-
-    x = bound(x), y = bound(y);
-    for (int dy = -r - 2; dy <= r + 2; dy++) {
-        for (int dx = -r - 2; dx <= r + 2; dx++) {
-            int d2 = dx * dx + dy * dy;
-            if (d2 <= (r + 2) * (r + 2) && d2 >= (r - 3) * (r - 3))
-                put(img, x + dx, y + dy, d2 <= r * r && d2 >= (r - 1) * (r - 1) ? color : white);
-        }
-    }
-    xtars_draw_line(img, x - r + 2, y, x + r - 2, y, 1, color);
-    xtars_draw_line(img, x, y - r + 2, x, y + r - 2, 1, color);
-    disc(img, x, y, 2, color);
-}
-
 void xtars_draw_arrow(struct xtars_image *img, int x0, int y0, int x1, int y1, int thickness,
                       struct xtars_color color)
 {
@@ -151,66 +134,4 @@ int xtars_draw_text(struct xtars_image *img, int x, int y, const char *utf8, int
                     fill_rect(img, gx + col * scale, gy + row * scale, scale, scale, fg);
     }
     return max_cols * cw + 8;
-}
-
-static void to_image(const struct xtars_image *img, const struct xtars_draw_map *map, int sx,
-                     int sy, int *ix, int *iy)
-{
-    double w = map->target_width > 0 ? map->target_width : img->width;
-    double h = map->target_height > 0 ? map->target_height : img->height;
-
-    *ix = (int)lround((sx - map->target_x) * (double)img->width / w);
-    *iy = (int)lround((sy - map->target_y) * (double)img->height / h);
-}
-
-/* Caption text for an action, ASCII-safe and bounded. */
-static void caption(const struct xtars_action *a, char *out, size_t size)
-{
-    const char *name = xtars_action_type_name(a->type);
-
-    if (a->type == XTARS_ACTION_TYPE && a->text)
-        snprintf(out, size, "type: %.80s%s", a->text, strlen(a->text) > 80 ? "..." : "");
-    else if (a->type == XTARS_ACTION_HOTKEY || a->type == XTARS_ACTION_KEY_DOWN ||
-             a->type == XTARS_ACTION_KEY_UP) {
-        size_t used = (size_t)snprintf(out, size, "%s:", name);
-        for (int i = 0; i < a->key_count && i < XTARS_ACTION_MAX_KEYS && used < size; i++)
-            used += (size_t)snprintf(out + used, size - used, " %s", a->keys[i]);
-    } else if (a->type == XTARS_ACTION_SCROLL)
-        snprintf(out, size, "scroll %s", xtars_scroll_direction_name(a->direction));
-    else if ((a->type == XTARS_ACTION_FINISHED || a->type == XTARS_ACTION_CALL_USER) && a->text)
-        snprintf(out, size, "%s: %.80s", name, a->text);
-    else
-        snprintf(out, size, "%s", name);
-}
-
-void xtars_draw_action(struct xtars_image *img, const struct xtars_draw_map *map,
-                       const struct xtars_action *a, int index)
-{
-    static const struct xtars_color red = {230, 40, 60}, blue = {40, 90, 230};
-    static const struct xtars_color white = {255, 255, 255}, dark = {20, 24, 32};
-    char text[160], number[16];
-    int x = 8, y = 8, x2, y2;
-
-    caption(a, text, sizeof text);
-    if (a->has_point)
-        to_image(img, map, a->x, a->y, &x, &y);
-    if (a->type == XTARS_ACTION_DRAG && a->has_end) {
-        to_image(img, map, a->x2, a->y2, &x2, &y2);
-        xtars_draw_arrow(img, x, y, x2, y2, 3, blue);
-        xtars_draw_marker(img, x, y, 10, blue);
-    } else if (a->type == XTARS_ACTION_SCROLL) {
-        int dx = a->direction == XTARS_SCROLL_LEFT ? -60 : a->direction == XTARS_SCROLL_RIGHT ? 60 : 0;
-        int dy = a->direction == XTARS_SCROLL_UP ? -60 : a->direction == XTARS_SCROLL_DOWN ? 60 : 0;
-        if (!a->has_point)
-            x = img->width / 2, y = img->height / 2;
-        xtars_draw_arrow(img, x, y, x + dx, y + dy, 4, blue);
-    } else if (a->has_point) {
-        xtars_draw_marker(img, x, y, 14, red);
-    }
-    if (index > 0 && a->has_point) {
-        snprintf(number, sizeof number, "%d", index);
-        xtars_draw_text(img, x + 16, y - 30, number, 1, white, red);
-    }
-    xtars_draw_text(img, a->has_point ? x + 18 : 8, a->has_point ? y + 14 : 8 + 24 * (index > 0 ? index - 1 : 0),
-                    text, 1, white, dark);
 }

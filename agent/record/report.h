@@ -1,8 +1,9 @@
-/* xtars/report.h: the HTML report of a trajectory: one self-contained file
- * (screenshots embedded, inline CSS and SVG, no script, no network) with the
- * instruction, status, model, totals, a per-step timing chart, and per step
- * the screenshot with its actions drawn in, the thought, the actions and
- * their results, and the raw reply on demand.
+/* report.h: the HTML report of a trajectory (docs/trajectory.md, "The
+ * report"): one self-contained file (screenshots embedded as recorded,
+ * thumbnails, inline CSS, SVG and one small script allowed by its CSP hash,
+ * no network) with a step list, a timeline, and per step the screenshot
+ * with its actions overlaid, the actions in words, the model call and the
+ * raw reply; checks and waits of tasks; the screen after the last action.
  */
 #ifndef XTARS_REPORT_H
 #define XTARS_REPORT_H

@@ -107,4 +107,8 @@ const char *xt_data_path(const char *relative);
  * use, removed at exit unless XTARS_KEEP_TMP is set). */
 const char *xt_tmpdir(void);
 
+/* The whole file at path, NUL-terminated (malloc'd; the caller frees);
+ * fails the test when it cannot be read. */
+char *xt_slurp(const char *path);
+
 #endif

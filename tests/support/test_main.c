@@ -106,3 +106,20 @@ int main(int argc, char **argv)
     fprintf(stderr, "no test case named '%s' (try --list)\n", argv[1]);
     return 1;
 }
+
+char *xt_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long n = -1;
+
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
+        FAIL("cannot read %s", path);
+    rewind(f);
+    text = malloc((size_t)n + 1);
+    ASSERT(text != NULL);
+    ASSERT_EQ((long)fread(text, 1, (size_t)n, f), n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}

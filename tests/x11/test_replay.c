@@ -268,9 +268,10 @@ TEST(moved_window_diverges_with_a_diff_image)
     /* The report shows the diff image in the step that diverged. */
     xtars_buf_cleanup(&png);
     ASSERT_EQ(xtars_buf_read_file(&png, file_in(out, "report.html"), 1 << 28, err), XTARS_OK);
-    ASSERT_STR_CONTAINS(png.data, "<figure class=\"diff\"><figcaption>divergence: recorded | live | "
-                                  "difference (diff-0001.png)</figcaption><img alt=\"step 1 difference\" "
-                                  "src=\"data:image/jpeg;base64,");
+    ASSERT_STR_CONTAINS(png.data, "<figure class=\"shot diff\"><figcaption class=\"err\">divergence: "
+                                  "recorded | live | difference (diff-0001.png)</figcaption><img "
+                                  "class=\"diff\" loading=\"lazy\" alt=\"step 1 difference\" "
+                                  "src=\"data:image/png;base64,");
     cJSON_Delete(steps);
     xtars_image_cleanup(&diff);
     xtars_buf_cleanup(&png);

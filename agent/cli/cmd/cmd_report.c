@@ -13,10 +13,13 @@ const struct cli_command cli_cmd_report = {
     .name = "report",
     .summary = "write the HTML report of a recorded run",
     .usage = "Usage: xtars report DIR [-o FILE.html]\n\n"
-             "Writes one self-contained HTML file (screenshots embedded, no network needed)\n"
-             "for the trajectory in DIR: instruction, status, model, totals, a timing chart,\n"
-             "and every step with its screenshot, the actions drawn on it, the thought and the\n"
-             "raw reply. `run`, `replay` and `task` write DIR/report.html themselves.\n\n"
+             "Writes one self-contained HTML file (screenshots embedded, no network needed,\n"
+             "a CSP that admits only its own style and script) for the trajectory in DIR: a\n"
+             "step list with thumbnails, a timeline, every step with its screenshot as\n"
+             "recorded, its actions in words and as switchable markers, thought, tokens and\n"
+             "raw reply; checks and waits of tasks; the screen after the last action. Keys:\n"
+             "left/right or k/j move, p plays, m toggles the markers; DIR/report.html#step-N\n"
+             "opens step N. `run`, `replay` and `task` write DIR/report.html themselves.\n\n"
              "  -o, --output FILE    where to write (default DIR/report.html)\n"
              "  --help               show this help\n",
     .run = run_report,

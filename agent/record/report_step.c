@@ -1,0 +1,263 @@
+/* report_step.c: one step of the report: what kind of step it was and how
+ * it went, the screenshot exactly as recorded with the actions overlaid,
+ * the actions in words, notes, the model call and what was sent, the raw
+ * reply; checks and waits as what they are. Never prints. */
+#include "agent/record/report_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/base/base64.h"
+
+#define IMAGE_FILE_MAX (64u << 20)
+
+void report_embed_bytes(struct xtars_buf *b, const void *data, size_t len, const char *attrs)
+{
+    const unsigned char *p = data;
+    const char *mime = "application/octet-stream";
+
+    if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        mime = "image/png";
+    else if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+        mime = "image/jpeg";
+    xtars_buf_printf(b, "<img %s src=\"data:%s;base64,", attrs, mime);
+    xtars_base64_encode(b, data, len);
+    xtars_buf_puts(b, "\">");
+}
+
+/* The screenshot file as recorded, with the overlay; a note when missing. */
+static void step_figure(struct xtars_buf *b, const struct xtars_traj_run *run,
+                        const struct xtars_traj_step *s, const struct report_shot *shot)
+{
+    struct xtars_buf file;
+    char path[4400], err[XTARS_ERRLEN], attrs[160];
+    double x, y;
+
+    snprintf(path, sizeof path, "%s/%s", run->dir, s->screenshot);
+    if (xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
+        xtars_buf_puts(b, "<p class=\"err\">screenshot missing: ");
+        report_html(b, err);
+        xtars_buf_puts(b, "</p>");
+        return;
+    }
+    xtars_buf_puts(b, "<figure class=\"shot\"><div class=\"stage\"");
+    if (report_action_point(run, s, &x, &y))
+        xtars_buf_printf(b, " data-point=\"%.2f,%.2f\"", x, y);
+    xtars_buf_puts(b, ">");
+    if (shot->width > 0)
+        snprintf(attrs, sizeof attrs, "class=\"full\" width=\"%d\" height=\"%d\" loading=\"lazy\" "
+                                      "alt=\"step %d screenshot\"", shot->width, shot->height, s->step);
+    else
+        snprintf(attrs, sizeof attrs, "class=\"full\" loading=\"lazy\" alt=\"step %d screenshot\"",
+                 s->step);
+    report_embed_bytes(b, file.data, file.len, attrs);
+    report_overlay(b, run, s, shot->width, shot->height);
+    xtars_buf_puts(b, "</div><figcaption>the screen the model was shown (");
+    report_html(b, s->screenshot);
+    xtars_buf_printf(b, ", %dx%d); click to zoom</figcaption></figure>\n", shot->width,
+                     shot->height);
+    xtars_buf_cleanup(&file);
+}
+
+/* The diff image `xtars replay --verify` wrote for a step that diverged. */
+static void step_diff(struct xtars_buf *b, const struct xtars_traj_run *run,
+                      const struct xtars_traj_step *s)
+{
+    struct xtars_buf file;
+    char path[4400], err[XTARS_ERRLEN], attrs[80];
+
+    snprintf(path, sizeof path, "%s/diff-%04d.png", run->dir, s->step);
+    if (access(path, F_OK) != 0)
+        return;
+    if (xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
+        xtars_buf_puts(b, "<p class=\"err\">diff image unreadable: ");
+        report_html(b, err);
+        xtars_buf_puts(b, "</p>");
+        return;
+    }
+    xtars_buf_printf(b, "<figure class=\"shot diff\"><figcaption class=\"err\">divergence: recorded "
+                        "| live | difference (diff-%04d.png)</figcaption>", s->step);
+    snprintf(attrs, sizeof attrs, "class=\"diff\" loading=\"lazy\" alt=\"step %d difference\"",
+             s->step);
+    report_embed_bytes(b, file.data, file.len, attrs);
+    xtars_buf_puts(b, "</figure>\n");
+    xtars_buf_cleanup(&file);
+}
+
+static void step_actions(struct xtars_buf *b, const struct xtars_traj_step *s)
+{
+    if (s->action_count == 0)
+        return;
+    xtars_buf_puts(b, "<ol class=\"actions\">");
+    for (int i = 0; i < s->action_count; i++) {
+        xtars_buf_puts(b, "<li>");
+        report_action_words(b, &s->actions[i]);
+        if (!s->action_ok[i] || s->action_errors[i]) {
+            xtars_buf_puts(b, " <span class=\"err\">failed: ");
+            report_html(b, s->action_errors[i] ? s->action_errors[i] : "no reason recorded");
+            xtars_buf_puts(b, "</span>");
+        } else if (s->action_ms && s->action_ms[i] > 0) {
+            xtars_buf_printf(b, " <span class=\"t\">%.0f ms</span>", s->action_ms[i]);
+        }
+        xtars_buf_puts(b, "</li>");
+    }
+    xtars_buf_puts(b, "</ol>\n");
+}
+
+/* What the model was sent. The request body is not recorded; what it held
+ * follows from the run's config: the prompt with the instruction, then the
+ * last history_images screenshots, each earlier reply as text. */
+static void step_request(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
+                         int history_images)
+{
+    int first = index;
+
+    while (first > 0 && run->steps[first - 1].model_called)
+        first--;
+    xtars_buf_puts(b, "<details class=\"request\"><summary>request sent</summary><p class=\"t\">"
+                      "The request body is not recorded; from the run's config it held the "
+                      "prompt with the instruction, ");
+    if (history_images > 0) {
+        int from = index - history_images + 1 > first ? index - history_images + 1 : first;
+        xtars_buf_printf(b, "the last %d screenshots (history_images):", history_images);
+        for (int i = from; i <= index; i++)
+            if (run->steps[i].screenshot)
+                xtars_buf_printf(b, " <a href=\"#step-%d\">step %d</a>", run->steps[i].step,
+                                 run->steps[i].step);
+    } else {
+        xtars_buf_puts(b, "the latest screenshots");
+    }
+    xtars_buf_printf(b, ", and the model's %d earlier repl%s of this run as text.</p></details>",
+                     index - first, index - first == 1 ? "y" : "ies");
+}
+
+static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
+                       int history_images)
+{
+    const struct xtars_traj_step *s = &run->steps[index];
+
+    if (!s->model_called)
+        return;
+    xtars_buf_printf(b, "<dl class=\"kv model\"><dt>tokens</dt><dd>%ld prompt, %ld completion</dd>"
+                        "<dt>latency</dt><dd>%.0f ms",
+                     s->prompt_tokens, s->completion_tokens, s->latency_ms);
+    if (s->attempts > 1)
+        xtars_buf_printf(b, " (%d attempts)", s->attempts);
+    xtars_buf_puts(b, "</dd>");
+    if (s->finish_reason) {
+        xtars_buf_puts(b, "<dt>finish reason</dt><dd>");
+        report_html(b, s->finish_reason);
+        xtars_buf_puts(b, "</dd>");
+    }
+    xtars_buf_puts(b, "</dl>\n");
+    step_request(b, run, index, history_images);
+}
+
+static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
+                        const struct report_class *c)
+{
+    static const char *const outcome_words[] = {"passed", "failed", "note"};
+    int input = 0;
+
+    for (int i = 0; i < s->action_count; i++)
+        input |= s->actions[i].type != XTARS_ACTION_WAIT &&
+                 s->actions[i].type != XTARS_ACTION_FINISHED &&
+                 s->actions[i].type != XTARS_ACTION_CALL_USER;
+    xtars_buf_printf(b, "<section class=\"step %s %s\" id=\"step-%d\"><header><h2>Step %d</h2>"
+                        "<span class=\"badge kind\">%s</span><span class=\"badge %s\">%s</span>",
+                     report_kind_name(c->kind), report_outcome_name(c->outcome), s->step, s->step,
+                     c->kind == REPORT_ACTION ? "literal action" : report_kind_name(c->kind),
+                     report_outcome_name(c->outcome), outcome_words[c->outcome]);
+    if (c->kind == REPORT_MODEL || c->kind == REPORT_ACTION || c->kind == REPORT_REPLAY) {
+        xtars_buf_printf(b, "<span class=\"t\">capture %.0f ms &middot; encode %.0f ms",
+                         s->capture_ms, s->encode_ms);
+        if (s->model_called)
+            xtars_buf_printf(b, " &middot; model %.0f ms", s->model_ms);
+        xtars_buf_printf(b, " &middot; execute %.0f ms &middot; settle %.0f ms%s</span>", s->exec_ms,
+                         s->settle_ms, input && !s->screen_changed ? " &middot; no visible change"
+                                                                   : "");
+    }
+    xtars_buf_puts(b, "<span class=\"nav nojs-hide\"><button class=\"prev\" type=\"button\" "
+                      "title=\"previous step (left, k)\">&larr;</button> <button class=\"next\" "
+                      "type=\"button\" title=\"next step (right, j)\">&rarr;</button></span>"
+                      "</header>\n");
+}
+
+/* A check or a wait: the command or the time, and how it ended. */
+static void note_body(struct xtars_buf *b, const struct xtars_traj_step *s,
+                      const struct report_class *c)
+{
+    if (c->kind == REPORT_CHECK) {
+        xtars_buf_puts(b, "<div class=\"check\"><p>The task ran this shell check ");
+        xtars_buf_puts(b, c->outcome == REPORT_PASS ? "and it exited 0 (passed):"
+                                                    : "and it failed (a non-zero exit status, "
+                                                      "a time-out or a start failure):");
+        xtars_buf_puts(b, "</p><code>");
+        report_html(b, c->subject);
+        xtars_buf_puts(b, "</code><p class=\"t\">Its output is not recorded.</p></div>\n");
+    } else {
+        xtars_buf_puts(b, "<p>The task waited ");
+        report_html(b, c->subject);
+        xtars_buf_puts(b, c->outcome == REPORT_PASS ? ".</p>\n" : " (interrupted).</p>\n");
+    }
+    for (int i = 1; i < s->note_count; i++) {
+        xtars_buf_puts(b, "<p class=\"note\">");
+        report_html(b, s->notes[i]);
+        xtars_buf_puts(b, "</p>");
+    }
+}
+
+void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
+                         const struct report_shot *shot, int history_images)
+{
+    const struct xtars_traj_step *s = &run->steps[index];
+    struct report_class c;
+
+    report_classify(run, s, &c);
+    step_header(b, s, &c);
+    if (c.kind == REPORT_CHECK || c.kind == REPORT_WAIT) {
+        note_body(b, s, &c);
+        xtars_buf_puts(b, "</section>\n");
+        return;
+    }
+    xtars_buf_printf(b, "<div class=\"body%s\"><div>", s->screenshot ? "" : " noshot");
+    if (s->screenshot)
+        step_figure(b, run, s, shot);
+    step_diff(b, run, s);
+    xtars_buf_puts(b, "</div><div class=\"detail\">");
+    if (s->recorded_step > 0)
+        xtars_buf_printf(b, "<p class=\"t\">replays recorded step %d</p>", s->recorded_step);
+    if (s->similarity >= 0)
+        xtars_buf_printf(b, "<p class=\"t\">similarity of the live screen to the recorded one: "
+                            "%.3f</p>", s->similarity);
+    if (s->thought) {
+        xtars_buf_puts(b, "<div class=\"thought\">");
+        report_html(b, s->thought);
+        xtars_buf_puts(b, "</div>\n");
+    }
+    step_actions(b, s);
+    if (s->parse_error) {
+        xtars_buf_puts(b, "<p class=\"err\">The reply was not understood: ");
+        report_html(b, s->parse_error);
+        xtars_buf_puts(b, "</p>");
+    }
+    for (int i = 0; i < s->note_count; i++) {
+        xtars_buf_puts(b, "<p class=\"note\">");
+        report_html(b, s->notes[i]);
+        xtars_buf_puts(b, "</p>");
+    }
+    if (s->source_action) {
+        xtars_buf_puts(b, "<details><summary>action as the other tool recorded it</summary><pre>");
+        report_html(b, s->source_action);
+        xtars_buf_puts(b, "</pre></details>");
+    }
+    step_model(b, run, index, history_images);
+    if (s->reply) {
+        xtars_buf_printf(b, "<details><summary>%s</summary><pre>",
+                         s->model_called || c.kind == REPORT_MODEL ? "raw reply" : "the call as written");
+        report_html(b, s->reply);
+        xtars_buf_puts(b, "</pre></details>");
+    }
+    xtars_buf_puts(b, "</div></div></section>\n");
+}

@@ -1,0 +1,120 @@
+/* The report in a real browser (Debian's headless chromium): `xtars import`
+ * (a UI-TARS-desktop export) and `xtars report` write a report, and a harness page (outside it, so the
+ * report's own CSP stays as it is) loads it in a frame, checks that the
+ * deep link #step-2 shows step 2 alone, presses j, k, End and m as a user
+ * would and reads what the page shows, checks that every image decoded,
+ * and that nothing was logged to the console (a CSP violation, a script
+ * error) and no script error was counted by the page. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "test.h"
+
+static const char harness[] =
+    "<!DOCTYPE html><html><head><title>pending</title></head><body>"
+    "<iframe id=\"f\" width=\"1366\" height=\"768\" src=\"report.html#step-2\"></iframe>"
+    "<script>\n"
+    "var out = [];\n"
+    "function say(k, v) { out.push(k + '=' + v); }\n"
+    "document.getElementById('f').addEventListener('load', function () {\n"
+    "  try { check(this); } catch (e) { document.title = 'done harness error ' + e; }\n"
+    "});\n"
+    "function check(frame) {\n"
+    "  var w = frame.contentWindow, d = w.document, html = d.documentElement;\n"
+    "  function key(k) { d.dispatchEvent(new w.KeyboardEvent('keydown', {key: k, bubbles: true})); }\n"
+    "  function shown() {\n"
+    "    return Array.prototype.filter.call(d.querySelectorAll('section.step'), function (s) {\n"
+    "      return w.getComputedStyle(s).display !== 'none'; }).map(function (s) { return s.getAttribute('data-id'); }).join(',');\n"
+    "  }\n"
+    "  function marks() {\n"
+    "    var m = d.querySelector('section.current svg.marks');\n"
+    "    return m ? w.getComputedStyle(m).display : 'absent';\n"
+    "  }\n"
+    "  say('js', html.classList.contains('js'));\n"
+    "  say('deeplink', shown());\n"
+    "  say('marks', marks());\n"
+    "  key('j'); say('j', shown());\n"
+    "  key('ArrowRight'); say('right', shown());\n"
+    "  key('k'); key('k'); key('ArrowLeft'); say('back', shown());\n"
+    "  key('End'); say('end', shown());\n"
+    "  key('Home'); say('home', shown());\n"
+    "  say('marks_before', marks());\n"
+    "  key('m'); say('marks_off', marks());\n"
+    "  say('box', d.getElementById('markers').checked);\n"
+    "  key('m'); say('marks_on', marks());\n"
+    "  var film = d.querySelector('nav.film a.current');\n"
+    "  say('film', film ? film.getAttribute('href') : 'none');\n"
+    "  var im = Array.prototype.slice.call(d.images), polls = 0;\n"
+    "  im.forEach(function (i) { i.loading = 'eager'; });\n"
+    "  (function wait() {\n"
+    "    var loaded = im.filter(function (i) { return i.complete; }).length;\n"
+    "    if (loaded < im.length && ++polls < 600) { setTimeout(wait, 50); return; }\n"
+    "    say('images', im.length);\n"
+    "    say('decoded', im.filter(function (i) { return i.naturalWidth > 0; }).length);\n"
+    "    say('errors', html.getAttribute('data-js-errors') || 0);\n"
+    "    document.title = 'done ' + out.join(' ');\n"
+    "  })();\n"
+    "}\n"
+    "</script></body></html>\n";
+
+TEST(keys_deep_links_markers_and_images_work_in_chromium)
+{
+    char dir[800], src[800], url[1000], profile[900], page[900];
+    struct xt_result r;
+    FILE *f;
+
+    if (access("/usr/bin/chromium", X_OK) != 0)
+        SKIP("/usr/bin/chromium is not installed (make deps installs it)");
+    snprintf(dir, sizeof dir, "%s/run", xt_tmpdir());
+    snprintf(src, sizeof src, "%s/tests/data/import/uitars-desktop/basic.json", XT_SOURCE_DIR);
+    r = xt_run((const char *const[]){"@xtars", "import", "--from", "uitars-desktop", src, "-o", dir, NULL},
+               NULL, NULL);
+    if (r.status != 0)
+        FAIL("xtars import exited %d:\n%s", r.status, r.err);
+    xt_result_free(&r);
+    r = xt_run((const char *const[]){"@xtars", "report", dir, NULL}, NULL, NULL);
+    if (r.status != 0)
+        FAIL("xtars report exited %d:\n%s", r.status, r.err);
+    xt_result_free(&r);
+
+    snprintf(page, sizeof page, "%s/harness.html", dir);
+    f = fopen(page, "w");
+    ASSERT(f != NULL);
+    fputs(harness, f);
+    fclose(f);
+    snprintf(url, sizeof url, "file://%s", page);
+    snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium-profile", xt_tmpdir());
+    r = xt_run((const char *const[]){"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                     "--no-first-run", "--disable-background-networking",
+                                     "--disable-component-update", "--disable-sync",
+                                     "--allow-file-access-from-files", "--enable-logging=stderr",
+                                     "--v=0", "--virtual-time-budget=30000", profile,
+                                     "--dump-dom", url, NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    if (strstr(r.err, ":CONSOLE"))
+        FAIL("the report logged to the console:\n%s", r.err);
+    if (!strstr(r.out, "<title>done "))
+        FAIL("the harness did not finish:\n%s\n%s", r.out, r.err);
+    /* basic.json imports as 3 steps: click, type, hotkey + finished */
+    ASSERT_STR_CONTAINS(r.out, "js=true deeplink=step-2 marks=absent");
+    ASSERT_STR_CONTAINS(r.out, " j=step-3 right=step-3 back=step-1 end=step-3 home=step-1 ");
+    ASSERT_STR_CONTAINS(r.out, " box=false ");
+    ASSERT_STR_CONTAINS(r.out, " film=#step-1 ");
+    ASSERT_STR_CONTAINS(r.out, " errors=0</title>");
+    {
+        /* every image decoded: thumbnails and screenshots */
+        const char *p = strstr(r.out, " images=");
+        int images = 0, decoded = -1;
+        ASSERT(p != NULL);
+        ASSERT_EQ(sscanf(p, " images=%d decoded=%d", &images, &decoded), 2);
+        ASSERT_EQ(images, 6); /* 3 thumbnails, 3 screenshots */
+        ASSERT_EQ(decoded, images);
+    }
+    /* step 2 (typed text) has no marker; step 1 (a click) has, m hides and shows it */
+    ASSERT_STR_CONTAINS(r.out, " marks_before=block marks_off=none box=false marks_on=block ");
+    xt_result_free(&r);
+}
