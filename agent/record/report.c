@@ -333,6 +333,25 @@ static int step_card(struct xtars_buf *b, const struct xtars_traj_run *run,
     return image;
 }
 
+/* ---- launched apps' output (kept apart: the report's own cards are above) -- */
+
+/* A line linking the launch-N.log files the run's apps wrote, if any. */
+static void launch_logs(struct xtars_buf *b, const char *dir)
+{
+    char path[4400];
+    int shown = 0;
+
+    for (int n = 1; n <= 64; n++) {
+        snprintf(path, sizeof path, "%s/launch-%d.log", dir, n);
+        if (access(path, F_OK) != 0)
+            continue;
+        xtars_buf_puts(b, shown++ ? ", " : "<p class=\"muted\">Output of the launched apps: ");
+        xtars_buf_printf(b, "<a href=\"launch-%d.log\">launch-%d.log</a>", n, n);
+    }
+    if (shown)
+        xtars_buf_puts(b, "</p>\n");
+}
+
 xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars_report_stats *stats,
                              char *err)
 {
@@ -355,6 +374,7 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     header_card(&b, &run);
     for (int i = 0; i < run.step_count; i++)
         images += step_card(&b, &run, &run.steps[i]);
+    launch_logs(&b, dir);
     rc = xtars_buf_puts(&b, "<p class=\"muted\">Written by xtars.</p></main></body></html>\n");
     if (rc != XTARS_OK) {
         rc = xtars_error(err, rc, "report: too large or out of memory");
