@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "agent/base/clock.h"
+#include "agent/base/files.h"
 #include "agent/config/config_internal.h"
 #include "capture/windows.h"
+#include "xtars/buf.h"
 #include "xtars/capture.h"
 #include "xtars/log.h"
 
@@ -204,6 +206,7 @@ xtars_err cli_session_launch(struct cli_session *s, const struct cli_app *apps, 
         return xtars_error(err, XTARS_EINVAL, "more than %d apps to launch", CLI_MAX_LAUNCH);
     if (display == NULL)
         display = getenv("DISPLAY");
+    snprintf(s->log_dir, sizeof s->log_dir, "%s", log_dir ? log_dir : "");
     for (int i = 0; i < count; i++)
         need_windows |= apps[i].wait_for == NULL;
     if (need_windows)
@@ -229,10 +232,36 @@ xtars_err cli_session_launch(struct cli_session *s, const struct cli_app *apps, 
     return rc;
 }
 
+#define LOG_REDACT_MAX (64u << 20)
+
+/* Rewrites a finished app's log without the registered secrets: an app may
+ * print what it was given (a token on its command line, its environment). */
+static void redact_log(const char *path)
+{
+    struct xtars_buf text;
+    char err[XTARS_ERRLEN], *clean;
+
+    if (xtars_buf_read_file(&text, path, LOG_REDACT_MAX, err) != XTARS_OK) {
+        xtars_log_warn("launch: %s (secrets not removed from it)", err);
+        return;
+    }
+    clean = strlen(text.data) == text.len ? xtars_log_redact(text.data) : NULL;
+    if (clean && strcmp(clean, text.data) != 0 &&
+        xtars_write_file_atomic(path, clean, strlen(clean), err) != XTARS_OK)
+        xtars_log_warn("launch: %s", err);
+    free(clean);
+    xtars_buf_cleanup(&text);
+}
+
 void cli_session_stop(struct cli_session *s)
 {
     for (int i = s->launch_count - 1; i >= 0; i--)
         xtars_launch_free(s->launches[i]);
+    for (int i = 0; s->log_dir[0] && i < s->launch_count; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/launch-%d.log", s->log_dir, i + 1);
+        redact_log(path);
+    }
     s->launch_count = 0;
     xtars_xvfb_free(s->xvfb);
     s->xvfb = NULL;

@@ -18,6 +18,7 @@ struct cli_session {
     struct xtars_launch *launches[CLI_MAX_LAUNCH];
     int launch_count;
     int told[CLI_MAX_LAUNCH];  /* its exit has been reported (error or step note) */
+    char log_dir[4096];        /* where launch-N.log are; "" for none */
 };
 
 /* One app to start: `command` in a shell; wait_for, when not NULL, is text
@@ -53,7 +54,9 @@ xtars_err cli_session_launch(struct cli_session *s, const struct cli_app *apps, 
  * with a failure since it was started. Exits seen now are not noted again. */
 xtars_err cli_session_check(struct cli_session *s, char *err);
 
-/* Stops the launched apps (whole process groups), then the Xvfb. */
+/* Stops the launched apps (whole process groups), then the Xvfb; then
+ * redacts registered secrets (xtars/log.h) from the apps' logs, as from
+ * everything else in a trajectory. */
 void cli_session_stop(struct cli_session *s);
 
 /* SIGINT, SIGTERM and SIGHUP ask the target agent to stop; a signal that

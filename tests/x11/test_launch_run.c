@@ -267,3 +267,27 @@ TEST(task_app_exiting_during_a_step_is_noted)
     free(steps);
     xt_result_free(&r);
 }
+
+/* An app that prints the API key it inherited: neither its log in the
+ * trajectory nor the error line quoting it holds the key. */
+TEST(app_log_and_error_line_hold_no_secret)
+{
+    static const char key[] = "sk-launch-planted-9d2f7c1e";
+    struct xt_result r;
+    char *log;
+
+    r = xt_run((const char *const[]){"@xtars", "run", "--xvfb", "320x240", "--out", tdir("secret"),
+                                     "--endpoint", "http://127.0.0.1:9/v1", "--launch",
+                                     "echo \"using key $XTARS_API_KEY\" >&2; exit 2", "go", NULL},
+               (const char *const[]){"XTARS_API_KEY=sk-launch-planted-9d2f7c1e", NULL}, NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_CONTAINS(r.err, "exited with status 2: \"using key [redacted]\"");
+    ASSERT(strstr(r.err, key) == NULL);
+    log = slurp(tdir("secret"), "launch-1.log");
+    ASSERT_STR_EQ(log, "using key [redacted]\n");
+    free(log);
+    log = slurp(tdir("secret"), "run.json");
+    ASSERT(strstr(log, key) == NULL);
+    free(log);
+    xt_result_free(&r);
+}
