@@ -118,54 +118,62 @@ TEST(failing_app_is_quoted_by_its_last_stderr_line)
     xt_result_free(&r);
 }
 
+/* Runs xclient launched after `sleep delay` (with --wait-for wait_for
+ * unless NULL) and a model that clicks it once; checks that the click
+ * reached it, that is, that the first step waited for its window. */
+static void click_delayed_app(const char *name, const char *delay, const char *wait_for)
+{
+    struct xt_mserver server;
+    struct xt_result r;
+    char launch[1200], events[700], *text;
+
+    snprintf(events, sizeof events, "%s/%s.jsonl", xt_tmpdir(), name);
+    snprintf(launch, sizeof launch, "sleep %s; exec %s/tests/xclient --geometry 200x100+0+0 --out %s",
+             delay, XT_BINARY_DIR, events);
+    xt_mserver_start(&server, "[\"Action: click(start_box='(50,50)')\","
+                              "\"Action: finished(content='clicked')\"]", NULL);
+    r = run_with(server.endpoint, tdir(name),
+                 (const char *const[]){"--set", "family=pixels", "--launch", launch,
+                                       wait_for ? "--wait-for" : NULL, wait_for, NULL});
+    ASSERT_EQ(r.status, 0);
+    text = slurp(xt_tmpdir(), strrchr(events, '/') + 1);
+    ASSERT_STR_CONTAINS(text, "\"type\":\"button_press\"");
+    xt_mserver_stop(&server);
+    free(text);
+    xt_result_free(&r);
+}
+
 /* xclient maps its window two seconds after it is launched. Without the
  * wait for windows the first step (at 0.8 s: 0.5 s, then 0.3 s of a still
  * screen) would click an empty screen; with it the click reaches the app.
  * Its stdout ("ready WINDOW") is kept in launch-1.log. */
 TEST(first_step_waits_for_the_window_and_the_output_is_kept)
 {
-    struct xt_mserver server;
-    struct xt_result r;
-    char launch[1200], events[700], *text, *log;
+    char *log;
 
-    snprintf(events, sizeof events, "%s/events.jsonl", xt_tmpdir());
-    snprintf(launch, sizeof launch, "sleep 2; exec %s/tests/xclient --geometry 200x100+0+0 --out %s",
-             XT_BINARY_DIR, events);
-    xt_mserver_start(&server, "[\"Action: click(start_box='(50,50)')\","
-                              "\"Action: finished(content='clicked')\"]", NULL);
-    r = run_with(server.endpoint, tdir("window"),
-                 (const char *const[]){"--set", "family=pixels", "--launch", launch, NULL});
-    ASSERT_EQ(r.status, 0);
-    text = slurp(xt_tmpdir(), "events.jsonl");
-    ASSERT_STR_CONTAINS(text, "\"type\":\"button_press\"");
+    click_delayed_app("window", "2", NULL);
     log = slurp(tdir("window"), "launch-1.log");
     ASSERT_STR_CONTAINS(log, "ready ");
-    xt_mserver_stop(&server);
-    free(text), free(log);
-    xt_result_free(&r);
+    free(log);
 }
 
 /* --wait-for belongs to the --launch before it: the app is ready when it
- * prints the text. Misplaced, it is a usage error. */
+ * prints the text. xclient, started a second late, gets the click; an app
+ * with no window at all is ready without the 10 s wait for one (and its
+ * warning). Misplaced, --wait-for is a usage error. */
 TEST(wait_for_waits_for_printed_text)
 {
     struct xt_mserver server;
     struct xt_result r;
-    char launch[1200], events[700], *text;
 
-    snprintf(events, sizeof events, "%s/events2.jsonl", xt_tmpdir());
-    snprintf(launch, sizeof launch, "sleep 1; exec %s/tests/xclient --geometry 200x100+0+0 --out %s",
-             XT_BINARY_DIR, events);
-    xt_mserver_start(&server, "[\"Action: click(start_box='(50,50)')\","
-                              "\"Action: finished(content='clicked')\"]", NULL);
-    r = run_with(server.endpoint, tdir("waitfor"),
-                 (const char *const[]){"--set", "family=pixels", "--launch", launch, "--wait-for",
-                                       "ready", NULL});
+    click_delayed_app("waitfor", "1", "ready");
+    xt_mserver_start(&server, "[\"Action: finished(content='ok')\"]", NULL);
+    r = run_with(server.endpoint, tdir("nowindow"),
+                 (const char *const[]){"--launch", "sleep 0.5; echo service-up; sleep 60", "--wait-for",
+                                       "service-up", NULL});
     ASSERT_EQ(r.status, 0);
-    text = slurp(xt_tmpdir(), "events2.jsonl");
-    ASSERT_STR_CONTAINS(text, "\"type\":\"button_press\"");
+    ASSERT(strstr(r.err, "mapped no window") == NULL);
     xt_mserver_stop(&server);
-    free(text);
     xt_result_free(&r);
     r = xt_run((const char *const[]){"@xtars", "run", "--wait-for", "ready", "--launch", "x", "go",
                                      NULL}, NULL, NULL);
