@@ -281,7 +281,10 @@ int cli_step_note(char *note, size_t size, void *user)
             continue;
         p->session->told[i] = 1;
         xtars_launch_describe_exit(p->session->launches[i], how, sizeof how);
-        xtars_log_warn("%s", how);
+        if (xtars_launch_failed(p->session->launches[i]))
+            xtars_log_warn("%s", how);
+        else /* the model may well have closed it */
+            xtars_log_info("%s", how);
         if (used < size)
             used += (size_t)snprintf(note + used, size - used, "%s%s", used ? "; " : "", how);
     }
