@@ -95,13 +95,16 @@ static void bench_size(const char *bin_dir, int width, int height)
         fprintf(stderr, "bench_loop: %s\n", err);
         exit(1);
     }
-    xtars_launch_start("xsetroot -solid '#3b4252'", xtars_xvfb_display(xvfb), NULL, NULL, 0, &apps[0], err);
-    xtars_launch_start("xterm -geometry 160x50+700+80 -e sh -c 'ls -lR /usr/include | head -400; sleep 600'",
-                       xtars_xvfb_display(xvfb), NULL, NULL, 0, &apps[1], err);
     {
+        struct xtars_launch_options lo = {xtars_xvfb_display(xvfb), NULL, NULL, NULL, 0};
         char demo[1200];
+        xtars_launch_start("xsetroot -solid '#3b4252'", &lo, &apps[0], err);
+        xtars_launch_start("xterm -geometry 160x50+700+80 -e sh -c 'ls -lR /usr/include | head -400; sleep 600'",
+                           &lo, &apps[1], err);
         snprintf(demo, sizeof demo, "%s/xtars-demo-app --geometry +40+80", bin_dir);
-        xtars_launch_start(demo, xtars_xvfb_display(xvfb), NULL, "ready", 10000, &apps[2], err);
+        lo.wait_for = "ready";
+        lo.timeout_ms = 10000;
+        xtars_launch_start(demo, &lo, &apps[2], err);
     }
     server = start_server(bin_dir, script, &port);
     xtars_config_defaults(&cfg);

@@ -19,6 +19,7 @@
 #include <sys/shm.h>
 
 #include "agent/base/xerror.h"
+#include "windows.h"
 #include "x11_convert.h"
 
 struct xtars_capture {
@@ -595,6 +596,38 @@ static void composite_cursor(struct xtars_capture *cap, struct xtars_image *fram
         }
     }
     XFree(ci);
+}
+
+xtars_err xtars_capture_top_windows(struct xtars_capture *cap, unsigned long *ids, int max,
+                                    int *count, char err[static XTARS_ERRLEN])
+{
+    Window root_return, parent, *children = NULL;
+    unsigned int n = 0;
+    struct xtars_xtrap trap;
+    int ok, found = 0;
+
+    *count = 0;
+    xtars_xtrap_begin(&trap, cap->dpy);
+    ok = XQueryTree(cap->dpy, cap->root, &root_return, &parent, &children, &n);
+    for (unsigned int i = 0; ok && i < n; i++) {
+        XWindowAttributes attr;
+        if (XGetWindowAttributes(cap->dpy, children[i], &attr) && attr.map_state == IsViewable &&
+            attr.class == InputOutput && !attr.override_redirect) {
+            if (found < max)
+                ids[found] = (unsigned long)children[i];
+            found++;
+        }
+    }
+    if (children)
+        XFree(children);
+    xtars_xtrap_end(&trap, 0); /* a window closed during the walk is just not counted */
+    if (cap->conn.dead)
+        return dead_error(cap, err);
+    if (!ok)
+        return xtars_error(err, XTARS_EX11, "capture: cannot list the windows of %s",
+                           cap->display_name);
+    *count = found;
+    return XTARS_OK;
 }
 
 xtars_err xtars_capture_grab(struct xtars_capture *cap, struct xtars_image *out, char err[static XTARS_ERRLEN])

@@ -11,7 +11,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "agent/base/clock.h"
+#include "agent/base/files.h"
 #include "agent/config/config_internal.h"
+#include "capture/windows.h"
+#include "xtars/buf.h"
+#include "xtars/capture.h"
 #include "xtars/log.h"
 
 static struct xtars_agent *volatile signal_target;
@@ -63,6 +68,7 @@ int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
                       const char *const *launch, int launch_count, struct xtars_config *cfg,
                       struct cli_session *s)
 {
+    struct cli_app apps[CLI_MAX_LAUNCH];
     char err[XTARS_ERRLEN];
 
     memset(s, 0, sizeof s[0]);
@@ -80,24 +86,209 @@ int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
         snprintf(cfg->display, sizeof cfg->display, "%s", xtars_xvfb_display(s->xvfb));
         xtars_log_debug("private Xvfb %s (%s) on %s", xvfb_size, "no TCP", cfg->display);
     }
-    for (int i = 0; i < launch_count && i < CLI_MAX_LAUNCH; i++) {
-        const char *display = cfg->display[0] ? cfg->display : getenv("DISPLAY");
-        if (xtars_launch_start(launch[i], display, NULL, NULL, 0, &s->launches[i], err) != XTARS_OK) {
-            cli_session_stop(s);
-            return cli_fail(cmd, CLI_EXIT_RUNTIME, "%s", err);
-        }
-        s->launch_count = i + 1;
+    for (int i = 0; i < launch_count && i < CLI_MAX_LAUNCH; i++)
+        apps[i] = (struct cli_app){launch[i], NULL};
+    if (launch_count > 0 &&
+        cli_session_launch(s, apps, launch_count < CLI_MAX_LAUNCH ? launch_count : CLI_MAX_LAUNCH,
+                           cfg->display[0] ? cfg->display : NULL, NULL, NULL, err) != XTARS_OK) {
+        cli_session_stop(s);
+        return cli_fail(cmd, CLI_EXIT_RUNTIME, "%s", err);
     }
     return CLI_EXIT_OK;
+}
+
+/* The first app that has exited with a failure and was not told yet. */
+static xtars_err first_failure(struct cli_session *s, char *err)
+{
+    for (int i = 0; i < s->launch_count; i++) {
+        if (s->told[i] || xtars_launch_running(s->launches[i]))
+            continue;
+        s->told[i] = 1;
+        if (xtars_launch_failed(s->launches[i])) {
+            char how[XTARS_ERRLEN];
+            xtars_launch_describe_exit(s->launches[i], how, sizeof how);
+            return xtars_error(err, XTARS_ECHILD, "%s", how);
+        }
+        xtars_log_debug("launch: '%.200s' exited with status 0", xtars_launch_command(s->launches[i]));
+    }
+    return XTARS_OK;
+}
+
+xtars_err cli_session_check(struct cli_session *s, char *err)
+{
+    return first_failure(s, err);
+}
+
+/* How many windows of now are not in base. */
+static int new_windows(const unsigned long *now, int now_count, const unsigned long *base,
+                       int base_count)
+{
+    int fresh = 0;
+
+    for (int i = 0; i < now_count; i++) {
+        int seen = 0;
+        for (int j = 0; j < base_count && !seen; j++)
+            seen = now[i] == base[j];
+        fresh += !seen;
+    }
+    return fresh;
+}
+
+#define WINDOWS_MAX 256
+
+/* Waits until as many new top-level windows are mapped as apps without a
+ * wait_for still run (the others are ready or gone), failing as soon as an
+ * app exits with a failure. */
+static xtars_err wait_for_windows(struct cli_session *s, int first, const struct cli_app *apps,
+                                  struct xtars_capture *cap, const unsigned long *base,
+                                  int base_count, char *err)
+{
+    unsigned long now[WINDOWS_MAX];
+    double deadline = xtars_clock_ms() + CLI_WINDOW_WAIT_MS;
+    int expected = 0, count = 0;
+    xtars_err rc;
+
+    for (;;) {
+        if ((rc = first_failure(s, err)) != XTARS_OK)
+            return rc;
+        expected = 0;
+        for (int i = first; i < s->launch_count; i++)
+            expected += apps[i - first].wait_for == NULL && !s->told[i];
+        if (expected == 0 || cli_signals_pending())
+            return XTARS_OK;
+        if (xtars_capture_top_windows(cap, now, WINDOWS_MAX, &count, err) != XTARS_OK)
+            return XTARS_OK; /* the display is gone: the agent will say so */
+        if (new_windows(now, count < WINDOWS_MAX ? count : WINDOWS_MAX, base, base_count) >= expected)
+            return XTARS_OK;
+        if (xtars_clock_ms() >= deadline)
+            break;
+        xtars_clock_sleep_ms(50);
+    }
+    xtars_log_warn("launch: %d app%s mapped no window within %d ms; starting anyway (a task's "
+                   "\"wait_for\" or run's --wait-for waits for printed text instead)",
+                   expected, expected == 1 ? "" : "s", CLI_WINDOW_WAIT_MS);
+    return XTARS_OK;
+}
+
+/* A capture of display and the top-level windows it shows now; NULL when it
+ * cannot be opened (the agent reports that display error itself). */
+static struct xtars_capture *open_windows(const char *display, unsigned long *base, int *count)
+{
+    struct xtars_capture_options o;
+    struct xtars_capture *cap = NULL;
+    char err[XTARS_ERRLEN];
+
+    xtars_capture_options_init(&o);
+    o.display = display;
+    o.no_shm = 1; /* never grabs: no segment needed */
+    *count = 0;
+    if (xtars_capture_new(&o, &cap, err) != XTARS_OK ||
+        xtars_capture_top_windows(cap, base, WINDOWS_MAX, count, err) != XTARS_OK) {
+        xtars_log_debug("launch: not waiting for windows: %s", err);
+        xtars_capture_free(cap);
+        return NULL;
+    }
+    if (*count > WINDOWS_MAX)
+        *count = WINDOWS_MAX;
+    return cap;
+}
+
+xtars_err cli_session_launch(struct cli_session *s, const struct cli_app *apps, int count,
+                             const char *display, const char *cwd, const char *log_dir,
+                             char *err)
+{
+    unsigned long base[WINDOWS_MAX];
+    struct xtars_capture *cap = NULL;
+    int first = s->launch_count, base_count = 0, need_windows = 0;
+    xtars_err rc = XTARS_OK;
+
+    if (count > CLI_MAX_LAUNCH - first)
+        return xtars_error(err, XTARS_EINVAL, "more than %d apps to launch", CLI_MAX_LAUNCH);
+    if (display == NULL)
+        display = getenv("DISPLAY");
+    snprintf(s->log_dir, sizeof s->log_dir, "%s", log_dir ? log_dir : "");
+    for (int i = 0; i < count; i++)
+        need_windows |= apps[i].wait_for == NULL;
+    if (need_windows)
+        cap = open_windows(display, base, &base_count);
+    for (int i = 0; i < count && rc == XTARS_OK; i++) {
+        char log_path[4200];
+        struct xtars_launch_options o = {display, cwd, NULL, apps[i].wait_for, 0};
+        if (log_dir) {
+            snprintf(log_path, sizeof log_path, "%s/launch-%d.log", log_dir, s->launch_count + 1);
+            o.log_path = log_path;
+        }
+        rc = xtars_launch_start(apps[i].command, &o, &s->launches[s->launch_count], err);
+        if (rc == XTARS_OK)
+            s->launch_count++;
+        if (rc == XTARS_OK && apps[i].wait_for == NULL)
+            xtars_log_debug("launch: started '%.200s'", apps[i].command);
+    }
+    if (rc == XTARS_OK && cap)
+        rc = wait_for_windows(s, first, apps, cap, base, base_count, err);
+    else if (rc == XTARS_OK)
+        rc = first_failure(s, err);
+    xtars_capture_free(cap);
+    return rc;
+}
+
+#define LOG_REDACT_MAX (64u << 20)
+
+/* Rewrites a finished app's log without the registered secrets: an app may
+ * print what it was given (a token on its command line, its environment). */
+static void redact_log(const char *path)
+{
+    struct xtars_buf text;
+    char err[XTARS_ERRLEN], *clean;
+
+    if (xtars_buf_read_file(&text, path, LOG_REDACT_MAX, err) != XTARS_OK) {
+        xtars_log_warn("launch: %s (secrets not removed from it)", err);
+        return;
+    }
+    clean = strlen(text.data) == text.len ? xtars_log_redact(text.data) : NULL;
+    if (clean && strcmp(clean, text.data) != 0 &&
+        xtars_write_file_atomic(path, clean, strlen(clean), err) != XTARS_OK)
+        xtars_log_warn("launch: %s", err);
+    free(clean);
+    xtars_buf_cleanup(&text);
 }
 
 void cli_session_stop(struct cli_session *s)
 {
     for (int i = s->launch_count - 1; i >= 0; i--)
         xtars_launch_free(s->launches[i]);
+    for (int i = 0; s->log_dir[0] && i < s->launch_count; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/launch-%d.log", s->log_dir, i + 1);
+        redact_log(path);
+    }
     s->launch_count = 0;
     xtars_xvfb_free(s->xvfb);
     s->xvfb = NULL;
+}
+
+int cli_step_note(char *note, size_t size, void *user)
+{
+    struct cli_progress_options *p = user;
+    size_t used = 0;
+
+    if (p == NULL || p->session == NULL)
+        return 0;
+    note[0] = '\0';
+    for (int i = 0; i < p->session->launch_count; i++) {
+        char how[XTARS_ERRLEN];
+        if (p->session->told[i] || xtars_launch_running(p->session->launches[i]))
+            continue;
+        p->session->told[i] = 1;
+        xtars_launch_describe_exit(p->session->launches[i], how, sizeof how);
+        if (xtars_launch_failed(p->session->launches[i]))
+            xtars_log_warn("%s", how);
+        else /* the model may well have closed it */
+            xtars_log_info("%s", how);
+        if (used < size)
+            used += (size_t)snprintf(note + used, size - used, "%s%s", used ? "; " : "", how);
+    }
+    return note[0] != '\0';
 }
 
 int cli_progress(const struct xtars_agent_step_info *info, void *user)

@@ -128,10 +128,12 @@ static void traj_step(const struct xtars_agent *a, const struct step_record *s,
 xtars_err agent_record_step(struct xtars_agent *a, const struct step_record *s, char *err)
 {
     struct xtars_traj_step t;
-    char *errors[XTARS_PARSE_MAX_ACTIONS], *notes[3];
+    char *errors[XTARS_PARSE_MAX_ACTIONS], *notes[4], outside[NOTE_LEN];
     xtars_err rc;
 
     traj_step(a, s, &t, errors, notes);
+    if (a->opts.step_note && a->opts.step_note(outside, sizeof outside, a->opts.user))
+        notes[t.note_count++] = outside;
     rc = xtars_traj_record_step(a->traj, &t, 0, err);
     if (rc == XTARS_OK) {
         a->step++;

@@ -322,6 +322,25 @@ static int final_section(struct xtars_buf *b, const struct xtars_traj_run *run)
     return 1;
 }
 
+/* ---- launched apps' output (kept apart: the report's own cards are above) -- */
+
+/* A line linking the launch-N.log files the run's apps wrote, if any. */
+static void launch_logs(struct xtars_buf *b, const char *dir)
+{
+    char path[4400];
+    int shown = 0;
+
+    for (int n = 1; n <= 64; n++) {
+        snprintf(path, sizeof path, "%s/launch-%d.log", dir, n);
+        if (access(path, F_OK) != 0)
+            continue;
+        xtars_buf_puts(b, shown++ ? ", " : "<p class=\"muted\">Output of the launched apps: ");
+        xtars_buf_printf(b, "<a href=\"launch-%d.log\">launch-%d.log</a>", n, n);
+    }
+    if (shown)
+        xtars_buf_puts(b, "</p>\n");
+}
+
 xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars_report_stats *stats,
                              char *err)
 {
@@ -356,6 +375,7 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     images += final_section(&b, &run);
     if (run.step_count == 0)
         xtars_buf_puts(&b, "<p class=\"muted\">No step was recorded.</p>");
+    launch_logs(&b, dir);
     xtars_buf_puts(&b, "<p id=\"js-errors\" hidden></p></main></div>\n<footer>Written by xtars. "
                        "Keys: left/right or k/j move between steps, p plays, m toggles the "
                        "markers.</footer>\n<script>");

@@ -83,6 +83,11 @@ struct xtars_agent_options {
      * NULL: deny (no terminal). */
     int (*confirm)(const struct xtars_action *action, const char *reason, void *user);
     void *user;
+    /* Called as each step is recorded (agent, literal action or note step):
+     * may write one line about what happened around the agent meanwhile (a
+     * launched app exited) into note, size bytes, and return nonzero to add
+     * it to the step's notes. May be NULL. */
+    int (*step_note)(char *note, size_t size, void *user);
 };
 
 struct xtars_agent_result {

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "agent/base/files.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
@@ -12,7 +15,7 @@
 
 enum {
     OPT_ENDPOINT = 1, OPT_MODEL, OPT_FAMILY, OPT_MAX_STEPS, OPT_HISTORY, OPT_DISPLAY, OPT_MONITOR,
-    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_QUIET, OPT_NO_REPORT
+    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_WAIT_FOR, OPT_QUIET, OPT_NO_REPORT
 };
 
 static int run_run(int argc, char **argv);
@@ -36,7 +39,12 @@ const struct cli_command cli_cmd_run = {
         "  --out DIR            trajectory directory (default runs/<time>-<pid>)\n"
         "  --dry-run            everything but the input events\n"
         "  --xvfb WxH           run on a private headless Xvfb of that size\n"
-        "  --launch CMD         start CMD on the display first (repeatable)\n"
+        "  --launch CMD         start CMD on the display first (repeatable); its output\n"
+        "                       goes to launch-N.log in the trajectory, and the run fails\n"
+        "                       (exit 1) if it exits with an error before the first step\n"
+        "  --wait-for TEXT      wait until the --launch before it prints TEXT (up to 15 s);\n"
+        "                       without it, wait until the apps have mapped their windows\n"
+        "                       (up to 10 s), then until the screen is still (up to 10 s)\n"
         "  --quiet              no progress lines\n"
         "  --no-report          do not write report.html into the trajectory\n\n" CLI_COMMON_USAGE
         "\nThe API key is read from the variable named by api_key_env (XTARS_API_KEY).\n",
@@ -48,7 +56,7 @@ struct run_args {
     int flag_count;
     char flag_text[16][600];
     const char *out, *xvfb;
-    const char *launch[CLI_MAX_LAUNCH];
+    struct cli_app launch[CLI_MAX_LAUNCH];
     int launch_count, dry_run, quiet, no_report;
 };
 
@@ -59,6 +67,22 @@ static int add_flag(struct run_args *r, const char *key, const char *value)
     snprintf(r->flag_text[r->flag_count], sizeof r->flag_text[0], "%s=%s", key, value);
     r->flags[r->flag_count] = r->flag_text[r->flag_count];
     r->flag_count++;
+    return CLI_EXIT_OK;
+}
+
+/* --wait-for belongs to the --launch just before it, as "wait_for" belongs
+ * to its setup entry in a task file. */
+static int add_wait_for(struct run_args *r, const char *text)
+{
+    if (r->launch_count == 0)
+        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "--wait-for TEXT goes after the --launch CMD "
+                        "whose output prints TEXT");
+    if (r->launch[r->launch_count - 1].wait_for)
+        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "two --wait-for for --launch '%.200s'",
+                        r->launch[r->launch_count - 1].command);
+    if (text[0] == '\0')
+        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "--wait-for needs a non-empty TEXT");
+    r->launch[r->launch_count - 1].wait_for = text;
     return CLI_EXIT_OK;
 }
 
@@ -76,6 +100,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"xvfb", required_argument, NULL, OPT_XVFB},
         {"launch", required_argument, NULL, OPT_LAUNCH},
+        {"wait-for", required_argument, NULL, OPT_WAIT_FOR},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"no-report", no_argument, NULL, OPT_NO_REPORT},
         CLI_COMMON_LONGOPTS,
@@ -101,9 +126,11 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
         else if (opt == OPT_XVFB)
             r->xvfb = optarg;
         else if (opt == OPT_LAUNCH && r->launch_count < CLI_MAX_LAUNCH)
-            r->launch[r->launch_count++] = optarg;
+            r->launch[r->launch_count++] = (struct cli_app){optarg, NULL};
         else if (opt == OPT_LAUNCH)
             rc = cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "at most %d --launch commands", CLI_MAX_LAUNCH);
+        else if (opt == OPT_WAIT_FOR)
+            rc = add_wait_for(r, optarg);
         else if (opt == OPT_QUIET)
             r->quiet = 1;
         else if (opt == OPT_NO_REPORT)
@@ -125,10 +152,48 @@ static void print_outcome(const struct xtars_agent_result *res, const char *dir)
     if (res->status == XTARS_RUN_FINISHED || res->status == XTARS_RUN_CALL_USER)
         xtars_log_info("%s after %d step%s%s%s", xtars_run_status_name(res->status), res->steps,
                        res->steps == 1 ? "" : "s", res->message[0] ? ": " : "", res->message);
+    else if (res->status == XTARS_RUN_ERROR && res->steps == 0) /* e.g. an app failed to start */
+        xtars_log_error("%s", res->message);
     else
         xtars_log_error("%s after %d step%s: %s", xtars_run_status_name(res->status), res->steps,
                         res->steps == 1 ? "" : "s", res->message);
     xtars_log_info("trajectory: %s", dir);
+}
+
+/* The trajectory directory, decided before the apps start so that their
+ * logs go into it: --out, or <out_dir>/<time>-<pid> as the agent names it. */
+static void run_dir(const struct run_args *r, const struct xtars_config *cfg, char *out,
+                    size_t size)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (r->out) {
+        snprintf(out, size, "%s", r->out);
+        return;
+    }
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(out, size, "%s/%s-%ld", cfg->out_dir, stamp, (long)getpid());
+}
+
+/* Starts the --launch apps with their logs in dir and waits until they are
+ * ready; a failure is kept in failure (the run then records it and ends). */
+static int start_apps(const struct run_args *r, const struct xtars_config *cfg,
+                      struct cli_session *session, const char *dir, char *failure)
+{
+    char err[XTARS_ERRLEN];
+
+    failure[0] = '\0';
+    if (r->launch_count == 0)
+        return CLI_EXIT_OK;
+    if (xtars_mkdir_p(dir, err) != XTARS_OK)
+        return cli_fail(&cli_cmd_run, CLI_EXIT_RUNTIME, "%s", err);
+    if (cli_session_launch(session, r->launch, r->launch_count,
+                           cfg->display[0] ? cfg->display : NULL, NULL, dir, err) != XTARS_OK)
+        snprintf(failure, XTARS_ERRLEN, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 static int run_run(int argc, char **argv)
@@ -141,7 +206,7 @@ static int run_run(int argc, char **argv)
     struct xtars_agent_options opts;
     struct xtars_agent *agent = NULL;
     struct xtars_agent_result res;
-    char err[XTARS_ERRLEN], dir[4096];
+    char err[XTARS_ERRLEN], failure[XTARS_ERRLEN], dir[4096];
     int rc;
 
     memset(&r, 0, sizeof r);
@@ -156,23 +221,37 @@ static int run_run(int argc, char **argv)
     if ((rc = cli_config_load(&cli_cmd_run, &common, r.flags, r.flag_count, &cfg)) != CLI_EXIT_OK)
         return rc;
     cli_signals_install();
-    if ((rc = cli_session_start(&cli_cmd_run, r.xvfb, r.launch, r.launch_count, &cfg, &session)) !=
-        CLI_EXIT_OK)
+    if ((rc = cli_session_start(&cli_cmd_run, r.xvfb, NULL, 0, &cfg, &session)) != CLI_EXIT_OK)
         return rc;
+    run_dir(&r, &cfg, dir, sizeof dir);
+    if ((rc = start_apps(&r, &cfg, &session, dir, failure)) != CLI_EXIT_OK) {
+        cli_session_stop(&session);
+        return rc;
+    }
     progress.quiet = r.quiet;
+    progress.session = &session;
     memset(&opts, 0, sizeof opts);
-    opts.out_dir = r.out;
+    opts.out_dir = dir;
+    opts.title = argv[optind]; /* in run.json even when no step runs */
     opts.dry_run = r.dry_run;
-    opts.startup_wait_ms = r.launch_count ? 10000 : 0;
+    opts.startup_wait_ms = r.launch_count && !failure[0] ? 10000 : 0;
     opts.on_step = cli_progress;
     opts.confirm = cli_confirm;
+    opts.step_note = cli_step_note;
     opts.user = &progress;
     if (xtars_agent_new(&cfg, &opts, &agent, err) != XTARS_OK) {
         cli_session_stop(&session);
-        return cli_fail(&cli_cmd_run, CLI_EXIT_RUNTIME, "%s", err);
+        return cli_fail(&cli_cmd_run, CLI_EXIT_RUNTIME, "%s", failure[0] ? failure : err);
     }
     cli_signals_target(agent);
-    if (xtars_agent_run(agent, argv[optind], 0, &res, err) != XTARS_OK) {
+    if (!failure[0])
+        cli_session_check(&session, failure); /* an app that died while the screen settled */
+    if (failure[0]) { /* recorded: run.json says why, the report links the app's log */
+        memset(&res, 0, sizeof res);
+        res.status = XTARS_RUN_ERROR;
+        snprintf(res.message, sizeof res.message, "%s", failure);
+        xtars_agent_finish(agent, res.status, res.message);
+    } else if (xtars_agent_run(agent, argv[optind], 0, &res, err) != XTARS_OK) {
         res.status = XTARS_RUN_ERROR;
         snprintf(res.message, sizeof res.message, "%s", err);
         xtars_agent_finish(agent, res.status, res.message);

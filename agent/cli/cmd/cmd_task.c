@@ -228,14 +228,18 @@ static void task_dir(const struct xtars_task *task, const char *base, char *out,
     snprintf(out, size, "%s/%s-%s-%ld", base, j ? slug : "task", stamp, (long)getpid());
 }
 
-/* Setup: Xvfb (unless --display), files, launched apps. */
+/* Setup: Xvfb (unless --display), files, launched apps (their output in
+ * launch-N.log beside the trajectory). An app that fails to start is not an
+ * error here: it is kept in failure, recorded as the task's outcome. */
 static int start_task(struct task_run *tr, const struct task_args *a, struct xtars_config *cfg,
-                      struct cli_session *session)
+                      struct cli_session *session, char *failure)
 {
     const struct xtars_task *t = tr->task;
+    struct cli_app apps[CLI_MAX_LAUNCH];
     char size[32], err[XTARS_ERRLEN];
-    int rc;
+    int rc, count = 0;
 
+    failure[0] = '\0';
     if (xtars_mkdir_p(tr->workdir, err) != XTARS_OK)
         return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
     snprintf(size, sizeof size, "%dx%d", t->width ? t->width : 1280, t->height ? t->height : 800);
@@ -249,15 +253,25 @@ static int start_task(struct task_run *tr, const struct task_args *a, struct xta
     for (int i = 0; i < t->setup_count; i++) {
         if (t->setup[i].launch == NULL)
             continue;
-        if (session->launch_count == CLI_MAX_LAUNCH)
+        if (count == CLI_MAX_LAUNCH)
             return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s: more than %d apps to launch",
                             t->path, CLI_MAX_LAUNCH);
-        if (xtars_launch_start(t->setup[i].launch, tr->display, tr->workdir, t->setup[i].wait_for,
-                               15000, &session->launches[session->launch_count], err) != XTARS_OK)
-            return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s: setup[%d]: %s", t->path, i, err);
-        session->launch_count++;
+        apps[count++] = (struct cli_app){t->setup[i].launch, t->setup[i].wait_for};
     }
+    if (count && cli_session_launch(session, apps, count, tr->display, tr->workdir, tr->dir, err) !=
+                     XTARS_OK)
+        snprintf(failure, XTARS_ERRLEN, "setup: %.480s", err);
     return CLI_EXIT_OK;
+}
+
+/* The setup failed (an app exited with an error before the first step):
+ * the task fails without running a step, and says why. */
+static void setup_failed(struct task_run *tr, const char *failure)
+{
+    xtars_log_error("  %s", failure);
+    tr->status = XTARS_RUN_ERROR;
+    tr->skipped = tr->task->step_count;
+    snprintf(tr->message, sizeof tr->message, "%.1000s", failure);
 }
 
 /* The machine-readable outcome of one task, one JSON line on stdout. */
@@ -295,9 +309,9 @@ static int run_one(const char *file, const struct task_args *a, const struct xta
     struct task_run tr;
     struct xtars_config cfg = *base;
     struct cli_session session = {0};
-    struct cli_progress_options progress = {a->quiet};
+    struct cli_progress_options progress = {a->quiet, &session};
     struct xtars_agent_options opts;
-    char err[XTARS_ERRLEN];
+    char err[XTARS_ERRLEN], failure[XTARS_ERRLEN];
     int rc;
 
     if (xtars_task_load(file, &task, err) != XTARS_OK)
@@ -307,21 +321,27 @@ static int run_one(const char *file, const struct task_args *a, const struct xta
     task_dir(&task, a->out ? a->out : cfg.out_dir, tr.dir, sizeof tr.dir);
     snprintf(tr.workdir, sizeof tr.workdir, "%s/work", tr.dir);
     xtars_log_info("task %s (%s)", task.name, file);
-    rc = start_task(&tr, a, &cfg, &session);
+    rc = start_task(&tr, a, &cfg, &session, failure);
     memset(&opts, 0, sizeof opts);
     opts.out_dir = tr.dir;
     opts.source = "task";
     opts.title = task.name;
     opts.dry_run = a->dry_run;
-    opts.startup_wait_ms = session.launch_count ? 5000 : 0;
+    opts.startup_wait_ms = session.launch_count && !failure[0] ? 5000 : 0;
     opts.on_step = cli_progress;
     opts.confirm = cli_confirm;
+    opts.step_note = cli_step_note;
     opts.user = &progress;
     if (rc == CLI_EXIT_OK && xtars_agent_new(&cfg, &opts, &tr.agent, err) != XTARS_OK)
         rc = cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
     if (rc == CLI_EXIT_OK) {
         cli_signals_target(tr.agent);
-        run_steps(&tr);
+        if (!failure[0] && cli_session_check(&session, err) != XTARS_OK)
+            snprintf(failure, sizeof failure, "setup: %.480s", err);
+        if (failure[0])
+            setup_failed(&tr, failure);
+        else
+            run_steps(&tr);
         cli_signals_target(NULL);
         xtars_agent_finish(tr.agent, tr.status, tr.message);
         xtars_agent_free(tr.agent);
