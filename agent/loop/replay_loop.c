@@ -84,16 +84,24 @@ static xtars_err verify_step(struct xtars_agent *a, const struct xtars_traj_run 
     } else {
         s->has_similarity = 1;
         s->similarity = cmp.similarity;
-        if (cmp.similarity < threshold) {
+        if (xtars_replay_diverged(&cmp, threshold)) {
+            char why[160];
+            if (cmp.similarity < threshold)
+                snprintf(why, sizeof why, "similarity %.4f is below %.4f", cmp.similarity, threshold);
+            else
+                snprintf(why, sizeof why, "a changed region of %dx%d+%d+%d is larger than %dx%d "
+                         "(similarity %.4f)", cmp.largest.width, cmp.largest.height, cmp.largest.x,
+                         cmp.largest.y, XTARS_REPLAY_SMALL_CHANGE, XTARS_REPLAY_SMALL_CHANGE,
+                         cmp.similarity);
             snprintf(name, sizeof name, "diff-%04d.png", a->step + 1);
-            snprintf(caption, sizeof caption, "difference: similarity %.3f < %.3f", cmp.similarity,
-                     threshold);
+            snprintf(caption, sizeof caption, "difference: similarity %.4f, largest change %dx%d",
+                     cmp.similarity, cmp.largest.width, cmp.largest.height);
             rc = write_diff(a, &recorded, &live, name, caption, err);
-            snprintf(message, size, "step %d diverged from recorded step %d: similarity %.3f is below "
-                     "%.3f (%d of %d cells differ, within %dx%d+%d+%d of the screenshot); diff image "
-                     "(recorded | live | difference): %.600s/%s", a->step + 1, step->step, cmp.similarity,
-                     threshold, cmp.differing, cmp.cells_x * cmp.cells_y, cmp.changed.width,
-                     cmp.changed.height, cmp.changed.x, cmp.changed.y, a->dir, name);
+            snprintf(message, size, "step %d diverged from recorded step %d: %s (%d of %d cells "
+                     "differ, within %dx%d+%d+%d of the screenshot); diff image (recorded | live | "
+                     "difference): %.600s/%s", a->step + 1, step->step, why, cmp.differing,
+                     cmp.cells_x * cmp.cells_y, cmp.changed.width, cmp.changed.height, cmp.changed.x,
+                     cmp.changed.y, a->dir, name);
         }
     }
     xtars_image_cleanup(&recorded);
