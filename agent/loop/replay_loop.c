@@ -4,6 +4,7 @@
  * divergence stopping the replay or handed to the model. Every replayed
  * step is recorded like a run's; held input is always released. The pure
  * parts (mapping, comparing) are in replay.c. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,44 @@
 #include "agent/record/draw.h"
 #include "xtars/image.h"
 #include "xtars/replay.h"
+
+/* The config keys that set how long a replayed action takes. */
+static const char *const timing_keys[] = {
+    "wait_ms", "click_delay_ms", "key_delay_ms", "action_delay_ms", "double_click_ms",
+    "scroll_amount", "settle_timeout_ms",
+};
+
+xtars_err xtars_replay_use_recorded_timing(struct xtars_config *cfg, const struct xtars_traj_run *run,
+                                           char applied[static XTARS_ERRLEN],
+                                           char err[static XTARS_ERRLEN])
+{
+    cJSON *config = run->config ? cJSON_Parse(run->config) : NULL;
+    size_t used = 0;
+    xtars_err rc = XTARS_OK;
+
+    applied[0] = '\0';
+    for (size_t i = 0; config && rc == XTARS_OK && i < sizeof timing_keys / sizeof timing_keys[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, timing_keys[i]);
+        int field = xtars_config_field_index(timing_keys[i]);
+        char text[32], reason[XTARS_ERRLEN];
+        long current;
+        if (!cJSON_IsNumber(v) || field < 0 || cfg->source[field] != XTARS_SOURCE_DEFAULT)
+            continue; /* not recorded, or set by the user: theirs wins */
+        if (xtars_config_get_int(cfg, timing_keys[i], &current, reason) == XTARS_OK &&
+            (double)current == v->valuedouble)
+            continue;
+        snprintf(text, sizeof text, "%.0f", v->valuedouble);
+        if (xtars_config_set_from(cfg, timing_keys[i], text, XTARS_SOURCE_DEFAULT, reason) != XTARS_OK) {
+            rc = xtars_error(err, XTARS_EFORMAT, "%s/run.json: recorded config: %s", run->dir, reason);
+            break;
+        }
+        if (used < XTARS_ERRLEN)
+            used += (size_t)snprintf(applied + used, XTARS_ERRLEN - used, "%s%s=%s", used ? " " : "",
+                                     timing_keys[i], text);
+    }
+    cJSON_Delete(config);
+    return rc;
+}
 
 /* Reads and decodes a recorded screenshot. */
 static xtars_err load_recorded(const struct xtars_traj_run *run, const struct xtars_traj_step *step,

@@ -12,9 +12,11 @@
 #define XTARS_REPLAY_H
 
 #include "xtars/action.h"
+#include "xtars/config.h"
 #include "xtars/coords.h"
 #include "xtars/error.h"
 #include "xtars/image.h"
+#include "xtars/trajectory.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +41,21 @@ xtars_err xtars_replay_map_point(const struct xtars_rect *from, const struct xta
 XTARS_API
 xtars_err xtars_replay_map_action(const struct xtars_rect *from, const struct xtars_rect *to,
                                   struct xtars_action *action);
+
+/* ---- the recording's timing ---- */
+
+/* A replay waits and paces as the run it replays did: the timing keys the
+ * recording's run.json "config" holds (wait_ms, click_delay_ms, key_delay_ms,
+ * action_delay_ms, double_click_ms, scroll_amount, settle_timeout_ms) are set
+ * in cfg, except those the user set (from a file, the environment or a flag:
+ * theirs win). Call before xtars_agent_new(). `applied` gets the keys changed
+ * ("wait_ms=1500 click_delay_ms=0"), "" for none; a recording without a
+ * config changes nothing. Errors: EFORMAT (a recorded value out of range:
+ * err names it). Defined in the loop (it is not pure like the rest). */
+XTARS_API
+xtars_err xtars_replay_use_recorded_timing(struct xtars_config *cfg, const struct xtars_traj_run *run,
+                                           char applied[static XTARS_ERRLEN],
+                                           char err[static XTARS_ERRLEN]);
 
 /* ---- comparing screens ---- */
 

@@ -3,6 +3,7 @@
  * the cell-grid similarity with its tolerance boundary, and the layout of the
  * side-by-side diff image. */
 #include "test.h"
+#include "agent/config/config_internal.h"
 #include "xtars/replay.h"
 
 static struct xtars_image solid(int w, int h, unsigned char r, unsigned char g, unsigned char b)
@@ -361,4 +362,35 @@ TEST(largest_region_is_the_biggest_touching_group)
     ASSERT_EQ(cmp.largest.height, 24);
     xtars_image_cleanup(&a);
     xtars_image_cleanup(&b);
+}
+
+/* A run recorded with wait_ms=1500 replays its wait() as 1500 ms, not the
+ * live default of 5000; what the user set (here click_delay_ms on the
+ * command line) wins over the recording. */
+TEST(the_recordings_timing_unless_told_otherwise)
+{
+    struct xtars_traj_run run;
+    struct xtars_config cfg;
+    char applied[XTARS_ERRLEN], err[XTARS_ERRLEN];
+    long value;
+
+    memset(&run, 0, sizeof run);
+    snprintf(run.dir, sizeof run.dir, "rec");
+    run.config = "{\"model\": \"m\", \"wait_ms\": 1500, \"click_delay_ms\": 0, \"key_delay_ms\": 0, "
+                 "\"scroll_amount\": 5}";
+    xtars_config_defaults(&cfg);
+    ASSERT_EQ(xtars_config_set_from(&cfg, "click_delay_ms", "70", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_EQ(xtars_replay_use_recorded_timing(&cfg, &run, applied, err), XTARS_OK);
+    ASSERT_STR_EQ(applied, "wait_ms=1500"); /* key_delay_ms and scroll_amount: already the same */
+    ASSERT_EQ(xtars_config_get_int(&cfg, "wait_ms", &value, err), XTARS_OK);
+    ASSERT_EQ(value, 1500);
+    ASSERT_EQ(xtars_config_get_int(&cfg, "click_delay_ms", &value, err), XTARS_OK);
+    ASSERT_EQ(value, 70);
+    run.config = NULL; /* an imported run records no config: nothing changes */
+    ASSERT_EQ(xtars_replay_use_recorded_timing(&cfg, &run, applied, err), XTARS_OK);
+    ASSERT_STR_EQ(applied, "");
+    run.config = "{\"wait_ms\": -4}";
+    xtars_config_defaults(&cfg);
+    ASSERT_EQ(xtars_replay_use_recorded_timing(&cfg, &run, applied, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "rec/run.json: recorded config: ");
 }
