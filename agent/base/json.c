@@ -93,6 +93,46 @@ xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n)
     return rc;
 }
 
+/* The code point of the valid sequence of len bytes at s. */
+static unsigned utf8_decode(const unsigned char *s, size_t len)
+{
+    unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1Fu : len == 3 ? s[0] & 0x0Fu : s[0] & 0x07u;
+
+    for (size_t i = 1; i < len; i++)
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    return cp;
+}
+
+xtars_err xtars_json_put_string_ascii(struct xtars_buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = s ? strlen(s) : 0;
+    xtars_err rc;
+
+    if (s == NULL)
+        return xtars_buf_puts(out, "null");
+    rc = xtars_buf_putc(out, '"');
+    for (size_t i = 0; rc == XTARS_OK && i < n;) {
+        size_t len = utf8_valid_len(p + i, n - i);
+        unsigned cp = len ? utf8_decode(p + i, len) : 0xFFFD;
+        static const char named[] = "\b\f\n\r\t\"\\";
+        static const char letter[] = "bfnrt\"\\";
+        const char *hit = cp < 0x80 && cp ? strchr(named, (int)cp) : NULL;
+
+        i += len ? len : 1;
+        if (hit)
+            rc = xtars_buf_printf(out, "\\%c", letter[hit - named]);
+        else if (cp >= 0x20 && cp < 0x7f)
+            rc = xtars_buf_putc(out, (char)cp);
+        else if (cp < 0x10000)
+            rc = xtars_buf_printf(out, "\\u%04x", cp);
+        else /* a UTF-16 surrogate pair, as Python writes it */
+            rc = xtars_buf_printf(out, "\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10),
+                                  0xDC00 + ((cp - 0x10000) & 0x3FF));
+    }
+    return rc == XTARS_OK ? xtars_buf_putc(out, '"') : rc;
+}
+
 xtars_err xtars_json_put_string(struct xtars_buf *out, const char *s)
 {
     if (s == NULL)

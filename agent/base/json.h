@@ -21,6 +21,13 @@ extern "C" {
  * replaced by U+FFFD so the output is always valid JSON. */
 xtars_err xtars_json_put_string(struct xtars_buf *out, const char *s);
 
+/* As Python's json.dumps() writes a string (ensure_ascii, the default):
+ * every character outside ASCII as \uXXXX (lowercase hex; above U+FFFF a
+ * surrogate pair), \b \f \n \r \t \" \\ by name, other controls as
+ * \u00XX (DEL too), "/" as it is. Invalid UTF-8 becomes \ufffd. For files
+ * other tools compare byte for byte (OSWorld's traj.jsonl). */
+xtars_err xtars_json_put_string_ascii(struct xtars_buf *out, const char *s);
+
 /* Same for n bytes that may contain NULs. */
 xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n);
 

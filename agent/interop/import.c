@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,7 @@ struct import_step {
     int action_count;
     int replayable;
     char note[NOTE_LEN];
+    char note2[NOTE_LEN];        /* a second note (the response's JSON type), or "" */
     double model_ms, total_ms;
 };
 
@@ -206,7 +209,8 @@ static xtars_err write_step(struct xtars_traj *traj, const struct import_run *ru
                             char *err)
 {
     struct xtars_traj_step out;
-    char *note = (char *)s->note;
+    char *notes[2];
+    int note_count = 0;
 
     memset(&out, 0, sizeof out);
     out.step = number;
@@ -222,8 +226,12 @@ static xtars_err write_step(struct xtars_traj *traj, const struct import_run *ru
     out.actions = (struct xtars_action *)s->actions;
     out.action_count = s->action_count;
     out.settled = out.screen_changed = 1;
-    out.notes = s->note[0] ? &note : NULL;
-    out.note_count = s->note[0] ? 1 : 0;
+    if (s->note[0])
+        notes[note_count++] = (char *)s->note;
+    if (s->note2[0])
+        notes[note_count++] = (char *)s->note2;
+    out.notes = note_count ? notes : NULL;
+    out.note_count = note_count;
     out.replayable = s->replayable;
     out.similarity = -1;
     out.source_action = s->source_action;
@@ -341,7 +349,10 @@ static void iso_from_epoch_ms(double ms, char *out, size_t size)
 struct os_line {
     char *action;                /* pyautogui code, WAIT, DONE, FAIL; or the JSON of another action */
     int action_is_code;          /* a string (not a computer_13 object) */
-    char *response;
+    cJSON *action_json;          /* the action as read (a string or an object) */
+    char *response;              /* a string, or the JSON text of an object response */
+    int response_is_object;
+    int step_num;                /* 0 when the line has none */
     char *screenshot_file;
     double time_ms;              /* from action_timestamp; -1 when unknown */
     char started_at[96];
@@ -352,6 +363,7 @@ static void free_lines(struct os_line *lines, int count)
 {
     for (int i = 0; i < count; i++) {
         free(lines[i].action);
+        cJSON_Delete(lines[i].action_json);
         free(lines[i].response);
         free(lines[i].screenshot_file);
     }
@@ -387,7 +399,9 @@ static void parse_timestamp(const char *text, struct os_line *line)
     tm.tm_hour = f[3], tm.tm_min = f[4], tm.tm_sec = f[5];
     if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
         return;
-    line->time_ms = (double)timegm(&tm) * 1000.0 + micro / 1000.0;
+    /* Whole milliseconds, as started_at keeps them: a run exported again
+     * (stamps from started_at) then reads back to the same durations. */
+    line->time_ms = (double)timegm(&tm) * 1000.0 + micro / 1000;
     snprintf(line->started_at, sizeof line->started_at, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", f[0],
              f[1], f[2], f[3], f[4], f[5], micro / 1000);
 }
@@ -415,8 +429,19 @@ static xtars_err parse_line(const cJSON *obj, struct os_line *line, char *reason
     } else {
         return xtars_error(reason, XTARS_EFORMAT, "no 'action'");
     }
-    if (cJSON_IsString(response))
+    line->action_json = cJSON_Duplicate(action, 1);
+    if (cJSON_IsString(response)) {
         line->response = strdup(response->valuestring);
+    } else if (cJSON_IsObject(response) || cJSON_IsArray(response)) {
+        /* newer OSWorld agents (OpenAI CUA, AgentS, ...) record a dict */
+        line->response = cJSON_PrintUnformatted(response);
+        line->response_is_object = 1;
+    }
+    {
+        const cJSON *num = cJSON_GetObjectItemCaseSensitive(obj, "step_num");
+        if (cJSON_IsNumber(num) && num->valuedouble >= 1 && num->valuedouble < 1e9)
+            line->step_num = (int)num->valuedouble;
+    }
     if (cJSON_IsString(file)) {
         if (!safe_file_name(file->valuestring))
             return xtars_error(reason, XTARS_EFORMAT, "bad screenshot_file name");
@@ -424,7 +449,7 @@ static xtars_err parse_line(const cJSON *obj, struct os_line *line, char *reason
     }
     line->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "done"));
     parse_timestamp(cJSON_IsString(stamp) ? stamp->valuestring : NULL, line);
-    if (line->action == NULL)
+    if (line->action == NULL || line->action_json == NULL)
         return xtars_error(reason, XTARS_ENOMEM, "out of memory");
     return XTARS_OK;
 }
@@ -465,6 +490,7 @@ static xtars_err parse_lines(char *text, size_t len, struct os_line **out, int *
         if (rc != XTARS_OK) {
             char text_[XTARS_ERRLEN + 64];
             free(lines[*count].action), free(lines[*count].response);
+            cJSON_Delete(lines[*count].action_json);
             free(lines[*count].screenshot_file);
             if (rc == XTARS_ENOMEM) {
                 free_lines(lines, *count);
@@ -482,7 +508,23 @@ static xtars_err parse_lines(char *text, size_t len, struct os_line **out, int *
     return XTARS_OK;
 }
 
-/* One OSWorld action string -> the step's actions. */
+/* Marks the step not replayable, dropping what was translated of it. */
+static void not_replayable(struct import_step *s, const char *why)
+{
+    for (int a = 0; a < s->action_count; a++)
+        xtars_action_cleanup(&s->actions[a]);
+    s->action_count = 0;
+    if (s->replayable)
+        snprintf(s->note, sizeof s->note, "not replayable: %s", why);
+    s->replayable = 0;
+}
+
+static int is_word(const struct os_line *line, const char *word)
+{
+    return line->action_is_code && strcmp(line->action, word) == 0;
+}
+
+/* One OSWorld action (one traj.jsonl line) appended to the step's actions. */
 static xtars_err translate_osworld(struct import_step *s, const struct os_line *line,
                                    const struct xtars_rect *screen,
                                    struct xtars_pyautogui_state *state, char *err)
@@ -491,84 +533,130 @@ static xtars_err translate_osworld(struct import_step *s, const struct os_line *
     char reason[XTARS_ERRLEN];
     xtars_err rc;
 
+    if (!s->replayable)
+        return XTARS_OK;
     if (!line->action_is_code) {
-        s->replayable = 0;
-        snprintf(s->note, sizeof s->note, "not replayable: a computer_13 action object, not "
-                 "pyautogui code");
+        not_replayable(s, "a computer_13 action object, not pyautogui code");
         return XTARS_OK;
     }
-    if (strcmp(line->action, "DONE") == 0 || strcmp(line->action, "FAIL") == 0 ||
-        strcmp(line->action, "WAIT") == 0) {
-        s->actions[0].type = line->action[0] == 'D' ? XTARS_ACTION_FINISHED
-                             : line->action[0] == 'F' ? XTARS_ACTION_CALL_USER
-                                                       : XTARS_ACTION_WAIT;
-        s->action_count = 1;
-        if (line->action[0] == 'F')
+    if (s->action_count == XTARS_PYAUTOGUI_MAX_ACTIONS) {
+        not_replayable(s, "too many actions in one step");
+        return XTARS_OK;
+    }
+    if (is_word(line, "DONE") || is_word(line, "FAIL") || is_word(line, "WAIT")) {
+        s->actions[s->action_count++].type = line->action[0] == 'D' ? XTARS_ACTION_FINISHED
+                                             : line->action[0] == 'F' ? XTARS_ACTION_CALL_USER
+                                                                       : XTARS_ACTION_WAIT;
+        if (line->action[0] == 'F' && s->note[0] == '\0')
             snprintf(s->note, sizeof s->note, "OSWorld FAIL: the agent declared the task infeasible");
         return XTARS_OK;
     }
     rc = xtars_pyautogui_translate(line->action, strlen(line->action), screen, state, &code, reason);
     if (rc == XTARS_ENOMEM)
         return xtars_error(err, rc, "out of memory");
+    if (rc == XTARS_OK && s->action_count + code.action_count > XTARS_PYAUTOGUI_MAX_ACTIONS) {
+        xtars_pyautogui_cleanup(&code);
+        rc = xtars_error(reason, XTARS_EPARSE, "too many actions in one step");
+    }
     if (rc != XTARS_OK) {
-        s->replayable = 0;
         state->has_pointer = 0; /* whatever ran there may have moved it */
-        snprintf(s->note, sizeof s->note, "not replayable: %s", reason);
+        not_replayable(s, reason);
         return XTARS_OK;
     }
-    memcpy(s->actions, code.actions, (size_t)code.action_count * sizeof code.actions[0]);
-    s->action_count = code.action_count;
+    memcpy(s->actions + s->action_count, code.actions, (size_t)code.action_count * sizeof code.actions[0]);
+    s->action_count += code.action_count;
     return XTARS_OK;
 }
 
-static xtars_err osworld_step(struct import_run *run, const struct os_line *lines, int k,
+/* The step's source_action: the one line's action as recorded (code, or an
+ * object's JSON), or for a reply of several lines their JSON array. */
+static char *group_source(const struct os_line *lines, int k, int end)
+{
+    cJSON *list;
+    char *text;
+
+    if (end - k == 1)
+        return dup_or_null(lines[k].action);
+    if ((list = cJSON_CreateArray()) == NULL)
+        return NULL;
+    for (int i = k; i < end; i++) {
+        cJSON *copy = cJSON_Duplicate(lines[i].action_json, 1);
+        if (copy == NULL || !cJSON_AddItemToArray(list, copy)) {
+            cJSON_Delete(copy);
+            cJSON_Delete(list);
+            return NULL;
+        }
+    }
+    text = cJSON_PrintUnformatted(list);
+    cJSON_Delete(list);
+    return text;
+}
+
+/* Lines k..end-1 (one reply: the same step_num) -> one step. */
+static xtars_err osworld_step(struct import_run *run, const struct os_line *lines, int k, int end,
                               const char *dir, const char *initial,
                               struct xtars_pyautogui_state *state, char *err)
 {
     struct xtars_rect screen = {0, 0, run->width, run->height};
     const char *before = k > 0 ? lines[k - 1].screenshot_file : initial;
     struct import_step *s = new_step(run, err);
+    xtars_err rc = XTARS_OK;
 
     if (s == NULL)
         return step_failure(run);
     snprintf(s->started_at, sizeof s->started_at, "%s", lines[k].started_at);
     s->reply = dup_or_null(lines[k].response);
-    s->thought = extract_thought(lines[k].response);
-    s->source_action = dup_or_null(lines[k].action);
+    s->thought = lines[k].response_is_object ? NULL : extract_thought(lines[k].response);
+    if (lines[k].response_is_object)
+        snprintf(s->note2, sizeof s->note2, "%s", XTARS_IMPORT_RESPONSE_OBJECT);
+    if ((s->source_action = group_source(lines, k, end)) == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "out of memory");
     if (before && dir) {
         size_t n = strlen(dir) + strlen(before) + 2;
         if ((s->image_path = malloc(n)) == NULL)
             return xtars_error(err, XTARS_ENOMEM, "out of memory");
         snprintf(s->image_path, n, "%s/%s", dir, before);
     }
-    return translate_osworld(s, &lines[k], &screen, state, err);
+    for (int i = k; rc == XTARS_OK && i < end; i++)
+        rc = translate_osworld(s, &lines[i], &screen, state, err);
+    return rc;
+}
+
+/* The end of the reply that starts at line k: OSWorld writes one line per
+ * action, all actions of one model reply with the same step_num. */
+static int group_end(const struct os_line *lines, int k, int count)
+{
+    int end = k + 1;
+
+    while (end < count && lines[k].step_num > 0 && lines[end].step_num == lines[k].step_num)
+        end++;
+    return end;
 }
 
 static xtars_err build_osworld(struct import_run *run, const struct os_line *lines, int count,
                                const char *dir, const char *initial, char *err)
 {
     struct xtars_pyautogui_state state = {0};
-    const char *last;
+    const struct os_line *last = count ? &lines[count - 1] : NULL;
     xtars_err rc = XTARS_OK;
 
-    for (int k = 0; rc == XTARS_OK && k < count; k++) {
-        rc = osworld_step(run, lines, k, dir, initial, &state, err);
-        if (rc == XTARS_OK && k + 1 < count && lines[k].time_ms >= 0 && lines[k + 1].time_ms >= 0 &&
-            lines[k + 1].time_ms - lines[k].time_ms < 86400e3 &&
-            lines[k + 1].time_ms >= lines[k].time_ms)
-            run->steps[run->count - 1].total_ms = lines[k + 1].time_ms - lines[k].time_ms;
+    for (int k = 0, end; rc == XTARS_OK && k < count; k = end) {
+        end = group_end(lines, k, count);
+        rc = osworld_step(run, lines, k, end, dir, initial, &state, err);
+        if (rc == XTARS_OK && end < count && lines[k].time_ms >= 0 && lines[end].time_ms >= 0 &&
+            lines[end].time_ms - lines[k].time_ms < 86400e3 && lines[end].time_ms >= lines[k].time_ms)
+            run->steps[run->count - 1].total_ms = lines[end].time_ms - lines[k].time_ms;
     }
-    last = count ? lines[count - 1].action : NULL;
-    if (rc == XTARS_OK && count && lines[count - 1].screenshot_file && dir &&
-        !(lines[count - 1].action_is_code && (strcmp(last, "DONE") == 0 || strcmp(last, "FAIL") == 0))) {
+    if (rc == XTARS_OK && last && last->screenshot_file && dir && !is_word(last, "DONE") &&
+        !is_word(last, "FAIL")) {
         struct import_step *s = new_step(run, err);
-        size_t n = strlen(dir) + strlen(lines[count - 1].screenshot_file) + 2;
+        size_t n = strlen(dir) + strlen(last->screenshot_file) + 2;
         if (s == NULL)
             return step_failure(run);
         snprintf(s->note, sizeof s->note, "the screen after the last OSWorld action");
         if ((s->image_path = malloc(n)) == NULL)
             return xtars_error(err, XTARS_ENOMEM, "out of memory");
-        snprintf(s->image_path, n, "%s/%s", dir, lines[count - 1].screenshot_file);
+        snprintf(s->image_path, n, "%s/%s", dir, last->screenshot_file);
     }
     return rc;
 }
@@ -697,6 +785,9 @@ xtars_err xtars_import_osworld(const char *dir, const char *out_dir,
     memset(&run, 0, sizeof run);
     run.source = "import-osworld", run.from = dir;
     snprintf(path, sizeof path, "%s/traj.jsonl", dir);
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return xtars_error(err, XTARS_EFORMAT, "%s: not an OSWorld result directory (no traj.jsonl)",
+                           dir);
     if ((rc = xtars_buf_read_file(&text, path, TRAJ_MAX, err)) != XTARS_OK)
         return rc == XTARS_ETOOBIG ? xtars_error(err, XTARS_EFORMAT, "%s: too large", path) : rc;
     rc = parse_lines(text.data ? text.data : "", text.len, &lines, &count, &run, err);
@@ -1024,14 +1115,56 @@ static void desktop_status(struct import_run *run, const cJSON *root)
         snprintf(run->message, sizeof run->message, "UI-TARS-desktop status '%.40s'", status);
 }
 
+/* The app's HTML report (Share > Report, utils/html.ts reportHTMLContent in
+ * UI-TARS-desktop): the run's GUIAgentData as JSON text inside
+ * <script type="ui_tars_web_dump" ...>...</script>. The first non-empty one
+ * is the run (the app writes one); *json points into text. EFORMAT when
+ * there is none. */
+static xtars_err html_dump(const char *text, size_t len, const char **json, size_t *json_len,
+                           const char *name, char *err)
+{
+    static const char tag[] = "<script type=\"ui_tars_web_dump\"";
+    const char *end = text + len, *p = text;
+
+    while ((p = memmem(p, (size_t)(end - p), tag, sizeof tag - 1)) != NULL) {
+        const char *open = memchr(p, '>', (size_t)(end - p)), *close;
+        if (open == NULL)
+            break;
+        open++;
+        close = memmem(open, (size_t)(end - open), "</script>", 9);
+        if (close == NULL)
+            break;
+        p = close;
+        while (open < close && strchr(" \t\r\n", *open))
+            open++;
+        if (open < close) {
+            *json = open, *json_len = (size_t)(close - open);
+            return XTARS_OK;
+        }
+    }
+    return xtars_error(err, XTARS_EFORMAT, "%s: an HTML file without a UI-TARS-desktop report in it "
+                       "(no non-empty <script type=\"ui_tars_web_dump\">)", name);
+}
+
+static int looks_like_html(const char *text, size_t len)
+{
+    size_t i = strspn(text, " \t\r\n\xEF\xBB\xBF");
+
+    return i < len && text[i] == '<';
+}
+
 static xtars_err desktop_parse(struct import_run *run, const char *text, size_t len,
                                const struct xtars_import_options *opts, const char *name, char *err)
 {
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    xtars_err html_rc = looks_like_html(text, len) ? html_dump(text, len, &text, &len, name, err)
+                                                   : XTARS_OK;
+    cJSON *root = html_rc == XTARS_OK ? cJSON_ParseWithLength(text, len) : NULL;
     const cJSON *conversations = cJSON_GetObjectItemCaseSensitive(root, "conversations");
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
     xtars_err rc;
 
+    if (html_rc != XTARS_OK)
+        return html_rc;
     if (root == NULL)
         return xtars_error(err, XTARS_EFORMAT, "%s: not valid JSON", name);
     if (!cJSON_IsObject(root) || !cJSON_IsArray(conversations)) {
@@ -1051,6 +1184,8 @@ static xtars_err desktop_parse(struct import_run *run, const char *text, size_t 
         run->width = opts->width, run->height = opts->height;
     run->instruction = dup_or_null(get_string(root, "instruction"));
     run->model = dup_or_null(get_string(root, "modelName"));
+    if (run->model == NULL) /* the report's userData: settings in modelDetail */
+        run->model = dup_or_null(get_string(cJSON_GetObjectItemCaseSensitive(root, "modelDetail"), "name"));
     iso_from_epoch_ms(get_number(root, "logTime"), run->started_at, sizeof run->started_at);
     desktop_status(run, root);
     rc = desktop_conversations(run, conversations, err);

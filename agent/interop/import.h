@@ -77,6 +77,11 @@ xtars_err xtars_pyautogui_from_action(const struct xtars_action *action, int ori
 
 /* ---- importing ---- */
 
+/* The note an imported OSWorld step carries when its "response" was a JSON
+ * object rather than text (newer OSWorld agents): its reply holds the
+ * object's JSON, and the exporter writes it back as an object. */
+#define XTARS_IMPORT_RESPONSE_OBJECT "OSWorld recorded this response as a JSON object"
+
 struct xtars_import_stats {
     int steps;                 /* steps written */
     int not_replayable;        /* of which marked "replayable": false */

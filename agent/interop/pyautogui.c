@@ -508,6 +508,7 @@ struct ctx {
     struct xtars_pyautogui_state *state;
     struct xtars_pyautogui *out;
     char *clipboard;             /* pyperclip.copy() text waiting for its ctrl+v */
+    int pasted;                  /* out->action_count right after a paste, else 0 */
     char *err;
 };
 
@@ -946,6 +947,23 @@ static xtars_err fn_press(struct ctx *x, const struct call *c)
 
     if (keys == NULL)
         return xtars_error(x->err, XTARS_EPARSE, "press() needs keys");
+    /* paste + press('enter'): how OSWorld's UI-TARS agent (and xtars's
+     * export) types text ending in a newline; one type action again. */
+    if (x->pasted && x->pasted == x->out->action_count && presses == 1 && keys->kind == V_STRING &&
+        (strcmp(keys->text, "enter") == 0 || strcmp(keys->text, "return") == 0 ||
+         strcmp(keys->text, "\n") == 0)) {
+        struct xtars_action *last = &x->out->actions[x->out->action_count - 1];
+        size_t n = strlen(last->text);
+        char *grown = rc == XTARS_OK ? realloc(last->text, n + 2) : NULL;
+        if (rc == XTARS_OK && grown == NULL)
+            return xtars_error(x->err, XTARS_ENOMEM, "out of memory");
+        if (grown) {
+            grown[n] = '\n', grown[n + 1] = '\0';
+            last->text = grown;
+            x->pasted = 0;
+            return XTARS_OK;
+        }
+    }
     for (int n = 0; rc == XTARS_OK && n < presses; n++) {
         if (keys->kind != V_LIST)
             rc = press_one(x, keys);
@@ -1004,6 +1022,8 @@ static xtars_err fn_hotkey(struct ctx *x, const struct call *c)
         x->clipboard = NULL;
         rc = emit_text(x, text, strlen(text));
         free(text);
+        x->pasted = rc == XTARS_OK ? x->out->action_count : 0;
+        return rc;
     }
     return rc;
 }
@@ -1283,6 +1303,38 @@ static xtars_err put_python_string(struct xtars_buf *out, const char *s)
     return rc == XTARS_OK ? xtars_buf_putc(out, '\'') : rc;
 }
 
+/* pyautogui.write() sends only what it finds in its US key map: on X11 any
+ * other character is dropped without an error. Text with a non-ASCII byte
+ * is therefore pasted, as OSWorld's UI-TARS agent does: pyperclip.copy()
+ * then ctrl+v, a trailing newline as press('enter') after the paste. */
+static xtars_err put_type(struct xtars_buf *out, const char *text)
+{
+    size_t n = strlen(text);
+    int newline = n > 1 && text[n - 1] == '\n';
+    char *body;
+    xtars_err rc;
+
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if (*p >= 0x80)
+            break;
+        else if (p[1] == '\0') {
+            rc = xtars_buf_puts(out, "pyautogui.write(");
+            rc = rc == XTARS_OK ? put_python_string(out, text) : rc;
+            return rc == XTARS_OK ? xtars_buf_putc(out, ')') : rc;
+        }
+    if (n == 0)
+        return xtars_buf_puts(out, "pyautogui.write('')");
+    if ((body = strndup(text, newline ? n - 1 : n)) == NULL)
+        return XTARS_ENOMEM;
+    rc = xtars_buf_puts(out, "import pyperclip\npyperclip.copy(");
+    rc = rc == XTARS_OK ? put_python_string(out, body) : rc;
+    rc = rc == XTARS_OK ? xtars_buf_puts(out, ")\npyautogui.hotkey('ctrl', 'v')") : rc;
+    if (rc == XTARS_OK && newline)
+        rc = xtars_buf_puts(out, "\npyautogui.press('enter')");
+    free(body);
+    return rc;
+}
+
 /* pyautogui's name for a canonical xtars key: the same but for super. */
 static const char *pyautogui_key(const char *canonical)
 {
@@ -1356,9 +1408,7 @@ xtars_err xtars_pyautogui_from_action(const struct xtars_action *a, int ox, int 
     case XTARS_ACTION_SCROLL:
         return put_scroll(out, a, ox, oy, default_scroll);
     case XTARS_ACTION_TYPE:
-        rc = xtars_buf_puts(out, "pyautogui.write(");
-        rc = rc == XTARS_OK ? put_python_string(out, a->text ? a->text : "") : rc;
-        return rc == XTARS_OK ? xtars_buf_putc(out, ')') : rc;
+        return put_type(out, a->text ? a->text : "");
     case XTARS_ACTION_HOTKEY:
         rc = xtars_buf_puts(out, a->key_count == 1 ? "pyautogui.press(" : "pyautogui.hotkey(");
         rc = rc == XTARS_OK ? put_keys(out, a, 0) : rc;

@@ -89,6 +89,74 @@ static int valid_image(const struct xtars_image *img)
     return img && img->pixels && img->width > 0 && img->height > 0;
 }
 
+/* Pixel rectangle of cells [x0, x1] x [y0, y1] of the recorded image. */
+static struct xtars_rect cell_rect(const struct xtars_image *img, int cx, int cy, int x0, int y0,
+                                   int x1, int y1)
+{
+    struct xtars_rect r;
+
+    r.x = (int)((int64_t)x0 * img->width / cx);
+    r.y = (int)((int64_t)y0 * img->height / cy);
+    r.width = (int)((int64_t)(x1 + 1) * img->width / cx) - r.x;
+    r.height = (int)((int64_t)(y1 + 1) * img->height / cy) - r.y;
+    return r;
+}
+
+/* The bounding box of the largest region of differing cells, cells at most
+ * one cell apart counting as touching (two texts have cells of the same
+ * mean luma here and there: a changed line must not fall apart at them);
+ * largest by its longer side, then area. A caret or a clock stays small, a
+ * changed line of text or a moved window does not. mask is 1 where a cell
+ * differs and is left as it was. */
+static xtars_err largest_region(unsigned char *mask, int cx, int cy, const struct xtars_image *img,
+                                struct xtars_rect *out, char *err)
+{
+    size_t cells = (size_t)cx * (size_t)cy, top;
+    size_t *stack = malloc(cells * sizeof *stack);
+    int64_t best = -1;
+
+    memset(out, 0, sizeof *out);
+    if (stack == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "out of memory");
+    for (size_t start = 0; start < cells; start++) {
+        int x0, y0, x1, y1;
+        struct xtars_rect r;
+        int64_t score;
+        if (mask[start] != 1)
+            continue;
+        x0 = x1 = (int)(start % (size_t)cx), y0 = y1 = (int)(start / (size_t)cx);
+        mask[start] = 2, stack[0] = start, top = 1;
+        while (top > 0) {
+            size_t i = stack[--top];
+            int x = (int)(i % (size_t)cx), y = (int)(i / (size_t)cx);
+            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1;
+            y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+            for (int dy = -2; dy <= 2; dy++)
+                for (int dx = -2; dx <= 2; dx++) {
+                    int nx = x + dx, ny = y + dy;
+                    size_t n = (size_t)ny * (size_t)cx + (size_t)nx;
+                    if (nx < 0 || ny < 0 || nx >= cx || ny >= cy || mask[n] != 1)
+                        continue;
+                    mask[n] = 2, stack[top++] = n;
+                }
+        }
+        r = cell_rect(img, cx, cy, x0, y0, x1, y1);
+        score = (int64_t)(r.width > r.height ? r.width : r.height) << 32 | (int64_t)r.width * r.height;
+        if (score > best)
+            best = score, *out = r;
+    }
+    for (size_t i = 0; i < cells; i++)
+        mask[i] = mask[i] != 0;
+    free(stack);
+    return XTARS_OK;
+}
+
+int xtars_replay_diverged(const struct xtars_replay_compare *cmp, double threshold)
+{
+    return cmp->similarity < threshold || cmp->largest.width > XTARS_REPLAY_SMALL_CHANGE ||
+           cmp->largest.height > XTARS_REPLAY_SMALL_CHANGE;
+}
+
 /* Per-cell "differs" flags (caller frees) and the comparison figures. */
 static xtars_err compare_cells(const struct xtars_image *recorded, const struct xtars_image *live,
                                struct xtars_replay_compare *out, unsigned char **mask, char *err)
@@ -118,6 +186,8 @@ static xtars_err compare_cells(const struct xtars_image *recorded, const struct 
     }
     out->cells_x = cx, out->cells_y = cy;
     out->similarity = 1.0 - (double)out->differing / (double)cells;
+    if (out->differing && (rc = largest_region(a, cx, cy, recorded, &out->largest, err)) != XTARS_OK)
+        goto out;
     out->mean_difference = total / (double)cells / 255.0;
     if (out->differing) {
         int left = (int)((int64_t)x0 * recorded->width / cx);

@@ -4,6 +4,7 @@
  * divergence stopping the replay or handed to the model. Every replayed
  * step is recorded like a run's; held input is always released. The pure
  * parts (mapping, comparing) are in replay.c. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,44 @@
 #include "agent/record/draw.h"
 #include "xtars/image.h"
 #include "xtars/replay.h"
+
+/* The config keys that set how long a replayed action takes. */
+static const char *const timing_keys[] = {
+    "wait_ms", "click_delay_ms", "key_delay_ms", "action_delay_ms", "double_click_ms",
+    "scroll_amount", "settle_timeout_ms",
+};
+
+xtars_err xtars_replay_use_recorded_timing(struct xtars_config *cfg, const struct xtars_traj_run *run,
+                                           char applied[static XTARS_ERRLEN],
+                                           char err[static XTARS_ERRLEN])
+{
+    cJSON *config = run->config ? cJSON_Parse(run->config) : NULL;
+    size_t used = 0;
+    xtars_err rc = XTARS_OK;
+
+    applied[0] = '\0';
+    for (size_t i = 0; config && rc == XTARS_OK && i < sizeof timing_keys / sizeof timing_keys[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, timing_keys[i]);
+        int field = xtars_config_field_index(timing_keys[i]);
+        char text[32], reason[XTARS_ERRLEN];
+        long current;
+        if (!cJSON_IsNumber(v) || field < 0 || cfg->source[field] != XTARS_SOURCE_DEFAULT)
+            continue; /* not recorded, or set by the user: theirs wins */
+        if (xtars_config_get_int(cfg, timing_keys[i], &current, reason) == XTARS_OK &&
+            (double)current == v->valuedouble)
+            continue;
+        snprintf(text, sizeof text, "%.0f", v->valuedouble);
+        if (xtars_config_set_from(cfg, timing_keys[i], text, XTARS_SOURCE_DEFAULT, reason) != XTARS_OK) {
+            rc = xtars_error(err, XTARS_EFORMAT, "%s/run.json: recorded config: %s", run->dir, reason);
+            break;
+        }
+        if (used < XTARS_ERRLEN)
+            used += (size_t)snprintf(applied + used, XTARS_ERRLEN - used, "%s%s=%s", used ? " " : "",
+                                     timing_keys[i], text);
+    }
+    cJSON_Delete(config);
+    return rc;
+}
 
 /* Reads and decodes a recorded screenshot. */
 static xtars_err load_recorded(const struct xtars_traj_run *run, const struct xtars_traj_step *step,
@@ -84,16 +123,24 @@ static xtars_err verify_step(struct xtars_agent *a, const struct xtars_traj_run 
     } else {
         s->has_similarity = 1;
         s->similarity = cmp.similarity;
-        if (cmp.similarity < threshold) {
+        if (xtars_replay_diverged(&cmp, threshold)) {
+            char why[160];
+            if (cmp.similarity < threshold)
+                snprintf(why, sizeof why, "similarity %.4f is below %.4f", cmp.similarity, threshold);
+            else
+                snprintf(why, sizeof why, "a changed region of %dx%d+%d+%d is larger than %dx%d "
+                         "(similarity %.4f)", cmp.largest.width, cmp.largest.height, cmp.largest.x,
+                         cmp.largest.y, XTARS_REPLAY_SMALL_CHANGE, XTARS_REPLAY_SMALL_CHANGE,
+                         cmp.similarity);
             snprintf(name, sizeof name, "diff-%04d.png", a->step + 1);
-            snprintf(caption, sizeof caption, "difference: similarity %.3f < %.3f", cmp.similarity,
-                     threshold);
+            snprintf(caption, sizeof caption, "difference: similarity %.4f, largest change %dx%d",
+                     cmp.similarity, cmp.largest.width, cmp.largest.height);
             rc = write_diff(a, &recorded, &live, name, caption, err);
-            snprintf(message, size, "step %d diverged from recorded step %d: similarity %.3f is below "
-                     "%.3f (%d of %d cells differ, within %dx%d+%d+%d of the screenshot); diff image "
-                     "(recorded | live | difference): %.600s/%s", a->step + 1, step->step, cmp.similarity,
-                     threshold, cmp.differing, cmp.cells_x * cmp.cells_y, cmp.changed.width,
-                     cmp.changed.height, cmp.changed.x, cmp.changed.y, a->dir, name);
+            snprintf(message, size, "step %d diverged from recorded step %d: %s (%d of %d cells "
+                     "differ, within %dx%d+%d+%d of the screenshot); diff image (recorded | live | "
+                     "difference): %.600s/%s", a->step + 1, step->step, why, cmp.differing,
+                     cmp.cells_x * cmp.cells_y, cmp.changed.width, cmp.changed.height, cmp.changed.x,
+                     cmp.changed.y, a->dir, name);
         }
     }
     xtars_image_cleanup(&recorded);

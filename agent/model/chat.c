@@ -58,6 +58,23 @@ static xtars_err take_content(struct xtars_chat_result *r, const cJSON *content,
     return XTARS_OK;
 }
 
+/* Text the server's reasoning parser moved out of content (vLLM and SGLang
+ * "reasoning_content", newer vLLM and OpenRouter "reasoning"): only its
+ * size is kept, to say where a reply went when content is empty. */
+static void take_reasoning(struct xtars_chat_result *r, const cJSON *message)
+{
+    static const char *const keys[] = {"reasoning_content", "reasoning"};
+
+    for (int i = 0; i < 2; i++) {
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(message, keys[i]);
+        if (cJSON_IsString(item)) {
+            r->reasoning_bytes += strlen(item->valuestring);
+            snprintf(r->reasoning_key, sizeof r->reasoning_key, "%s", keys[i]);
+            return;
+        }
+    }
+}
+
 static void take_finish(struct xtars_chat_result *r, const cJSON *choice)
 {
     const cJSON *finish = cJSON_GetObjectItemCaseSensitive(choice, "finish_reason");
@@ -79,23 +96,77 @@ static void take_usage(struct xtars_chat_result *r, const cJSON *root)
         r->completion_tokens = (long)completion->valuedouble;
 }
 
-/* {"error": {"message": ...}} (OpenAI, vLLM) or {"error": "..."} (TGI,
- * Ollama): EMODEL quoting the message. */
+/* The text of a "detail" (FastAPI): a string, or a list of validation
+ * errors {"loc": [...], "msg": "..."} of which the first is told. */
+static void detail_text(const cJSON *detail, char *out, size_t size)
+{
+    const cJSON *first = cJSON_GetArrayItem(detail, 0);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(first, "msg");
+    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(first, "loc"), *part;
+    size_t used = 0;
+
+    out[0] = '\0';
+    if (cJSON_IsString(detail)) {
+        snprintf(out, size, "%s", detail->valuestring);
+        return;
+    }
+    if (!cJSON_IsString(msg))
+        return;
+    cJSON_ArrayForEach(part, loc) {
+        if (used < size && cJSON_IsString(part))
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "." : "", part->valuestring);
+        else if (used < size && cJSON_IsNumber(part))
+            used += (size_t)snprintf(out + used, size - used, "[%d]", (int)part->valuedouble);
+    }
+    if (used < size)
+        snprintf(out + used, size - used, "%s%s", used ? ": " : "", msg->valuestring);
+}
+
+int xtars_chat_error_text(const char *body, size_t len, char *out, size_t size)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
+    const cJSON *bare = cJSON_GetObjectItemCaseSensitive(root, "message");
+    const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
+    char text[1024] = "";
+
+    if (cJSON_IsString(message))            /* OpenAI, vLLM, SGLang: {"error": {"message"}} */
+        snprintf(text, sizeof text, "%s", message->valuestring);
+    else if (cJSON_IsString(error))         /* TGI, Ollama, llama.cpp's older server */
+        snprintf(text, sizeof text, "%s", error->valuestring);
+    else if (cJSON_IsString(bare))          /* vLLM before 0.10, SGLang: {"object": "error"} */
+        snprintf(text, sizeof text, "%s", bare->valuestring);
+    else if (detail != NULL)                /* FastAPI: {"detail": ...} */
+        detail_text(detail, text, sizeof text);
+    cJSON_Delete(root);
+    if (text[0] == '\0')
+        return 0;
+    xtars_log_redact_copy(out, size, text); /* servers echo keys in errors */
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
+    return 1;
+}
+
+/* An error inside a 200 body or an event: {"error": ...} or vLLM's older
+ * bare {"object": "error", "message": ...}: EMODEL quoting the message. */
 static xtars_err error_object(const cJSON *root, char *err)
 {
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
-    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
+    const cJSON *object = cJSON_GetObjectItemCaseSensitive(root, "object");
+    int bare = cJSON_IsString(object) && strcmp(object->valuestring, "error") == 0;
+    char *text, quoted[301];
 
-    char quoted[301]; /* redacted before it is cut (servers echo keys in errors) */
-
-    if (cJSON_IsString(error) || cJSON_IsString(message)) {
-        xtars_log_redact_copy(quoted, sizeof quoted,
-                              cJSON_IsString(error) ? error->valuestring : message->valuestring);
+    if ((error == NULL || cJSON_IsNull(error)) && !bare)
+        return XTARS_OK;
+    text = cJSON_PrintUnformatted(root);
+    if (text != NULL && xtars_chat_error_text(text, strlen(text), quoted, sizeof quoted)) {
+        cJSON_free(text);
         return xtars_error(err, XTARS_EMODEL, "the server reported an error: %s", quoted);
     }
-    if (error != NULL && !cJSON_IsNull(error))
-        return xtars_error(err, XTARS_EMODEL, "the server reported an error without a message");
-    return XTARS_OK;
+    cJSON_free(text);
+    return xtars_error(err, XTARS_EMODEL, "the server reported an error without a message");
 }
 
 static cJSON *parse(const char *text, size_t len, char *err)
@@ -134,6 +205,7 @@ xtars_err xtars_chat_parse_json(const char *body, size_t len, struct xtars_chat_
         else
             rc = take_content(r, cJSON_GetObjectItemCaseSensitive(message, "content"), err);
         if (rc == XTARS_OK) {
+            take_reasoning(r, message);
             take_finish(r, choice);
             take_usage(r, root);
         }
@@ -184,6 +256,7 @@ static xtars_err dispatch(struct xtars_chat_stream *s, char *err)
     if (rc == XTARS_OK && cJSON_IsObject(choice)) {
         const cJSON *delta = cJSON_GetObjectItemCaseSensitive(choice, "delta");
         rc = take_content(r, cJSON_GetObjectItemCaseSensitive(delta, "content"), err);
+        take_reasoning(r, delta);
         take_finish(r, choice);
     }
     if (rc == XTARS_OK)

@@ -26,6 +26,8 @@ struct xtars_chat_result {
     char finish_reason[32];  /* "" until seen */
     int done;                /* stream: "data: [DONE]" seen */
     int events;              /* stream: events dispatched */
+    size_t reasoning_bytes;  /* text the server put in reasoning_content instead */
+    char reasoning_key[24];  /* the key it used: "reasoning_content" or "reasoning" */
 };
 
 /* Empty result whose text may grow to max_text bytes. */
@@ -39,6 +41,15 @@ void xtars_chat_result_cleanup(struct xtars_chat_result *r);
  * ETOOBIG (text over the cap), ENOMEM. */
 xtars_err xtars_chat_parse_json(const char *body, size_t len, struct xtars_chat_result *r,
                                 char *err);
+
+/* The server's own message in an error body, whatever its shape:
+ * {"error": {"message": ...}} (OpenAI, current vLLM, SGLang), {"error": "..."}
+ * (TGI, Ollama), {"object": "error", "message": ...} (older vLLM),
+ * {"detail": "..."} or {"detail": [{"loc": [...], "msg": ...}]} (FastAPI).
+ * Writes it (secrets redacted, control characters as spaces) into out and
+ * returns 1; returns 0 with out untouched when the body is none of these
+ * (plain text, HTML). */
+int xtars_chat_error_text(const char *body, size_t len, char *out, size_t size);
 
 struct xtars_chat_stream {
     struct xtars_buf line;   /* the incomplete last line */

@@ -663,7 +663,10 @@ static xtars_err http_error(struct xtars_model *m, struct attempt *a, size_t req
     const char *key_state = m->key ? "was refused" : "is not set: no key was sent";
 
     *retryable = a->status == 408 || a->status == 429 || a->status >= 500;
-    quote_body(&a->body, ERROR_BODY_QUOTED, quoted, sizeof quoted);
+    /* The server's own message when the body is an error object of a known
+     * shape (chat.h), else the start of the body as it came (plain text). */
+    if (!a->body.data || !xtars_chat_error_text(a->body.data, a->body.len, quoted, sizeof quoted))
+        quote_body(&a->body, ERROR_BODY_QUOTED, quoted, sizeof quoted);
     if (a->status == 401 || a->status == 403)
         snprintf(hint, sizeof hint, " (the API key in $%s %s)", m->key_var, key_state);
     else if (a->status == 404)
@@ -742,8 +745,22 @@ static xtars_err classify(struct xtars_model *m, struct attempt *a, CURLcode cc,
         *keep_text = 1;
         return xtars_error(err, XTARS_EMODEL,
                            "model: the reply from %s was cut at max_tokens=%d (finish_reason "
-                           "'length'): raise max_tokens", m->url, m->max_tokens);
+                           "'length'): raise max_tokens%s%s%s", m->url, m->max_tokens,
+                           a->result.text.len == 0 && a->result.reasoning_bytes > 0
+                               ? " (all of it came back in " : "",
+                           a->result.text.len == 0 && a->result.reasoning_bytes > 0
+                               ? a->result.reasoning_key : "",
+                           a->result.text.len == 0 && a->result.reasoning_bytes > 0
+                               ? ": the server's reasoning parser took it)" : "");
     }
+    if (a->result.text.len == 0 && a->result.reasoning_bytes > 0)
+        return xtars_error(err, XTARS_EMODEL,
+                           "model: the reply from %s came back only in %s (%zu bytes; content "
+                           "empty, finish_reason '%s'): the server's reasoning parser took the "
+                           "text; start the server without a reasoning parser (vLLM/SGLang "
+                           "--reasoning-parser) or, if it was cut, raise max_tokens",
+                           m->url, a->result.reasoning_key, a->result.reasoning_bytes,
+                           a->result.finish_reason[0] ? a->result.finish_reason : "none");
     if (a->result.text.len == 0)
         return xtars_error(err, XTARS_EMODEL, "model: empty reply from %s (finish_reason '%s')",
                            m->url, a->result.finish_reason[0] ? a->result.finish_reason : "none");

@@ -188,8 +188,9 @@ struct xtars_replay_options {
 /* Replays the steps of `run` (loaded with xtars_traj_load(); a warning in it
  * does not matter here: every step loaded is replayed). Before each step the
  * screen is captured as in a run; with verify it is also resized to the
- * recorded screenshot's size and compared (xtars_replay_compare()). Below
- * the threshold the step diverged: a side-by-side image diff-NNNN.png is
+ * recorded screenshot's size and compared (xtars_replay_compare()). When
+ * xtars_replay_diverged() says so (similarity below the threshold, or a
+ * changed region over XTARS_REPLAY_SMALL_CHANGE pixels) the step diverged: a side-by-side image diff-NNNN.png is
  * written into the replay's directory and named in result->message, then
  * the replay stops (DIVERGED) or the model takes the step. A recorded
  * finished() or call_user() ends the replay with that status and content;

@@ -12,9 +12,11 @@
 #define XTARS_REPLAY_H
 
 #include "xtars/action.h"
+#include "xtars/config.h"
 #include "xtars/coords.h"
 #include "xtars/error.h"
 #include "xtars/image.h"
+#include "xtars/trajectory.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,20 +42,45 @@ XTARS_API
 xtars_err xtars_replay_map_action(const struct xtars_rect *from, const struct xtars_rect *to,
                                   struct xtars_action *action);
 
+/* ---- the recording's timing ---- */
+
+/* A replay waits and paces as the run it replays did: the timing keys the
+ * recording's run.json "config" holds (wait_ms, click_delay_ms, key_delay_ms,
+ * action_delay_ms, double_click_ms, scroll_amount, settle_timeout_ms) are set
+ * in cfg, except those the user set (from a file, the environment or a flag:
+ * theirs win). Call before xtars_agent_new(). `applied` gets the keys changed
+ * ("wait_ms=1500 click_delay_ms=0"), "" for none; a recording without a
+ * config changes nothing. Errors: EFORMAT (a recorded value out of range:
+ * err names it). Defined in the loop (it is not pure like the rest). */
+XTARS_API
+xtars_err xtars_replay_use_recorded_timing(struct xtars_config *cfg, const struct xtars_traj_run *run,
+                                           char applied[static XTARS_ERRLEN],
+                                           char err[static XTARS_ERRLEN]);
+
 /* ---- comparing screens ---- */
 
 /* The measure: both images are reduced (area average, xtars_image_resize)
  * to a grid of cells XTARS_REPLAY_CELL pixels square in the recorded image
  * (ceil(width / CELL) x ceil(height / CELL) cells), each cell to its luma
  * (0.299 R + 0.587 G + 0.114 B, 0..255). A cell differs when the two lumas
- * differ by more than XTARS_REPLAY_TOLERANCE. The similarity is the fraction
- * of cells that do not differ. Averaging over cells absorbs what should not
- * count (JPEG noise, anti-aliasing, a one-pixel caret), the tolerance
- * absorbs small colour shifts, and counting cells rather than averaging
- * differences keeps a changed region's weight equal to its area however
- * faint or bright it is. */
+ * differ by more than XTARS_REPLAY_TOLERANCE. Two figures come of it:
+ *   - the similarity, the fraction of cells that do not differ: it catches
+ *     changes spread over the screen;
+ *   - the largest changed region, the bounding box of the largest group of
+ *     differing cells at most one cell apart: it catches a change that is
+ *     a small part of the screen but not small in itself. One changed line of
+ *     text on a text-heavy 1280x720 screen is 0.3% of the cells (similarity
+ *     0.997, above any useful threshold) but a region hundreds of pixels wide.
+ * A step diverged (xtars_replay_diverged) when the similarity is below the
+ * threshold or the largest region is wider or taller than
+ * XTARS_REPLAY_SMALL_CHANGE pixels. What stays under that is tolerated: a
+ * blinking caret (one cell wide), a clock's digits, the pointer; averaging
+ * over cells absorbs JPEG noise and anti-aliasing, the tolerance small colour
+ * shifts. A change of a few characters (a short word) stays under it too:
+ * that is the price of tolerating a clock. */
 #define XTARS_REPLAY_CELL 8
 #define XTARS_REPLAY_TOLERANCE 16
+#define XTARS_REPLAY_SMALL_CHANGE 64
 #define XTARS_REPLAY_DEFAULT_THRESHOLD 0.99
 
 struct xtars_replay_compare {
@@ -61,9 +88,18 @@ struct xtars_replay_compare {
     double mean_difference;   /* mean absolute luma difference of the cells / 255, 0..1 */
     int cells_x, cells_y;     /* grid size */
     int differing;            /* cells that differ */
-    struct xtars_rect changed;/* bounding box of the differing cells in the recorded image's
+    struct xtars_rect changed;/* bounding box of all the differing cells in the recorded image's
                                  pixels; width and height 0 when none differ */
+    struct xtars_rect largest;/* bounding box of the largest region of differing cells at most
+                                 one cell apart (largest by its longer side); 0 x 0 when none
+                                 differ */
 };
+
+/* 1 when the comparison says the screen is not the recorded one: the
+ * similarity is below threshold, or the largest changed region is wider or
+ * taller than XTARS_REPLAY_SMALL_CHANGE pixels. */
+XTARS_API
+int xtars_replay_diverged(const struct xtars_replay_compare *cmp, double threshold);
 
 /* Compares live with recorded (any sizes: live is reduced to the recorded
  * image's grid). Errors: EINVAL (an empty image), ENOMEM; *out is zeroed on

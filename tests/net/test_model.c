@@ -446,8 +446,7 @@ TEST(no_retry_on_400_and_hints_for_401_404)
     config_for(&cfg, s.endpoint);
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
-             "model: HTTP 400 from %s: {\"error\": {\"message\": \"At most 1 image(s) may be "
-             "provided in one request.\"}}", s.url);
+             "model: HTTP 400 from %s: At most 1 image(s) may be provided in one request.", s.url);
     ASSERT_STR_EQ(err, expect);
     ASSERT_EQ(reply.attempts, 1);
     xtars_model_reply_cleanup(&reply);
@@ -741,6 +740,97 @@ TEST(bodies_that_are_not_chat_completions)
     xt_mserver_stop(&s);
 }
 
+/* Every error shape the servers xtars talks to send, as the one line a user
+ * reads: the server's own message, not the JSON around it. Bodies as sent
+ * by current vLLM and SGLang ({"error": {...}}), vLLM before 0.10 (bare
+ * {"object": "error"}, also as a stream event), FastAPI ({"detail": ...}),
+ * TGI/Ollama ({"error": "..."}) and a proxy's plain text. */
+TEST(error_shapes_show_the_servers_message)
+{
+    static const char script[] =
+        "[{\"status\": 400, \"body\": \"{\\\"error\\\": {\\\"message\\\": \\\"max_tokens is too large\\\", "
+        "\\\"type\\\": \\\"BadRequestError\\\", \\\"param\\\": null, \\\"code\\\": 400}}\"},"
+        " {\"status\": 400, \"body\": \"{\\\"object\\\": \\\"error\\\", \\\"message\\\": \\\"This model's "
+        "maximum context length is 32768 tokens.\\\", \\\"type\\\": \\\"BadRequestError\\\", "
+        "\\\"param\\\": null, \\\"code\\\": 400}\"},"
+        " {\"status\": 422, \"body\": \"{\\\"detail\\\": [{\\\"type\\\": \\\"missing\\\", \\\"loc\\\": "
+        "[\\\"body\\\", \\\"messages\\\", 0, \\\"role\\\"], \\\"msg\\\": \\\"Field required\\\"}]}\"},"
+        " {\"status\": 404, \"body\": \"{\\\"detail\\\": \\\"Not Found\\\"}\"},"
+        " {\"status\": 400, \"body\": \"{\\\"error\\\": \\\"model 'ui-tars' not found\\\"}\"},"
+        " {\"status\": 400, \"body\": \"bad request\\nfrom the proxy\"},"
+        " {\"body\": \"{\\\"object\\\": \\\"error\\\", \\\"message\\\": \\\"engine dead\\\", \\\"code\\\": 500}\"},"
+        " {\"stream\": true, \"reply\": \"Thought: I\", \"stream_error\": \"{\\\"object\\\": \\\"error\\\", "
+        "\\\"message\\\": \\\"CUDA out of memory\\\", \\\"type\\\": \\\"InternalServerError\\\", \\\"code\\\": 500}\"},"
+        " {\"stream\": true, \"reply\": \"Thought: I\", \"stream_error\": \"{\\\"error\\\": {\\\"message\\\": "
+        "\\\"request aborted\\\", \\\"code\\\": 500}}\"}]";
+    static const char *const want[] = {
+        "model: HTTP 400 from %s: max_tokens is too large",
+        "model: HTTP 400 from %s: This model's maximum context length is 32768 tokens.",
+        "model: HTTP 422 from %s: body.messages[0].role: Field required",
+        "model: HTTP 404 from %s: Not Found (check 'endpoint' (usually ending in /v1) and 'model')",
+        "model: HTTP 400 from %s: model 'ui-tars' not found",
+        "model: HTTP 400 from %s: bad request from the proxy",
+        "model: %s answered HTTP 200 but the server reported an error: engine dead",
+        "model: bad event stream from %s: the server reported an error: CUDA out of memory",
+        "model: bad event stream from %s: the server reported an error: request aborted",
+    };
+    struct xt_mserver s;
+    struct xtars_config cfg;
+    struct xtars_model_reply reply;
+    char err[XTARS_ERRLEN], expect[600];
+
+    xt_mserver_start(&s, script, server_env);
+    config_for(&cfg, s.endpoint);
+    cfg.retries = 0;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+        snprintf(expect, sizeof expect, want[i], s.url);
+        ASSERT_STR_EQ(err, expect);
+        xtars_model_reply_cleanup(&reply);
+    }
+    xt_mserver_stop(&s);
+}
+
+/* A reasoning server (vLLM or SGLang with --reasoning-parser) that moved the
+ * whole reply into reasoning_content: the message says where it went and
+ * what to change, whole or streamed, and when it was cut. */
+TEST(reasoning_only_reply_says_where_the_text_went)
+{
+    struct xt_mserver s;
+    struct xtars_config cfg;
+    struct xtars_model_reply reply;
+    char err[XTARS_ERRLEN], expect[700];
+
+    xt_mserver_start(&s, "[{\"reasoning\": \"Thought: click it\\nAction: click(start_box='(1,2)')\"},"
+                         " {\"stream\": true, \"reasoning\": \"Thought: click\"},"
+                         " {\"body\": \"{\\\"choices\\\": [{\\\"message\\\": {\\\"content\\\": null, "
+                         "\\\"reasoning\\\": \\\"abc\\\"}, \\\"finish_reason\\\": \\\"length\\\"}]}\"}]",
+                     server_env);
+    config_for(&cfg, s.endpoint);
+    cfg.retries = 0;
+    ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+    snprintf(expect, sizeof expect,
+             "model: the reply from %s came back only in reasoning_content (50 bytes; content "
+             "empty, finish_reason 'stop'): the server's reasoning parser took the text; start the "
+             "server without a reasoning parser (vLLM/SGLang --reasoning-parser) or, if it was "
+             "cut, raise max_tokens", s.url);
+    ASSERT_STR_EQ(err, expect);
+    xtars_model_reply_cleanup(&reply);
+    cfg.stream = 1;
+    ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+    ASSERT_STR_CONTAINS(err, "came back only in reasoning_content (14 bytes;");
+    xtars_model_reply_cleanup(&reply);
+    cfg.stream = 0;
+    ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
+    snprintf(expect, sizeof expect,
+             "model: the reply from %s was cut at max_tokens=%d (finish_reason 'length'): raise "
+             "max_tokens (all of it came back in reasoning: the server's reasoning parser took it)",
+             s.url, cfg.max_tokens);
+    ASSERT_STR_EQ(err, expect);
+    xtars_model_reply_cleanup(&reply);
+    xt_mserver_stop(&s);
+}
+
 TEST(dropped_and_truncated_replies_are_retried)
 {
     struct xt_mserver s;
@@ -804,8 +894,8 @@ TEST(script_exhausted_is_a_clear_500)
     cfg.retries = 0;
     ASSERT_EQ(ask(&cfg, &reply, err), XTARS_EMODEL);
     snprintf(expect, sizeof expect,
-             "model: HTTP 500 from %s: {\"error\":{\"message\":\"xtars-model-server: the script "
-             "has no reply left (all 0 entries used)\",\"type\":\"script_exhausted\"}}", s.url);
+             "model: HTTP 500 from %s: xtars-model-server: the script has no reply left (all 0 "
+             "entries used)", s.url);
     ASSERT_STR_EQ(err, expect);
     xtars_model_reply_cleanup(&reply);
     xt_mserver_stop(&s);

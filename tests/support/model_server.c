@@ -46,6 +46,8 @@ struct entry {
     char *reply;             /* message content */
     char *body;              /* raw body instead of a generated one */
     char *usage;             /* JSON text of the usage object, or NULL */
+    char *reasoning;         /* message reasoning_content, or NULL */
+    char *stream_error;      /* stream: an event sent after the content instead of the end */
     char finish_reason[32];
     int status;
     long delay_ms;
@@ -119,7 +121,8 @@ static void check_keys(const cJSON *obj, int index)
 {
     static const char *const known[] = {"reply", "status", "body", "delay_ms", "drop", "truncate",
                                         "non_json", "oversize_bytes", "stream", "stream_cut",
-                                        "finish_reason", "usage", "retry_after", "repeat", NULL};
+                                        "finish_reason", "usage", "retry_after", "repeat", "reasoning",
+                                        "stream_error", NULL};
     const cJSON *item;
     char where[200];
 
@@ -155,6 +158,10 @@ static void parse_entry(const cJSON *item, int index, struct entry *e)
         e->reply = dup_json_string(v);
     if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(item, "body")))
         e->body = dup_json_string(v);
+    if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(item, "reasoning")))
+        e->reasoning = dup_json_string(v);
+    if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(item, "stream_error")))
+        e->stream_error = dup_json_string(v);
     if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(item, "finish_reason")))
         snprintf(e->finish_reason, sizeof e->finish_reason, "%s", v->valuestring);
     if ((v = cJSON_GetObjectItemCaseSensitive(item, "usage")) != NULL)
@@ -316,13 +323,17 @@ static void log_request(struct server *s, struct MHD_Connection *conn, const cha
 /* ---- responses ---- */
 
 static void put_completion(struct xtars_buf *b, int seq, const char *model, const char *content,
-                           const char *finish_reason, const char *usage)
+                           const char *reasoning, const char *finish_reason, const char *usage)
 {
     xtars_buf_printf(b, "{\"id\":\"chatcmpl-xtars-%d\",\"object\":\"chat.completion\","
                         "\"created\":0,\"model\":", seq);
     xtars_json_put_string(b, model);
     xtars_buf_puts(b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
     xtars_json_put_string(b, content);
+    if (reasoning) {
+        xtars_buf_puts(b, ",\"reasoning_content\":");
+        xtars_json_put_string(b, reasoning);
+    }
     xtars_buf_puts(b, "},\"finish_reason\":");
     xtars_json_put_string(b, finish_reason);
     xtars_buf_puts(b, "}]");
@@ -367,6 +378,16 @@ static void build_stream(const struct entry *e, int seq, const char *model, stru
 
     put_chunk(b, seq, model, "{\"role\":\"assistant\",\"content\":\"\"}", NULL, NULL);
     end_piece(p, b);
+    if (e->reasoning) {
+        struct xtars_buf delta;
+        xtars_buf_init(&delta, 1 << 20);
+        xtars_buf_puts(&delta, "{\"reasoning_content\":");
+        xtars_json_put_string(&delta, e->reasoning);
+        xtars_buf_puts(&delta, "}");
+        put_chunk(b, seq, model, delta.data, NULL, NULL);
+        xtars_buf_cleanup(&delta);
+        end_piece(p, b);
+    }
     while (*c) {
         size_t n = 0;
         struct xtars_buf delta;
@@ -380,6 +401,11 @@ static void build_stream(const struct entry *e, int seq, const char *model, stru
         xtars_buf_cleanup(&delta);
         end_piece(p, b);
         c += n;
+    }
+    if (e->stream_error) { /* a server failing mid-stream sends one error event, then stops */
+        xtars_buf_printf(b, "data: %s\n\n", e->stream_error);
+        end_piece(p, b);
+        return;
     }
     if (e->stream_cut)
         return;
@@ -447,11 +473,11 @@ static struct MHD_Response *scripted_response(const struct entry *e, int seq, co
         if (big) {
             memset(big, 'x', (size_t)e->oversize_bytes);
             big[e->oversize_bytes] = '\0';
-            put_completion(&b, seq, model, big, e->finish_reason, e->usage);
+            put_completion(&b, seq, model, big, NULL, e->finish_reason, e->usage);
             free(big);
         }
     } else if (!e->stream) {
-        put_completion(&b, seq, model, e->reply, e->finish_reason, e->usage);
+        put_completion(&b, seq, model, e->reply, e->reasoning, e->finish_reason, e->usage);
     }
     if (e->stream && !e->non_json && !e->body && e->status == 200) {
         *type = "text/event-stream";

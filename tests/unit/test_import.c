@@ -5,6 +5,7 @@
  * marked, UI-TARS-desktop boxes turned into pixels, bad input reported; and
  * export -> import giving back the same actions and pixels. No X needed. */
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "run.h"
 #include "agent/base/files.h"
@@ -195,8 +196,8 @@ TEST(osworld_bad_input)
     char err[XTARS_ERRLEN];
     const char *dir;
 
-    ASSERT_EQ(xtars_import_osworld(tmp("nothing"), tmp("o1"), NULL, &stats, err), XTARS_EIO);
-    ASSERT_STR_CONTAINS(err, "traj.jsonl");
+    ASSERT_EQ(xtars_import_osworld(tmp("nothing"), tmp("o1"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "not an OSWorld result directory (no traj.jsonl)");
     dir = osworld_dir("nosize", "{\"action\": \"WAIT\"}\n{\"action\": {\"action_type\": \"CLICK\"}}\n");
     ASSERT_EQ(xtars_import_osworld(dir, tmp("o2"), NULL, &stats, err), XTARS_EFORMAT);
     ASSERT_STR_CONTAINS(err, "no screenshot gives the screen size (use --size WxH)");
@@ -341,16 +342,22 @@ TEST(export_then_import_gives_the_same_run)
     ASSERT_STR_CONTAINS(r.out, "\"lines\": 5, \"screenshots\": 5}");
     xt_result_free(&r);
     traj = slurp(in_dir(exported, "traj.jsonl"));
-    ASSERT_STR_CONTAINS(traj.data, "{\"step_num\": 1, \"action_timestamp\": \"20250301@101500\", "
-                                   "\"action\": \"pyautogui.click(100, 80)\"");
-    ASSERT_STR_CONTAINS(traj.data, "\"screenshot_file\": \"step_1_20250301@101500.png\"");
+    /* The recorded code as OSWorld wrote it, microsecond stamps, and the
+     * DONE line as DesktopEnv.step() records it. */
+    ASSERT_STR_CONTAINS(traj.data, "{\"step_num\": 1, \"action_timestamp\": \"20250301@101500000000\", "
+                                   "\"action\": \"import pyautogui\\nimport time\\n'''\\nObservation:");
+    ASSERT_STR_CONTAINS(traj.data, "\"screenshot_file\": \"step_1_20250301@101500000000.png\"");
     ASSERT_STR_CONTAINS(traj.data, "\"action\": \"import pyautogui\\nx, y = pyautogui.locateCenterOnScreen");
     ASSERT_STR_CONTAINS(traj.data, "\"action\": \"DONE\", \"response\": \"Thought: The text is typed and "
-                                   "selected.\\nAction: finished(content='done')\", \"reward\": 0, \"done\": true");
+                                   "selected.\\nAction: finished(content='done')\", \"reward\": 0, \"done\": true, "
+                                   "\"info\": {\"done\": true}");
+    xtars_buf_cleanup(&traj);
+    traj = slurp(in_dir(exported, "result.txt"));
+    ASSERT_STR_EQ(traj.data, "1.0\n");
     xtars_buf_cleanup(&traj);
     /* The PNG after step 1 is OSWorld's step 1 file, re-encoded: same pixels. */
-    ASSERT_EQ(colour_of(in_dir(exported, "step_1_20250301@101500.png")), 0xc82828UL);
-    ASSERT_EQ(colour_of(in_dir(exported, "step_4_20250301@101506.png")), 0xc8c828UL);
+    ASSERT_EQ(colour_of(in_dir(exported, "step_1_20250301@101500000000.png")), 0xc82828UL);
+    ASSERT_EQ(colour_of(in_dir(exported, "step_4_20250301@101506000000.png")), 0xc8c828UL);
     ASSERT_EQ(xtars_import_osworld(exported, second, NULL, &stats, err), XTARS_OK);
     load(first, &a);
     load(second, &b);
@@ -370,11 +377,150 @@ TEST(export_then_import_gives_the_same_run)
     }
     xtars_traj_run_cleanup(&a);
     xtars_traj_run_cleanup(&b);
+    /* import -> export -> import: the same steps, byte for byte. */
+    same_bytes(in_dir(first, "steps.jsonl"), in_dir(second, "steps.jsonl"));
     r = xt_run((const char *const[]){"@xtars", "export", "--to", "osworld", first, "-o", exported, NULL},
                NULL, NULL);
     ASSERT_EQ(r.status, 1);
     ASSERT_STR_CONTAINS(r.err, "already holds an OSWorld run (traj.jsonl)");
     xt_result_free(&r);
+}
+
+/* An OSWorld run as current OSWorld writes it: two actions of one reply
+ * under one step_num, a computer_13 object with an object response (newer
+ * agents), FAIL; json.dumps escaping. Import keeps each as it was, export
+ * writes it back the same, and importing that gives the same trajectory. */
+TEST(osworld_replies_objects_and_round_trip)
+{
+    static const char traj[] =
+        "{\"step_num\": 1, \"action_timestamp\": \"20250301@101500123456\", \"action\": "
+        "\"pyautogui.click(10, 20)\", \"response\": \"Thought: t\\u00e9l\\u00e9\\nAction: click()\", "
+        "\"reward\": 0, \"done\": false, \"info\": {}, \"screenshot_file\": \"step_1_20250301@101500.png\"}\n"
+        "{\"step_num\": 1, \"action_timestamp\": \"20250301@101501000000\", \"action\": \"import pyperclip\\n"
+        "pyperclip.copy('\\u5317\\u4eac')\\npyautogui.hotkey('ctrl', 'v')\", \"response\": \"Thought: "
+        "t\\u00e9l\\u00e9\\nAction: click()\", \"reward\": 0, \"done\": false, \"info\": {}, "
+        "\"screenshot_file\": \"step_1_20250301@101500.png\"}\n"
+        "{\"step_num\": 2, \"action_timestamp\": \"20250301@101502000000\", \"action\": {\"action_type\": "
+        "\"CLICK\", \"x\": 5, \"y\": 6}, \"response\": {\"thought\": \"press it\", \"state_correct\": true}, "
+        "\"reward\": 0, \"done\": false, \"info\": {}, \"screenshot_file\": \"step_2_20250301@101502.png\"}\n"
+        "{\"step_num\": 3, \"action_timestamp\": \"20250301@101503000000\", \"action\": \"FAIL\", "
+        "\"response\": \"Action: call_user()\", \"reward\": 0, \"done\": true, \"info\": {\"fail\": true}, "
+        "\"screenshot_file\": \"step_2_20250301@101502.png\"}\n";
+    const char *dir = osworld_dir("replies", traj), *first = tmp("replies-1"), *second = tmp("replies-2");
+    const char *exported = tmp("replies-x"), *again = tmp("replies-y");
+    struct xtars_import_stats stats;
+    struct xtars_export_stats xstats;
+    struct xtars_traj_run run;
+    struct xtars_buf out;
+    char err[XTARS_ERRLEN];
+
+    ASSERT_EQ(xtars_import_osworld(dir, first, NULL, &stats, err), XTARS_OK);
+    ASSERT_STR_EQ(stats.warning, "");
+    load(first, &run);
+    ASSERT_EQ(run.step_count, 3);
+    ASSERT_STR_EQ(run.status, "call_user");
+    ASSERT_EQ(run.steps[0].action_count, 2); /* one reply, two actions */
+    ASSERT_EQ(run.steps[0].actions[0].type, XTARS_ACTION_CLICK);
+    ASSERT_STR_EQ(run.steps[0].actions[1].text, "\xe5\x8c\x97\xe4\xba\xac");
+    ASSERT_STR_EQ(run.steps[0].thought, "t\xc3\xa9l\xc3\xa9");
+    ASSERT_STR_CONTAINS(run.steps[0].source_action, "[\"pyautogui.click(10, 20)\",");
+    ASSERT_NEAR(run.steps[0].total_ms, 1877, 0); /* 10:15:00.123(456) -> 10:15:02 */
+    ASSERT_EQ(run.steps[1].replayable, 0);
+    ASSERT_STR_EQ(run.steps[1].source_action, "{\"action_type\":\"CLICK\",\"x\":5,\"y\":6}");
+    ASSERT_STR_EQ(run.steps[1].reply, "{\"thought\":\"press it\",\"state_correct\":true}");
+    ASSERT_EQ(run.steps[1].note_count, 2);
+    ASSERT_STR_EQ(run.steps[1].notes[1], XTARS_IMPORT_RESPONSE_OBJECT);
+    ASSERT_EQ(run.steps[2].actions[0].type, XTARS_ACTION_CALL_USER);
+    xtars_traj_run_cleanup(&run);
+
+    ASSERT_EQ(xtars_export_osworld(first, exported, &xstats, err), XTARS_OK);
+    ASSERT_EQ(xstats.lines, 4);
+    out = slurp(in_dir(exported, "traj.jsonl"));
+    ASSERT_STR_CONTAINS(out.data, "{\"step_num\": 1, \"action_timestamp\": \"20250301@101500123000\", "
+                                  "\"action\": \"pyautogui.click(10, 20)\", \"response\": \"Thought: "
+                                  "t\\u00e9l\\u00e9\\nAction: click()\", \"reward\": 0, \"done\": false, "
+                                  "\"info\": {}, \"screenshot_file\": \"step_1_20250301@101500123000.png\"}\n"
+                                  "{\"step_num\": 1, ");
+    ASSERT_STR_CONTAINS(out.data, "pyperclip.copy('\\u5317\\u4eac')");
+    ASSERT_STR_CONTAINS(out.data, "{\"step_num\": 2, \"action_timestamp\": \"20250301@101502000000\", "
+                                  "\"action\": {\"action_type\": \"CLICK\", \"x\": 5, \"y\": 6}, \"response\": "
+                                  "{\"thought\": \"press it\", \"state_correct\": true}, ");
+    ASSERT_STR_CONTAINS(out.data, "\"action\": \"FAIL\", \"response\": \"Action: call_user()\", \"reward\": 0, "
+                                  "\"done\": true, \"info\": {\"fail\": true}");
+    xtars_buf_cleanup(&out);
+    ASSERT(access(in_dir(exported, "result.txt"), F_OK) != 0); /* no result recorded */
+    ASSERT_EQ(xtars_import_osworld(exported, second, NULL, &stats, err), XTARS_OK);
+    same_bytes(in_dir(first, "steps.jsonl"), in_dir(second, "steps.jsonl"));
+    ASSERT_EQ(xtars_export_osworld(second, again, &xstats, err), XTARS_OK);
+    same_bytes(in_dir(exported, "traj.jsonl"), in_dir(again, "traj.jsonl"));
+}
+
+/* A run of xtars's own (here from UI-TARS-desktop) with several actions in
+ * one reply: one line per action under one step_num, non-ASCII text pasted,
+ * finished() as DONE with info {"done": true}. */
+TEST(export_writes_a_reply_as_osworld_does)
+{
+    static const char json[] =
+        "{\"instruction\": \"x\", \"status\": \"end\", \"conversations\": [{\"from\": \"gpt\", \"value\": "
+        "\"Action: click(start_box='(0.5,0.5)')\", \"screenshotContext\": {\"size\": {\"width\": 800, "
+        "\"height\": 600}}, \"timing\": {\"start\": 1740823200000, \"cost\": 250}, \"predictionParsed\": "
+        "[{\"action_type\": \"click\", \"action_inputs\": {\"start_box\": \"[0.5, 0.5]\"}}, "
+        "{\"action_type\": \"type\", \"action_inputs\": {\"content\": \"\xe5\x8c\x97\xe4\xba\xac\\\\n\"}}, "
+        "{\"action_type\": \"finished\", \"action_inputs\": {}}]}]}";
+    const char *file = tmp("reply.json"), *run_dir = tmp("reply-run"), *exported = tmp("reply-x");
+    struct xtars_import_stats stats;
+    struct xtars_export_stats xstats;
+    struct xtars_buf out;
+    char err[XTARS_ERRLEN];
+
+    put_file(file, json);
+    ASSERT_EQ(xtars_import_uitars_desktop(file, run_dir, NULL, &stats, err), XTARS_OK);
+    ASSERT_EQ(xtars_export_osworld(run_dir, exported, &xstats, err), XTARS_OK);
+    ASSERT_EQ(xstats.lines, 3);
+    out = slurp(in_dir(exported, "traj.jsonl"));
+    ASSERT_STR_EQ(out.data,
+                  "{\"step_num\": 1, \"action_timestamp\": \"20250301@100000250000\", \"action\": "
+                  "\"pyautogui.click(400, 300)\", \"response\": \"Action: click(start_box='(0.5,0.5)')\", "
+                  "\"reward\": 0, \"done\": false, \"info\": {}, \"screenshot_file\": null}\n"
+                  "{\"step_num\": 1, \"action_timestamp\": \"20250301@100000250000\", \"action\": "
+                  "\"import pyperclip\\npyperclip.copy('\\u5317\\u4eac')\\npyautogui.hotkey('ctrl', 'v')\\n"
+                  "pyautogui.press('enter')\", \"response\": \"Action: click(start_box='(0.5,0.5)')\", "
+                  "\"reward\": 0, \"done\": false, \"info\": {}, \"screenshot_file\": null}\n"
+                  "{\"step_num\": 1, \"action_timestamp\": \"20250301@100000250000\", \"action\": \"DONE\", "
+                  "\"response\": \"Action: click(start_box='(0.5,0.5)')\", \"reward\": 0, \"done\": true, "
+                  "\"info\": {\"done\": true}, \"screenshot_file\": null}\n");
+    xtars_buf_cleanup(&out);
+}
+
+/* UI-TARS-desktop's only built-in export is its HTML report: the run's JSON
+ * inside <script type="ui_tars_web_dump" type="application/json">. */
+TEST(uitars_desktop_html_report)
+{
+    struct xtars_buf json = slurp(xt_data_path(DESKTOP));
+    struct xtars_import_stats stats;
+    struct xtars_traj_run a, b;
+    char err[XTARS_ERRLEN];
+    FILE *f = fopen(tmp("report.html"), "w");
+
+    ASSERT(f != NULL);
+    fprintf(f, "<!DOCTYPE html><html><head><script type=\"ui_tars_web_dump\" type=\"application/json\">"
+               "</script></head><body><script type=\"ui_tars_web_dump\" type=\"application/json\">%s\n"
+               "</script></body></html>", json.data);
+    fclose(f);
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("report.html"), tmp("html-run"), NULL, &stats, err), XTARS_OK);
+    ASSERT_EQ(xtars_import_uitars_desktop(xt_data_path(DESKTOP), tmp("json-run"), NULL, &stats, err),
+              XTARS_OK);
+    load(tmp("html-run"), &a);
+    load(tmp("json-run"), &b);
+    ASSERT_EQ(a.step_count, 3);
+    ASSERT_STR_EQ(a.instruction, b.instruction);
+    xtars_traj_run_cleanup(&a);
+    xtars_traj_run_cleanup(&b);
+    same_bytes(in_dir(tmp("html-run"), "steps.jsonl"), in_dir(tmp("json-run"), "steps.jsonl"));
+    put_file(tmp("other.html"), "<html><body>hello</body></html>");
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("other.html"), tmp("html-2"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "an HTML file without a UI-TARS-desktop report in it");
+    xtars_buf_cleanup(&json);
 }
 
 TEST(cli_errors)

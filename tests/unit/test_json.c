@@ -42,6 +42,25 @@ TEST(utf8_passes_invalid_replaced)
     ASSERT_STR_EQ(str_json("\xc0\xaf", 2), "\"\xef\xbf\xbd\xef\xbf\xbd\"");  /* overlong */
 }
 
+/* Python's json.dumps() output, checked with python3 -c 'import json;
+ * print(json.dumps("caf\u00e9 \u4f60 \U0001F600\b\f\x01\x7f/\"\\\\"))'. */
+TEST(ascii_like_python_json_dumps)
+{
+    struct xtars_buf b;
+
+    xtars_buf_init(&b, 1000);
+    ASSERT_EQ(xtars_json_put_string_ascii(&b, "caf\xc3\xa9 \xe4\xbd\xa0 \xf0\x9f\x98\x80\b\f\x01\x7f/\"\\"),
+              XTARS_OK);
+    ASSERT_STR_EQ(b.data, "\"caf\\u00e9 \\u4f60 \\ud83d\\ude00\\b\\f\\u0001\\u007f/\\\"\\\\\"");
+    xtars_buf_reset(&b);
+    ASSERT_EQ(xtars_json_put_string_ascii(&b, "a\xff"), XTARS_OK); /* invalid UTF-8 */
+    ASSERT_STR_EQ(b.data, "\"a\\ufffd\"");
+    xtars_buf_reset(&b);
+    ASSERT_EQ(xtars_json_put_string_ascii(&b, NULL), XTARS_OK);
+    ASSERT_STR_EQ(b.data, "null");
+    xtars_buf_cleanup(&b);
+}
+
 TEST(null_string)
 {
     struct xtars_buf b;

@@ -321,6 +321,36 @@ TEST(writing_pyautogui)
     xtars_buf_cleanup(&b);
 }
 
+/* pyautogui.write() drops what is not in its US key map on X11: text with
+ * non-ASCII is pasted the way OSWorld's UI-TARS agent does it, a trailing
+ * newline as press('enter'); the translator reads that back as one text. */
+TEST(non_ascii_text_is_pasted_and_reads_back)
+{
+    struct xtars_action text = {.type = XTARS_ACTION_TYPE, .text = "\xe5\x8c\x97\xe4\xba\xac it's\n"};
+    struct xtars_action plain = {.type = XTARS_ACTION_TYPE, .text = "plain\n"};
+    struct xtars_pyautogui back;
+    char *s = code_of(&text, 0, 0);
+
+    ASSERT_STR_EQ(s, "import pyperclip\npyperclip.copy('\xe5\x8c\x97\xe4\xba\xac it\\'s')\n"
+                     "pyautogui.hotkey('ctrl', 'v')\npyautogui.press('enter')");
+    back = ok(s, NULL);
+    ASSERT_EQ(back.action_count, 1);
+    ASSERT_EQ(back.actions[0].type, XTARS_ACTION_TYPE);
+    ASSERT_STR_EQ(back.actions[0].text, text.text);
+    xtars_pyautogui_cleanup(&back);
+    free(s);
+    s = code_of(&plain, 0, 0);
+    ASSERT_STR_EQ(s, "pyautogui.write('plain\\n')");
+    free(s);
+    /* Enter after a pause is its own action, as it was performed. */
+    back = ok("pyperclip.copy('\xc3\xa9')\npyautogui.hotkey('ctrl', 'v')\ntime.sleep(0.5)\n"
+              "pyautogui.press('enter')", NULL);
+    ASSERT_EQ(back.action_count, 3);
+    ASSERT_STR_EQ(back.actions[0].text, "\xc3\xa9");
+    ASSERT_EQ(back.actions[2].type, XTARS_ACTION_HOTKEY);
+    xtars_pyautogui_cleanup(&back);
+}
+
 TEST(written_code_reads_back_to_the_same_actions)
 {
     struct xtars_action actions[] = {

@@ -3,6 +3,7 @@
  * the cell-grid similarity with its tolerance boundary, and the layout of the
  * side-by-side diff image. */
 #include "test.h"
+#include "agent/config/config_internal.h"
 #include "xtars/replay.h"
 
 static struct xtars_image solid(int w, int h, unsigned char r, unsigned char g, unsigned char b)
@@ -272,4 +273,124 @@ TEST(diff_image_layout)
     xtars_image_cleanup(&out);
     xtars_image_cleanup(&rec);
     xtars_image_cleanup(&live);
+}
+
+/* A text-heavy screen: 1920x1080, white, with 60 lines of "glyphs" (dark
+ * strokes 1..6 px wide, gaps of 1..3 px, word spaces of 6 px) from a fixed
+ * pseudo-random sequence, so two lines drawn with different seeds differ
+ * the way two sentences do. */
+static void text_line(struct xtars_image *img, int top, int left, int width, unsigned seed)
+{
+    int x = left;
+
+    while (x < left + width) {
+        int stroke = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 6;
+        int gap = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 3;
+        int space = ((seed = seed * 1103515245u + 12345u) >> 16) % 7 == 0 ? 6 : 0;
+        int height = 6 + (int)(seed >> 20) % 6;
+        if (x + stroke > left + width)
+            break;
+        fill(img, x, top + 12 - height, stroke, height, 30);
+        x += stroke + gap + space;
+    }
+}
+
+static struct xtars_image text_screen(void)
+{
+    struct xtars_image img = solid(1920, 1080, 255, 255, 255);
+
+    for (int line = 0; line < 60; line++)
+        text_line(&img, 8 + line * 17, 16, 1800, 1000u + (unsigned)line);
+    return img;
+}
+
+TEST(a_changed_line_of_text_diverges_a_caret_and_a_clock_do_not)
+{
+    struct xtars_image recorded = text_screen(), live = text_screen();
+    struct xtars_replay_compare cmp;
+    char err[XTARS_ERRLEN];
+
+    /* The same screen: nothing differs. */
+    ASSERT_EQ(xtars_replay_compare(&recorded, &live, &cmp, err), XTARS_OK);
+    ASSERT_EQ(cmp.differing, 0);
+    ASSERT_EQ(xtars_replay_diverged(&cmp, XTARS_REPLAY_DEFAULT_THRESHOLD), 0);
+    /* A blinking caret (2x15) after line 5, and a clock's last two digits
+     * (a 20x12 patch top right) that moved on. */
+    fill(&live, 1830, 8 + 5 * 17, 2, 15, 30);
+    fill(&live, 1880, 1064, 20, 12, 255);
+    text_line(&live, 1064, 1880, 20, 77);
+    ASSERT_EQ(xtars_replay_compare(&recorded, &live, &cmp, err), XTARS_OK);
+    ASSERT(cmp.differing > 0);
+    ASSERT(cmp.largest.width <= XTARS_REPLAY_SMALL_CHANGE);
+    ASSERT_EQ(xtars_replay_diverged(&cmp, XTARS_REPLAY_DEFAULT_THRESHOLD), 0);
+    /* Half of line 20 says something else: a sliver of the screen (0.5% of
+     * the cells: the similarity alone passes it at 0.99), but a region as
+     * wide as the changed text. */
+    fill(&live, 616, 8 + 20 * 17, 600, 13, 255);
+    text_line(&live, 8 + 20 * 17, 616, 600, 4242u);
+    ASSERT_EQ(xtars_replay_compare(&recorded, &live, &cmp, err), XTARS_OK);
+    ASSERT(cmp.similarity > 0.99);
+    ASSERT(cmp.largest.width > 500);
+    ASSERT(cmp.largest.height <= 24);
+    ASSERT_EQ(xtars_replay_diverged(&cmp, XTARS_REPLAY_DEFAULT_THRESHOLD), 1);
+    xtars_image_cleanup(&recorded);
+    xtars_image_cleanup(&live);
+}
+
+TEST(largest_region_is_the_biggest_touching_group)
+{
+    struct xtars_image a = solid(160, 80, 0, 0, 0), b = solid(160, 80, 0, 0, 0);
+    struct xtars_replay_compare cmp;
+    char err[XTARS_ERRLEN];
+
+    fill(&b, 8, 8, 8, 8, 255);    /* one cell */
+    fill(&b, 40, 40, 72, 8, 255); /* nine cells in a row: 72 px > 64 */
+    fill(&b, 136, 8, 8, 8, 255);  /* two cells from anything: its own region */
+    ASSERT_EQ(xtars_replay_compare(&a, &b, &cmp, err), XTARS_OK);
+    ASSERT_EQ(cmp.largest.x, 40);
+    ASSERT_EQ(cmp.largest.y, 40);
+    ASSERT_EQ(cmp.largest.width, 72);
+    ASSERT_EQ(cmp.largest.height, 8);
+    ASSERT_EQ(cmp.changed.width, 144 - 8);
+    ASSERT_EQ(xtars_replay_diverged(&cmp, 0.5), 1);
+    fill(&b, 104, 40, 8, 8, 0);   /* now eight cells: 64 px, tolerated */
+    ASSERT_EQ(xtars_replay_compare(&a, &b, &cmp, err), XTARS_OK);
+    ASSERT_EQ(cmp.largest.width, 64);
+    ASSERT_EQ(xtars_replay_diverged(&cmp, 0.5), 0);
+    fill(&b, 48, 56, 8, 8, 255);  /* one cell below the row, across a one-cell gap: joins it */
+    ASSERT_EQ(xtars_replay_compare(&a, &b, &cmp, err), XTARS_OK);
+    ASSERT_EQ(cmp.largest.height, 24);
+    xtars_image_cleanup(&a);
+    xtars_image_cleanup(&b);
+}
+
+/* A run recorded with wait_ms=1500 replays its wait() as 1500 ms, not the
+ * live default of 5000; what the user set (here click_delay_ms on the
+ * command line) wins over the recording. */
+TEST(the_recordings_timing_unless_told_otherwise)
+{
+    struct xtars_traj_run run;
+    struct xtars_config cfg;
+    char applied[XTARS_ERRLEN], err[XTARS_ERRLEN];
+    long value;
+
+    memset(&run, 0, sizeof run);
+    snprintf(run.dir, sizeof run.dir, "rec");
+    run.config = "{\"model\": \"m\", \"wait_ms\": 1500, \"click_delay_ms\": 0, \"key_delay_ms\": 0, "
+                 "\"scroll_amount\": 5}";
+    xtars_config_defaults(&cfg);
+    ASSERT_EQ(xtars_config_set_from(&cfg, "click_delay_ms", "70", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_EQ(xtars_replay_use_recorded_timing(&cfg, &run, applied, err), XTARS_OK);
+    ASSERT_STR_EQ(applied, "wait_ms=1500"); /* key_delay_ms and scroll_amount: already the same */
+    ASSERT_EQ(xtars_config_get_int(&cfg, "wait_ms", &value, err), XTARS_OK);
+    ASSERT_EQ(value, 1500);
+    ASSERT_EQ(xtars_config_get_int(&cfg, "click_delay_ms", &value, err), XTARS_OK);
+    ASSERT_EQ(value, 70);
+    run.config = NULL; /* an imported run records no config: nothing changes */
+    ASSERT_EQ(xtars_replay_use_recorded_timing(&cfg, &run, applied, err), XTARS_OK);
+    ASSERT_STR_EQ(applied, "");
+    run.config = "{\"wait_ms\": -4}";
+    xtars_config_defaults(&cfg);
+    ASSERT_EQ(xtars_replay_use_recorded_timing(&cfg, &run, applied, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "rec/run.json: recorded config: ");
 }

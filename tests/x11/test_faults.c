@@ -284,7 +284,8 @@ TEST(rate_limit_storm_gives_up_after_the_retries)
 {
     model_fault("[{\"status\": 429, \"retry_after\": 0, \"repeat\": 50}]",
                 (const char *const[]){"--set", "retries=4", NULL},
-                "\"code\":429}} (after 5 attempts)", 3, 1, "model_error");
+                "/v1/chat/completions: scripted error (after 5 attempts)", 3, 1,
+                "model_error");
 }
 
 TEST(server_error_storm_gives_up_after_the_retries)

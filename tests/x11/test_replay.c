@@ -23,6 +23,7 @@
 #include "xclient_ctl.h"
 #include "xfixture.h"
 #include "xtars/image.h"
+#include "xdraw.h"
 
 /* Six steps: click, type, drag, hotkey, scroll, finished (uitars-1.5 numbers
  * in the 644x476 image of a 640x480 screen). */
@@ -278,6 +279,57 @@ TEST(moved_window_diverges_with_a_diff_image)
     cJSON_Delete(recorded);
     cJSON_Delete(replayed);
     xt_result_free(&r);
+}
+
+/* Replays dir with --verify on a fresh 640x480 Xvfb whose root shows one
+ * white rectangle the recording did not have. */
+static void replay_with_mark(const char *dir, const char *out, int x, int y, int w, int h,
+                             struct xt_result *r)
+{
+    struct xt_client client;
+    const char *display = xt_x_start(640, 480, NULL);
+    Display *dpy;
+    GC gc;
+
+    xt_client_start(&client, "400x300+0+0");
+    dpy = xd_open();
+    gc = XCreateGC(dpy, DefaultRootWindow(dpy), 0, NULL);
+    XSetForeground(dpy, gc, 0xffffff);
+    XFillRectangle(dpy, DefaultRootWindow(dpy), gc, x, y, (unsigned)w, (unsigned)h);
+    XSync(dpy, False);
+    XFreeGC(dpy, gc);
+    *r = xt_run((const char *const[]){"@xtars", "replay", "--display", display, "--verify", "--out", out,
+                                      "--quiet", dir, NULL}, NULL, NULL);
+    XCloseDisplay(dpy);
+    xt_client_stop(&client);
+    xt_x_stop();
+}
+
+/* The default --verify on a real screen: a caret-sized change passes, a
+ * changed line of text (under 1% of the screen, so the similarity stays
+ * above 0.99) stops the replay. The recorded image is 644x476, a grid of
+ * 81x60 cells of 7.93 rows each: live rows 393..398 (recorded 389.7..394.7)
+ * fall inside cell row 49 (388.7..396.7). */
+TEST(verify_catches_a_changed_line_but_not_a_caret)
+{
+    const char *rec = path_in("textrec"), *caret = path_in("caret"), *line = path_in("line");
+    const char *script = "[\"Action: click(start_box='(100,80)')\", \"Action: finished()\"]";
+    struct xt_result r;
+    cJSON *recorded = record(rec, 640, 480, "400x300+0+0", script, "pixels"), *steps;
+
+    replay_with_mark(rec, caret, 500, 380, 2, 15, &r);
+    if (r.status != 0)
+        FAIL("a caret made the replay fail (%d): %s", r.status, r.err);
+    xt_result_free(&r);
+    replay_with_mark(rec, line, 300, 393, 240, 6, &r);
+    ASSERT_EQ(r.status, 4);
+    ASSERT_STR_CONTAINS(r.err, "step 1 diverged from recorded step 1: a changed region of ");
+    ASSERT_STR_CONTAINS(r.err, "is larger than 64x64 (similarity 0.99");
+    steps = steps_of(line);
+    ASSERT(number(cJSON_GetArrayItem(steps, 0), "similarity") > 0.99);
+    cJSON_Delete(steps);
+    xt_result_free(&r);
+    cJSON_Delete(recorded);
 }
 
 TEST(ask_model_takes_the_diverged_steps)

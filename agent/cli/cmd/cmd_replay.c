@@ -316,6 +316,15 @@ static int run_replay(int argc, char **argv)
         return rc;
     if ((rc = load_run(argv[optind], &run)) != CLI_EXIT_OK)
         return rc;
+    {
+        char applied[XTARS_ERRLEN], err[XTARS_ERRLEN];
+        if (xtars_replay_use_recorded_timing(&cfg, &run, applied, err) != XTARS_OK) {
+            xtars_traj_run_cleanup(&run);
+            return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "%s", err);
+        }
+        if (applied[0])
+            xtars_log_info("timing as recorded: %s", applied);
+    }
     ui.progress.quiet = r.quiet;
     ui.dry_run = r.dry_run;
     if (r.step && isatty(0))
