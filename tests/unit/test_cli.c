@@ -116,12 +116,12 @@ TEST(config_errors_exit_2_with_one_line)
 
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_EQ(r.err,
-                  "xtars config: config: unknown key 'max_step' (command line) (did you mean "
+                  "xtars config: unknown key 'max_step' (command line) (did you mean "
                   "'max_steps'?)\n");
     xt_result_free(&r);
     r = RUN("config", "--config", "/nonexistent.json");
     ASSERT_EQ(r.status, 2);
-    ASSERT_STR_EQ(r.err, "xtars config: config: /nonexistent.json: No such file or directory\n");
+    ASSERT_STR_EQ(r.err, "xtars config: /nonexistent.json: No such file or directory\n");
     xt_result_free(&r);
 }
 

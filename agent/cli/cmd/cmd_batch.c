@@ -204,7 +204,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct b
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":j:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "j:", longopts, NULL)) != -1) {
         if (opt == '?' || opt == ':')
             return cli_bad_option(&cli_cmd_batch, longopts, argv, opt);
         if (opt >= CLI_OPT_CONFIG && opt <= CLI_OPT_LOG_FORMAT &&

@@ -356,7 +356,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct t
     int opt;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_task, common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
