@@ -288,10 +288,12 @@ static void print_json_line(const struct xtars_task *task, const char *file,
     xtars_buf_cleanup(&b);
 }
 
-/* Runs one task file; returns its exit code and prints its JSON line. */
-static int run_one(const char *file, const struct task_args *a, const struct xtars_config *base)
+/* Runs one loaded task file; returns its exit code and prints its JSON line. */
+static int run_one(const struct xtars_task *loaded, const struct task_args *a,
+                   const struct xtars_config *base)
 {
-    struct xtars_task task;
+    const struct xtars_task task = *loaded;
+    const char *file = loaded->path;
     struct task_run tr;
     struct xtars_config cfg = *base;
     struct cli_session session = {0};
@@ -300,8 +302,6 @@ static int run_one(const char *file, const struct task_args *a, const struct xta
     char err[XTARS_ERRLEN];
     int rc;
 
-    if (xtars_task_load(file, &task, err) != XTARS_OK)
-        return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s", err);
     memset(&tr, 0, sizeof tr);
     tr.task = &task;
     task_dir(&task, a->out ? a->out : cfg.out_dir, tr.dir, sizeof tr.dir);
@@ -334,8 +334,28 @@ static int run_one(const char *file, const struct task_args *a, const struct xta
         fflush(stdout);
     }
     cli_session_stop(&session);
-    xtars_task_cleanup(&task);
     return rc;
+}
+
+/* Loads every task file before any runs, as batch checks its list first: a
+ * typo in the last file must not cost the model calls of the first. Every
+ * bad file is told; returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+static int load_all(char **files, int count, struct xtars_task *tasks)
+{
+    char err[XTARS_ERRLEN];
+    int bad = 0;
+
+    for (int i = 0; i < count; i++) {
+        xtars_err rc = xtars_task_load(files[i], &tasks[i], err);
+        if (rc == XTARS_ENOMEM)
+            return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+        if (rc != XTARS_OK) /* unreadable, missing or invalid: the argument is wrong */
+            bad++, cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s", err);
+    }
+    if (bad && count > 1)
+        cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%d of %d task files are not valid; nothing was run",
+                 bad, count);
+    return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, struct cli_common *common, struct task_args *a)
@@ -389,7 +409,8 @@ static int run_task(int argc, char **argv)
     struct cli_common common = {0};
     struct task_args a;
     struct xtars_config cfg;
-    int rc, worst = CLI_EXIT_OK;
+    struct xtars_task *tasks;
+    int rc, worst = CLI_EXIT_OK, count;
 
     memset(&a, 0, sizeof a);
     if ((rc = parse_args(argc, argv, &common, &a)) != CLI_EXIT_OK)
@@ -403,14 +424,26 @@ static int run_task(int argc, char **argv)
             a.flags[a.flag_count] = a.flag_text[a.flag_count], a.flag_count++;
     if ((rc = cli_config_load(&cli_cmd_task, &common, a.flags, a.flag_count, &cfg)) != CLI_EXIT_OK)
         return rc;
+    count = argc - optind;
+    if ((tasks = calloc((size_t)count, sizeof tasks[0])) == NULL)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "out of memory");
+    if ((rc = load_all(argv + optind, count, tasks)) != CLI_EXIT_OK) { /* cleanup takes zeroed tasks */
+        for (int i = 0; i < count; i++)
+            xtars_task_cleanup(&tasks[i]);
+        free(tasks);
+        return rc;
+    }
     cli_signals_install();
-    for (int i = optind; i < argc && !cli_signals_pending(); i++) {
-        rc = run_one(argv[i], &a, &cfg);
+    for (int i = 0; i < count && !cli_signals_pending(); i++) {
+        rc = run_one(&tasks[i], &a, &cfg);
         /* Worst outcome wins: usage/config (2) > model (3) > runtime (1) > not completed (4). */
         if (rc == CLI_EXIT_USAGE || (rc == CLI_EXIT_MODEL && worst != CLI_EXIT_USAGE) ||
             (rc == CLI_EXIT_RUNTIME && worst != CLI_EXIT_USAGE && worst != CLI_EXIT_MODEL) ||
             (rc == CLI_EXIT_INCOMPLETE && worst == CLI_EXIT_OK))
             worst = rc;
     }
+    for (int i = 0; i < count; i++)
+        xtars_task_cleanup(&tasks[i]);
+    free(tasks);
     return worst;
 }
