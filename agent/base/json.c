@@ -37,6 +37,11 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return len;
 }
 
+size_t xtars_utf8_sequence_len(const char *s, size_t n)
+{
+    return n ? utf8_valid_len((const unsigned char *)s, n) : 0;
+}
+
 int xtars_json_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;

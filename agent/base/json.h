@@ -33,6 +33,10 @@ xtars_err xtars_json_put_number(struct xtars_buf *out, double v);
  * xtars_json_put_string(), so loaders refuse it where it must round-trip. */
 int xtars_json_utf8_valid(const char *s, size_t n);
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when the bytes
+ * there are not one (the same rules). */
+size_t xtars_utf8_sequence_len(const char *s, size_t n);
+
 /* Version of the cJSON library this process runs with (static string). */
 const char *xtars_json_cjson_version(void);
 

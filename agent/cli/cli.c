@@ -16,6 +16,9 @@
 
 static const struct cli_command *json_errors_cmd; /* JSON errors on for this command */
 static int json_error_printed;
+static char last_error[XTARS_ERRLEN];
+
+const char *cli_last_error(void) { return last_error; }
 
 const char *cli_exit_meaning(int code)
 {
@@ -90,6 +93,7 @@ int cli_fail(const struct cli_command *cmd, int code, const char *fmt, ...)
         text[prefix + 1] == ' ')
         text += prefix + 2;
     fprintf(stderr, "xtars%s%s: %s\n", cmd ? " " : "", cmd ? cmd->name : "", text);
+    snprintf(last_error, sizeof last_error, "%s", text);
     if (cmd && json_errors_cmd == cmd && code != CLI_EXIT_OK)
         print_json_error(cmd, code, text);
     free(clean);

@@ -132,6 +132,10 @@ int cli_print_usage(const struct cli_command *cmd);
 int cli_fail(const struct cli_command *cmd, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The last message cli_fail() printed (redacted, without the "xtars CMD: "
+ * prefix), or "" before the first: for reports that repeat it (JUnit). */
+const char *cli_last_error(void);
+
 /* Turns JSON errors on for cmd if its json_errors mode says so for these
  * arguments (main.c calls it before cmd->run). */
 void cli_json_errors_start(const struct cli_command *cmd, int argc, char **argv);

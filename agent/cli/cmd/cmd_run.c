@@ -137,7 +137,7 @@ static int run_run(int argc, char **argv)
     struct run_args r;
     struct xtars_config cfg;
     struct cli_session session;
-    struct cli_progress_options progress;
+    struct cli_progress_options progress = {0};
     struct xtars_agent_options opts;
     struct xtars_agent *agent = NULL;
     struct xtars_agent_result res;
