@@ -107,4 +107,11 @@ const char *xt_data_path(const char *relative);
  * use, removed at exit unless XTARS_KEEP_TMP is set). */
 const char *xt_tmpdir(void);
 
+/* "xt_tmpdir()/name", in one of 64 slots kept for the whole test, so the
+ * paths can be held; aborts the test when the slots run out. */
+const char *xt_tmp_path(const char *name);
+
+/* Writes text to path (created or truncated); aborts the test on failure. */
+void xt_write_text(const char *path, const char *text);
+
 #endif

@@ -164,15 +164,6 @@ static void run_table(const struct bad_input *rows, size_t count)
     }
 }
 
-static const char *scratch(const char *name)
-{
-    static char pool[16][700];
-    static int used;
-
-    snprintf(pool[used % 16], sizeof pool[0], "%s/%s", xt_tmpdir(), name);
-    return pool[used++ % 16];
-}
-
 TEST(every_command_rejects_an_unknown_option_and_takes_dash_h)
 {
     const char *names[] = {"run", "task", "report", "help", "version", "config", "parse",
@@ -199,13 +190,10 @@ TEST(every_command_rejects_an_unknown_option_and_takes_dash_h)
 
 TEST(bad_input_exit_codes_name_the_thing)
 {
-    const char *empty = scratch("not-a-trajectory");
-    const char *conf = scratch("bad.json");
-    FILE *f = fopen(conf, "w");
+    const char *empty = xt_tmp_path("not-a-trajectory");
+    const char *conf = xt_tmp_path("bad.json");
 
-    ASSERT(f != NULL);
-    fputs("{\"max_steps\": \"many\"}", f);
-    fclose(f);
+    xt_write_text(conf, "{\"max_steps\": \"many\"}");
     ASSERT_EQ(mkdir(empty, 0755), 0);
     {
         const struct bad_input rows[] = {
@@ -241,11 +229,11 @@ TEST(bad_input_exit_codes_name_the_thing)
             /* a directory that is not a trajectory (or an OSWorld result) */
             {{"report", empty, NULL}, 2, "is not a trajectory directory (it has no run.json)"},
             {{"replay", empty, NULL}, 2, "is not a trajectory directory (it has no run.json)"},
-            {{"export", "--to", "osworld", empty, "--out", scratch("o"), NULL}, 2,
+            {{"export", "--to", "osworld", empty, "--out", xt_tmp_path("o"), NULL}, 2,
              "is not a trajectory directory (it has no run.json)"},
-            {{"import", "--from", "osworld", empty, "--out", scratch("i"), NULL}, 2,
+            {{"import", "--from", "osworld", empty, "--out", xt_tmp_path("i"), NULL}, 2,
              "is not an OSWorld result directory (it has no traj.jsonl)"},
-            {{"import", "--from", "uitars-desktop", empty, "--out", scratch("i"), NULL}, 2,
+            {{"import", "--from", "uitars-desktop", empty, "--out", xt_tmp_path("i"), NULL}, 2,
              "is a directory, not a file"},
             {{"task", empty, NULL}, 2, "not-a-trajectory"},
             /* a bad configuration value, from a flag or a file */

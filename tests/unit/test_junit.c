@@ -14,27 +14,6 @@
 
 #define CHECKER XT_SOURCE_DIR "/tests/support/junit_check.py"
 
-static const char *tmp(const char *name)
-{
-    static char pool[32][800];
-    static int used;
-
-    if (used == 32)
-        FAIL("tmp(): out of slots");
-    snprintf(pool[used], sizeof pool[0], "%s/%s", xt_tmpdir(), name);
-    return pool[used++];
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    if (f == NULL)
-        FAIL("cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* The checker's summary of path; aborts the test when it rejects the file. */
 static struct xt_result check(const char *path)
 {
@@ -60,8 +39,8 @@ TEST(the_checker_rejects_what_xml_forbids)
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct xt_result r;
-        write_text(tmp("bad.xml"), bad[i]);
-        r = xt_run((const char *const[]){"python3", CHECKER, tmp("bad.xml"), NULL}, NULL, NULL);
+        xt_write_text(xt_tmp_path("bad.xml"), bad[i]);
+        r = xt_run((const char *const[]){"python3", CHECKER, xt_tmp_path("bad.xml"), NULL}, NULL, NULL);
         ASSERT_EQ(r.status, 1);
         xt_result_free(&r);
     }
@@ -95,7 +74,7 @@ TEST(counts_outcomes_and_hostile_text)
                   .name = "load", .outcome = XTARS_JUNIT_ERROR, .type = "model_error",
                   .message = "model: HTTP 500"}),
               XTARS_OK);
-    ASSERT_EQ(xtars_junit_write(j, tmp("out.xml"), err), XTARS_OK);
+    ASSERT_EQ(xtars_junit_write(j, xt_tmp_path("out.xml"), err), XTARS_OK);
     xtars_buf_init(&doc, 1 << 20);
     ASSERT_EQ(xtars_junit_format(j, &doc), XTARS_OK);
     /* Totals on the root, counted by hand: 4 cases, 1 failure, 1 error, 1 skipped. */
@@ -106,7 +85,7 @@ TEST(counts_outcomes_and_hostile_text)
     ASSERT_STR_CONTAINS(doc.data, "message=\"exit status 3&#10;second line\"");
     xtars_buf_cleanup(&doc);
     xtars_junit_free(j);
-    r = check(tmp("out.xml"));
+    r = check(xt_tmp_path("out.xml"));
     /* What a parser gives back: the hostile text intact except for what XML
      * cannot carry (\x01 -> "\x01" as text, bad bytes and U+FFFF -> U+FFFD,
      * the CR kept as a character reference). */
@@ -126,36 +105,36 @@ TEST(batch_junit_has_a_case_per_task_from_the_results)
     struct xt_result r;
     struct stat st;
 
-    mkdir(tmp("b"), 0755);
-    mkdir(tmp("b/out"), 0755);
+    mkdir(xt_tmp_path("b"), 0755);
+    mkdir(xt_tmp_path("b/out"), 0755);
     /* Every task has a final result, so the batch runs nothing (no display
      * needed) and reports them; task c is in the other shard. */
-    write_text(tmp("b/list.jsonl"), "{\"id\": \"a\", \"instruction\": \"A\"}\n"
+    xt_write_text(xt_tmp_path("b/list.jsonl"), "{\"id\": \"a\", \"instruction\": \"A\"}\n"
                                     "{\"id\": \"c\", \"instruction\": \"C\"}\n"
                                     "{\"id\": \"b\", \"instruction\": \"B\"}\n");
-    write_text(tmp("b/out/results.jsonl"),
+    xt_write_text(xt_tmp_path("b/out/results.jsonl"),
                "{\"id\": \"a\", \"status\": \"finished\", \"passed\": true, \"exit_code\": 0, "
                "\"steps\": 2, \"duration_s\": 1.5, \"trajectory\": \"tasks/a/trajectory\"}\n"
                "{\"id\": \"b\", \"status\": \"max_steps\", \"passed\": false, \"exit_code\": 4, "
                "\"steps\": 5, \"message\": \"</testcase><script>\\u0001\", "
                "\"report\": \"tasks/b/trajectory/report.html\"}\n");
-    r = xt_run((const char *const[]){"@xtars", "batch", "--shard", "0/2", "--junit", tmp("b/j.xml"),
-                                     "--out", tmp("b/out"), tmp("b/list.jsonl"), NULL},
+    r = xt_run((const char *const[]){"@xtars", "batch", "--shard", "0/2", "--junit", xt_tmp_path("b/j.xml"),
+                                     "--out", xt_tmp_path("b/out"), xt_tmp_path("b/list.jsonl"), NULL},
                NULL, NULL);
     ASSERT_EQ(r.status, 4);
     xt_result_free(&r);
-    r = check(tmp("b/j.xml"));
+    r = check(xt_tmp_path("b/j.xml"));
     ASSERT_STR_CONTAINS(r.out, "|a|passed||\n");
     ASSERT_STR_CONTAINS(r.out, "|b|failure|max_steps after 5 steps (exit 4): </testcase><script>\\x01|"
                                "max_steps after 5 steps (exit 4): </testcase><script>\\x01\n");
     ASSERT(strstr(r.out, "|c|") == NULL);
     xt_result_free(&r);
     /* --junit is the batch's own: not with --merge. */
-    r = xt_run((const char *const[]){"@xtars", "batch", "--merge", "--junit", tmp("b/k.xml"), "--out",
-                                     tmp("b/m"), tmp("b/out"), NULL},
+    r = xt_run((const char *const[]){"@xtars", "batch", "--merge", "--junit", xt_tmp_path("b/k.xml"), "--out",
+                                     xt_tmp_path("b/m"), xt_tmp_path("b/out"), NULL},
                NULL, NULL);
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_CONTAINS(r.err, "--junit does not go with --merge");
-    ASSERT(stat(tmp("b/k.xml"), &st) != 0);
+    ASSERT(stat(xt_tmp_path("b/k.xml"), &st) != 0);
     xt_result_free(&r);
 }

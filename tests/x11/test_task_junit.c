@@ -11,16 +11,6 @@
 
 #define CHECKER XT_SOURCE_DIR "/tests/support/junit_check.py"
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    if (f == NULL)
-        FAIL("cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
 TEST(junit_has_a_case_per_step_with_failures_and_escaping)
 {
     char bad[600], good[600], xml[600], out[600];
@@ -30,12 +20,12 @@ TEST(junit_has_a_case_per_step_with_failures_and_escaping)
     snprintf(good, sizeof good, "%s/good.json", xt_tmpdir());
     snprintf(xml, sizeof xml, "%s/junit.xml", xt_tmpdir());
     snprintf(out, sizeof out, "%s/runs", xt_tmpdir());
-    write_text(bad, "{\"name\": \"</testcase><script>\", \"screen\": \"320x200\", \"steps\": [\n"
+    xt_write_text(bad, "{\"name\": \"</testcase><script>\", \"screen\": \"320x200\", \"steps\": [\n"
                     "  {\"wait\": 10},\n"
                     "  {\"check\": \"printf 'one\\\\ntwo <&>\\\\001'; exit 3\", \"name\": \"fails\"},\n"
                     "  {\"check\": \"true\"}\n"
                     "]}\n");
-    write_text(good, "{\"name\": \"good\", \"screen\": \"320x200\", \"steps\": [\n"
+    xt_write_text(good, "{\"name\": \"good\", \"screen\": \"320x200\", \"steps\": [\n"
                      "  {\"check\": \"test -d .\", \"name\": \"work dir exists\"}\n"
                      "]}\n");
     r = xt_run((const char *const[]){"@xtars", "task", "--junit", xml, "--out", out, "--no-report",
@@ -65,8 +55,8 @@ TEST(junit_names_the_task_files_that_did_not_load)
     snprintf(good, sizeof good, "%s/ok.json", xt_tmpdir());
     snprintf(typo, sizeof typo, "%s/typo.json", xt_tmpdir());
     snprintf(xml, sizeof xml, "%s/load.xml", xt_tmpdir());
-    write_text(good, "{\"name\": \"ok\", \"steps\": [{\"check\": \"true\"}]}");
-    write_text(typo, "{\"name\": \"t\",\n \"steps\": [{\"chek\": \"true\"}]}");
+    xt_write_text(good, "{\"name\": \"ok\", \"steps\": [{\"check\": \"true\"}]}");
+    xt_write_text(typo, "{\"name\": \"t\",\n \"steps\": [{\"chek\": \"true\"}]}");
     r = xt_run((const char *const[]){"@xtars", "task", "--junit", xml, good, typo, NULL}, NULL, NULL);
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_CONTAINS(r.err, "typo.json line 2: steps[0]: unknown key 'chek' (did you mean 'check'?)");
