@@ -1008,6 +1008,12 @@ static const char *display_label(const char *name)
 
 static xtars_err open_display(const char *name, Display **out, char *err)
 {
+    const char *env = getenv("DISPLAY");
+
+    if ((name == NULL || name[0] == '\0') && (env == NULL || env[0] == '\0')) {
+        *out = NULL;
+        return xtars_error(err, XTARS_EDISPLAY, "%s", XTARS_NO_DISPLAY_MESSAGE);
+    }
     *out = XOpenDisplay(name && name[0] ? name : NULL);
     if (*out == NULL)
         return xtars_error(err, XTARS_EDISPLAY, "exec: cannot open X display '%s'",

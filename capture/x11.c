@@ -394,8 +394,7 @@ static xtars_err open_display(struct xtars_capture *cap, const char *name, char 
     if (cap->dpy == NULL) {
         const char *which = XDisplayName(name && name[0] ? name : NULL);
         if (which == NULL || which[0] == '\0')
-            return xtars_error(err, XTARS_EDISPLAY, "capture: no X display (DISPLAY is not set; "
-                               "give --display, or run under Xvfb)");
+            return xtars_error(err, XTARS_EDISPLAY, "%s", XTARS_NO_DISPLAY_MESSAGE);
         return xtars_error(err, XTARS_EDISPLAY, "capture: cannot open display '%s'", which);
     }
     xtars_xconn_watch(&cap->conn, cap->dpy);

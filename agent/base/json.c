@@ -37,6 +37,11 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return len;
 }
 
+size_t xtars_utf8_sequence_len(const char *s, size_t n)
+{
+    return n ? utf8_valid_len((const unsigned char *)s, n) : 0;
+}
+
 int xtars_json_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -168,6 +173,118 @@ void xtars_json_position(const char *text, size_t at, int *line, int *column)
     }
     *line = l;
     *column = c;
+}
+
+/* ---- locating a value by its path (for messages; malformed text gives 0) ---- */
+
+static size_t skip_space(const char *t, size_t n, size_t i)
+{
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* t[i] is '"'; the index after the closing quote, or n. */
+static size_t skip_string(const char *t, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (t[i] == '\\')
+            i++;
+        else if (t[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+/* The index after the value starting at t[i] (nesting bounded by depth). */
+static size_t skip_value(const char *t, size_t n, size_t i, int depth)
+{
+    char open, close;
+
+    if (i >= n)
+        return n;
+    if (t[i] == '"')
+        return skip_string(t, n, i);
+    if (t[i] != '{' && t[i] != '[') {
+        while (i < n && !strchr(",]}: \t\r\n", t[i]))
+            i++;
+        return i;
+    }
+    if (depth > 64)
+        return n;
+    open = t[i];
+    close = open == '{' ? '}' : ']';
+    i = skip_space(t, n, i + 1);
+    while (i < n && t[i] != close) {
+        if (open == '{') {
+            i = skip_space(t, n, skip_string(t, n, i));
+            if (i >= n || t[i] != ':')
+                return n;
+            i = skip_space(t, n, i + 1);
+        }
+        i = skip_space(t, n, skip_value(t, n, i, depth + 1));
+        if (i < n && t[i] == ',')
+            i = skip_space(t, n, i + 1);
+        else if (i < n && t[i] != close)
+            return n;
+    }
+    return i < n ? i + 1 : n;
+}
+
+/* Offset of one path step inside the value at t[i]: the member's key (the
+ * value's offset in *value) or the element; n when absent. */
+static size_t find_step(const char *t, size_t n, size_t i, const struct xtars_json_step *step,
+                        size_t *value)
+{
+    size_t key_len = step->key ? strlen(step->key) : 0;
+    int element = 0;
+
+    if (i >= n || t[i] != (step->key ? '{' : '['))
+        return n;
+    i = skip_space(t, n, i + 1);
+    while (i < n && t[i] != (step->key ? '}' : ']')) {
+        size_t at = i;
+        int match;
+        if (step->key) {
+            size_t end = skip_string(t, n, i);
+            match = t[i] == '"' && end - i == key_len + 2 && memcmp(t + i + 1, step->key, key_len) == 0;
+            i = skip_space(t, n, end);
+            if (i >= n || t[i] != ':')
+                return n;
+            i = skip_space(t, n, i + 1);
+        } else {
+            match = element++ == step->index;
+        }
+        if (match) {
+            *value = i;
+            return at;
+        }
+        i = skip_space(t, n, skip_value(t, n, i, 1));
+        if (i < n && t[i] == ',')
+            i = skip_space(t, n, i + 1);
+        else if (i >= n || (t[i] != '}' && t[i] != ']'))
+            return n;
+    }
+    return n;
+}
+
+int xtars_json_line_of(const char *text, size_t len, const struct xtars_json_step *path,
+                       int count)
+{
+    size_t i = skip_space(text, len, 0), at = i;
+    int line, column;
+
+    for (int k = 0; k < count; k++) {
+        size_t value = len;
+        at = find_step(text, len, i, &path[k], &value);
+        if (at >= len)
+            return 0;
+        i = value;
+    }
+    if (at >= len)
+        return 0;
+    xtars_json_position(text, at, &line, &column);
+    return line;
 }
 
 const char *xtars_json_cjson_version(void)

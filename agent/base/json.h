@@ -40,11 +40,30 @@ xtars_err xtars_json_put_number(struct xtars_buf *out, double v);
  * xtars_json_put_string(), so loaders refuse it where it must round-trip. */
 int xtars_json_utf8_valid(const char *s, size_t n);
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when the bytes
+ * there are not one (the same rules). */
+size_t xtars_utf8_sequence_len(const char *s, size_t n);
+
 /* Version of the cJSON library this process runs with (static string). */
 const char *xtars_json_cjson_version(void);
 
 /* Line and column (1-based) of byte offset `at` in text, for error messages. */
 void xtars_json_position(const char *text, size_t at, int *line, int *column);
+
+/* One step of a path into a JSON document: a member `key`, or (key NULL)
+ * the element at `index` of an array. */
+struct xtars_json_step {
+    const char *key;
+    int index;
+};
+
+/* The 1-based line where the value at `path` (count steps) starts in the
+ * len bytes of text, or where its key is written when the last step is a
+ * key; 0 when the text holds no such value. cJSON keeps no positions, so
+ * loaders that report "file line N" for a nested value ask here. For keys
+ * without escapes; the first of duplicate keys wins, as in cJSON. */
+int xtars_json_line_of(const char *text, size_t len, const struct xtars_json_step *path,
+                       int count);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,12 @@
 #ifndef XTARS_BASE_XERROR_H
 #define XTARS_BASE_XERROR_H
 
+/* The one wording for "there is no X display to use" (capture, executor,
+ * agent), so every command tells it the same way. */
+#define XTARS_NO_DISPLAY_MESSAGE                                                          \
+    "no X display: DISPLAY is not set (give --display D, or run on a private headless " \
+    "screen with 'xtars run --xvfb WxH')"
+
 #include <X11/Xlib.h>
 #include <stdatomic.h>
 

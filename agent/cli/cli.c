@@ -7,27 +7,157 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/base/redact.h"
+#include "agent/base/json.h"
 #include "xtars/buf.h"
 #include "xtars/log.h"
+
+static const struct cli_command *json_errors_cmd; /* JSON errors on for this command */
+static int json_error_printed;
+static char last_error[XTARS_ERRLEN];
+
+const char *cli_last_error(void) { return last_error; }
+
+const char *cli_exit_meaning(int code)
+{
+    switch (code) {
+    case CLI_EXIT_OK: return "task finished / command succeeded";
+    case CLI_EXIT_RUNTIME: return "runtime error";
+    case CLI_EXIT_USAGE: return "usage or configuration error";
+    case CLI_EXIT_MODEL: return "model endpoint failure";
+    case CLI_EXIT_INCOMPLETE: return "task not completed (max steps, call_user, stopped)";
+    default: return "error";
+    }
+}
+
+/* {"error": {"command": "model-check", "code": 3, "message": "..."}} */
+static void print_json_error(const struct cli_command *cmd, int code, const char *message)
+{
+    struct xtars_buf b;
+
+    if (json_error_printed)
+        return;
+    json_error_printed = 1;
+    xtars_buf_init(&b, 1 << 17);
+    xtars_buf_puts(&b, "{\"error\": {\"command\": ");
+    xtars_json_put_string(&b, cmd->name);
+    xtars_buf_printf(&b, ", \"code\": %d, \"message\": ", code);
+    xtars_json_put_string(&b, message);
+    xtars_buf_puts(&b, "}}\n");
+    if (b.data)
+        fputs(b.data, stdout);
+    fflush(stdout);
+    xtars_buf_cleanup(&b);
+}
+
+void cli_json_errors_start(const struct cli_command *cmd, int argc, char **argv)
+{
+    int on = cmd->json_errors == CLI_JSON_ERRORS_ALWAYS;
+
+    for (int i = 1; i < argc && !on && cmd->json_errors == CLI_JSON_ERRORS_WITH_FLAG; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        on = strcmp(argv[i], "--json") == 0;
+    }
+    json_errors_cmd = on ? cmd : NULL;
+    json_error_printed = 0;
+}
+
+void cli_json_errors_finish(const struct cli_command *cmd, int code)
+{
+    if (code != CLI_EXIT_OK && json_errors_cmd == cmd)
+        print_json_error(cmd, code, cli_exit_meaning(code));
+}
 
 int cli_fail(const struct cli_command *cmd, int code, const char *fmt, ...)
 {
     struct xtars_buf line;
     va_list ap;
     char *clean;
+    const char *text;
+    size_t prefix;
 
     xtars_buf_init(&line, 1 << 16);
     va_start(ap, fmt);
     xtars_buf_vprintf(&line, fmt, ap);
     va_end(ap);
     clean = xtars_log_redact(line.data ? line.data : "");
-    fprintf(stderr, "xtars%s%s: %s\n", cmd ? " " : "", cmd ? cmd->name : "",
-            clean ? clean : "error");
+    text = clean ? clean : "error";
+    /* Library messages start with their module ("config: ..."); the command
+     * name already says where the line comes from, so "xtars config: config:"
+     * loses the repeat. */
+    prefix = cmd ? strlen(cmd->name) : 0;
+    if (cmd && strncmp(text, cmd->name, prefix) == 0 && text[prefix] == ':' &&
+        text[prefix + 1] == ' ')
+        text += prefix + 2;
+    fprintf(stderr, "xtars%s%s: %s\n", cmd ? " " : "", cmd ? cmd->name : "", text);
+    snprintf(last_error, sizeof last_error, "%s", text);
+    if (cmd && json_errors_cmd == cmd && code != CLI_EXIT_OK)
+        print_json_error(cmd, code, text);
     free(clean);
     xtars_buf_cleanup(&line);
     return code;
+}
+
+int cli_need_dir(const struct cli_command *cmd, const char *path, const char *marker,
+                 const char *what)
+{
+    char inner[4200];
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s: no such directory", path);
+    if (!S_ISDIR(st.st_mode))
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s is not %s (it is not a directory)", path, what);
+    snprintf(inner, sizeof inner, "%s/%s", path, marker);
+    if (access(inner, F_OK) != 0)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s is not %s (it has no %s)", path, what, marker);
+    return CLI_EXIT_OK;
+}
+
+int cli_need_file(const struct cli_command *cmd, const char *path)
+{
+    struct stat st;
+
+    if (strcmp(path, "-") == 0)
+        return CLI_EXIT_OK;
+    if (stat(path, &st) != 0)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s: no such file", path);
+    if (S_ISDIR(st.st_mode))
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s is a directory, not a file", path);
+    if (access(path, R_OK) != 0)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s: cannot be read (permission denied)", path);
+    return CLI_EXIT_OK;
+}
+
+int cli_need_choice(const struct cli_command *cmd, const char *option, const char *value,
+                    const char *const *choices)
+{
+    struct xtars_buf list;
+    const char *hint;
+    int rc;
+
+    for (int i = 0; value && choices[i]; i++)
+        if (strcmp(value, choices[i]) == 0)
+            return CLI_EXIT_OK;
+    xtars_buf_init(&list, 4096);
+    for (int i = 0; choices[i]; i++)
+        xtars_buf_printf(&list, "%s%s", i ? ", " : "", choices[i]);
+    hint = value ? xtars_suggest(value, choices) : NULL;
+    if (value == NULL)
+        rc = cli_fail(cmd, CLI_EXIT_USAGE, "%s is required (valid: %s)", option,
+                      list.data ? list.data : "");
+    else if (hint)
+        rc = cli_fail(cmd, CLI_EXIT_USAGE, "%s: unknown value '%s' (did you mean '%s'? valid: %s)",
+                      option, value, hint, list.data ? list.data : "");
+    else
+        rc = cli_fail(cmd, CLI_EXIT_USAGE, "%s: unknown value '%s' (valid: %s)", option, value,
+                      list.data ? list.data : "");
+    xtars_buf_cleanup(&list);
+    return rc;
 }
 
 int cli_exit_code(xtars_err err)
@@ -50,6 +180,22 @@ int cli_exit_code(xtars_err err)
 int cli_print_usage(const struct cli_command *cmd)
 {
     fputs(cmd->usage, stdout);
+    return CLI_EXIT_OK;
+}
+
+int cli_flags_add(const struct cli_command *cmd, struct cli_flags *flags, const char *key,
+                  const char *value)
+{
+    int n;
+
+    if (flags->count == CLI_MAX_FLAGS)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "too many options (at most %d settings)",
+                        CLI_MAX_FLAGS);
+    n = snprintf(flags->text[flags->count], sizeof flags->text[0], "%s=%s", key, value);
+    if (n < 0 || (size_t)n >= sizeof flags->text[0])
+        return cli_fail(cmd, CLI_EXIT_USAGE, "the value of --%s is too long", key);
+    flags->items[flags->count] = flags->text[flags->count];
+    flags->count++;
     return CLI_EXIT_OK;
 }
 
@@ -91,6 +237,7 @@ int cli_common_option(const struct cli_command *cmd, struct cli_common *common, 
         xtars_log_set_format(format);
         return 1;
     case CLI_OPT_HELP:
+    case 'h':
         common->want_help = 1;
         return 1;
     default:
@@ -157,8 +304,8 @@ int cli_bad_option(const struct cli_command *cmd, const struct option *longopts,
                    int opt)
 {
     const char *given = argv[optind - 1];
-    const char *best = NULL;
-    int best_distance = 100;
+    const char *best;
+    struct xtars_nearest near;
     char name[128];
 
     if (opt == ':')
@@ -169,14 +316,11 @@ int cli_bad_option(const struct cli_command *cmd, const struct option *longopts,
                         cmd->name);
     snprintf(name, sizeof name, "%s", given + 2);
     name[strcspn(name, "=")] = '\0';
-    for (int i = 0; longopts[i].name; i++) {
-        int d = xtars_edit_distance(name, longopts[i].name);
-        if (d < best_distance) {
-            best_distance = d;
-            best = longopts[i].name;
-        }
-    }
-    if (best && best_distance <= 3 && best_distance < (int)strlen(name))
+    xtars_nearest_init(&near, name);
+    for (int i = 0; longopts[i].name; i++)
+        xtars_nearest_offer(&near, longopts[i].name);
+    best = xtars_nearest_get(&near);
+    if (best)
         return cli_fail(cmd, CLI_EXIT_USAGE, "unknown option '--%s' (did you mean '--%s'?)", name,
                         best);
     return cli_fail(cmd, CLI_EXIT_USAGE, "unknown option '--%s' (see 'xtars help %s')", name,
@@ -203,7 +347,7 @@ int cli_parse_options(const struct cli_command *cmd, int argc, char **argv,
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(cmd, common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;

@@ -18,11 +18,21 @@ enum cli_exit {
     CLI_EXIT_INCOMPLETE = 4  /* task not completed: max steps, call_user, stopped */
 };
 
+/* When a command's failures are also told on stdout as one JSON object,
+ * {"error": {"command": NAME, "code": EXIT_CODE, "message": TEXT}}, so that
+ * a program reading its JSON output always gets JSON (README "Exit codes"). */
+enum cli_json_errors {
+    CLI_JSON_ERRORS_NEVER = 0,
+    CLI_JSON_ERRORS_WITH_FLAG, /* when --json is among the arguments */
+    CLI_JSON_ERRORS_ALWAYS     /* the command's stdout is always JSON */
+};
+
 struct cli_command {
     const char *name;
     const char *summary;  /* one line for `xtars help` */
     const char *usage;    /* full help text for `xtars help NAME` and --help */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    enum cli_json_errors json_errors;
 };
 
 /* Options shared by every command that reads the config. Their getopt values
@@ -35,6 +45,11 @@ enum {
     CLI_OPT_LOG_FORMAT,
     CLI_OPT_HELP
 };
+
+/* getopt_long's optstring for commands without short options of their own:
+ * ':' to report missing values, 'h' for -h (= --help). Commands with short
+ * options append theirs ("" CLI_SHORTOPTS "o:"). */
+#define CLI_SHORTOPTS ":h"
 
 #define CLI_COMMON_LONGOPTS                                   \
     {"config", required_argument, NULL, CLI_OPT_CONFIG},      \
@@ -49,9 +64,23 @@ enum {
     "  --set KEY=VALUE      override one setting (repeatable)\n"                      \
     "  --log-level LEVEL    error, warn, info or debug\n"                             \
     "  --log-format FMT     text or json (JSON lines on stderr)\n"                    \
-    "  --help               show this help\n"
+    "  -h, --help           show this help\n"
 
 #define CLI_MAX_SETS 64
+
+/* Config settings a command's own flags stand for (--endpoint URL is
+ * "endpoint=URL"), in command-line order, for cli_config_load(). */
+#define CLI_MAX_FLAGS 32
+struct cli_flags {
+    const char *items[CLI_MAX_FLAGS];
+    char text[CLI_MAX_FLAGS][600];
+    int count;
+};
+
+/* Appends "key=value"; prints the error and returns CLI_EXIT_USAGE when
+ * there are too many or the value is too long, else CLI_EXIT_OK. */
+int cli_flags_add(const struct cli_command *cmd, struct cli_flags *flags, const char *key,
+                  const char *value);
 
 /* Collected by cli_common_option(); applied by cli_config_load(). */
 struct cli_common {
@@ -97,9 +126,42 @@ void cli_catch_stop_signals(void (*handler)(int));
 /* Prints cmd->usage on stdout. Returns CLI_EXIT_OK. */
 int cli_print_usage(const struct cli_command *cmd);
 
-/* Prints "xtars CMD: message" on stderr (secrets redacted) and returns code. */
+/* Prints "xtars CMD: message" on stderr (secrets redacted) and returns code.
+ * When JSON errors are on (cli_json_errors_start()), also prints the JSON
+ * error object on stdout, once per process. */
 int cli_fail(const struct cli_command *cmd, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The last message cli_fail() printed (redacted, without the "xtars CMD: "
+ * prefix), or "" before the first: for reports that repeat it (JUnit). */
+const char *cli_last_error(void);
+
+/* Turns JSON errors on for cmd if its json_errors mode says so for these
+ * arguments (main.c calls it before cmd->run). */
+void cli_json_errors_start(const struct cli_command *cmd, int argc, char **argv);
+
+/* After cmd->run returned code: when JSON errors are on and the command
+ * failed without a cli_fail(), prints a JSON error object naming the exit
+ * code's meaning, so stdout never stays empty on failure. */
+void cli_json_errors_finish(const struct cli_command *cmd, int code);
+
+/* The meaning of an exit code, as README and `xtars help` list them. */
+const char *cli_exit_meaning(int code);
+
+/* Input named on the command line that is not what the command reads is a
+ * usage error (exit 2), told before any work: cli_need_dir() wants a
+ * directory holding `marker` ("run.json" for a trajectory; `what` names the
+ * kind: "a trajectory directory"), cli_need_file() a readable regular file.
+ * Return CLI_EXIT_OK or, after printing the one-line error, CLI_EXIT_USAGE. */
+int cli_need_dir(const struct cli_command *cmd, const char *path, const char *marker,
+                 const char *what);
+int cli_need_file(const struct cli_command *cmd, const char *path);
+
+/* Checks a format name against a NULL-terminated list of valid ones; an
+ * unknown or missing one is a usage error naming all of them (and the nearest
+ * when there is one): "--to: unknown value 'webarena' (valid: osworld)". */
+int cli_need_choice(const struct cli_command *cmd, const char *option, const char *value,
+                    const char *const *choices);
 
 /* Maps a library error to the documented exit code. */
 int cli_exit_code(xtars_err err);

@@ -291,17 +291,44 @@ int cli_step_note(char *note, size_t size, void *user)
     return note[0] != '\0';
 }
 
+/* Copies text with each newline shown as U+23CE (what a typed Enter looks
+ * like in a one-line view) rather than the space the logger would make it. */
+static void show_newlines(const char *text, char *out, size_t size)
+{
+    size_t used = 0;
+
+    for (; text && *text && used + 4 < size; text++) {
+        if (*text == '\n') {
+            memcpy(out + used, "\xe2\x8f\x8e", 3);
+            used += 3;
+        } else if (*text != '\r') {
+            out[used++] = *text;
+        }
+    }
+    out[used] = '\0';
+}
+
 int cli_progress(const struct xtars_agent_step_info *info, void *user)
 {
-    const struct cli_progress_options *p = user;
+    struct cli_progress_options *p = user;
+    char summary[1024], note[2048], whole[48] = "";
+    int step = info->step;
 
     if (p && p->quiet)
         return 0;
-    xtars_log_info("step %d/%d  %s%s%s  capture %.1f ms  encode %.1f ms  model %.0f ms  exec %.0f ms  "
+    if (p) {
+        if (p->first_step <= 0 || p->first_step > info->step)
+            p->first_step = info->step;
+        step = info->step - p->first_step + 1;
+        if (step != info->step)
+            snprintf(whole, sizeof whole, " (trajectory step %d)", info->step);
+    }
+    show_newlines(info->summary && info->summary[0] ? info->summary : "-", summary, sizeof summary);
+    show_newlines(info->note, note, sizeof note);
+    xtars_log_info("step %d/%d%s  %s%s%s  capture %.1f ms  encode %.1f ms  model %.0f ms  exec %.0f ms  "
                    "settle %.0f ms",
-                   info->step, info->max_steps, info->summary && info->summary[0] ? info->summary : "-",
-                   info->note ? "  note: " : "", info->note ? info->note : "", info->capture_ms,
-                   info->encode_ms, info->model_ms, info->exec_ms, info->settle_ms);
+                   step, info->max_steps, whole, summary, info->note ? "  note: " : "", note,
+                   info->capture_ms, info->encode_ms, info->model_ms, info->exec_ms, info->settle_ms);
     return 0;
 }
 

@@ -68,9 +68,14 @@ int cli_signals_pending(void);
 struct cli_progress_options {
     int quiet;
     struct cli_session *session;  /* its apps' exits become step notes; may be NULL */
+    int first_step; /* trajectory step the current instruction began at; 0: the next one */
 };
 
-/* Step callback printing one progress line (text or JSON log line). */
+/* Step callback printing one progress line (text or JSON log line):
+ * "step N/MAX" counts the steps of the current instruction (a task with
+ * several instructions sets first_step to 0 before each) and adds the
+ * trajectory's own step number when that differs; newlines in the actions
+ * show as the return symbol. */
 int cli_progress(const struct xtars_agent_step_info *info, void *user);
 
 /* The agent's step_note hook (user: a struct cli_progress_options): notes

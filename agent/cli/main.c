@@ -35,17 +35,12 @@ static const struct cli_command *find_command(const char *name)
 
 static const char *nearest_command(const char *name)
 {
-    const char *best = NULL;
-    int best_distance = 100;
+    struct xtars_nearest near;
 
-    for (int i = 0; cli_commands[i]; i++) {
-        int d = xtars_edit_distance(name, cli_commands[i]->name);
-        if (d < best_distance) {
-            best_distance = d;
-            best = cli_commands[i]->name;
-        }
-    }
-    return best_distance <= 3 ? best : NULL;
+    xtars_nearest_init(&near, name);
+    for (int i = 0; cli_commands[i]; i++)
+        xtars_nearest_offer(&near, cli_commands[i]->name);
+    return xtars_nearest_get(&near);
 }
 
 static void print_overview(FILE *out)
@@ -56,7 +51,8 @@ static void print_overview(FILE *out)
           "Commands:\n", out);
     for (int i = 0; cli_commands[i]; i++)
         fprintf(out, "  %-14s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
-    fputs("\nRun 'xtars help <command>' or 'xtars <command> --help' for a command's options.\n\n"
+    fputs("\nRun 'xtars help <command>' or 'xtars <command> --help' for a command's options;\n"
+          "'xtars -V' (--version) prints the version.\n\n"
           "Exit codes:\n"
           "  0  task finished / command succeeded\n"
           "  1  runtime error\n"
@@ -74,7 +70,7 @@ static int run_help(int argc, char **argv)
         print_overview(stdout);
         return CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "--help") == 0)
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cli_print_usage(&cli_cmd_help);
     if (argc > 2)
         return cli_fail(&cli_cmd_help, CLI_EXIT_USAGE, "takes at most one command name");
@@ -112,9 +108,16 @@ int main(int argc, char **argv)
         print_overview(stdout);
         return CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "--version") == 0)
-        return cli_cmd_version.run(1, argv + 1);
-    cmd = find_command(argv[1]);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        /* Same output as `xtars version`, options and all (-V --json). */
+        argv[1] = (char *)"version";
+        cmd = &cli_cmd_version;
+    } else {
+        cmd = find_command(argv[1]);
+    }
+    if (cmd == NULL && argv[1][0] == '-')
+        return cli_fail(NULL, CLI_EXIT_USAGE, "unknown option '%s' before the command (see "
+                        "'xtars help')", argv[1]);
     if (cmd == NULL) {
         hint = nearest_command(argv[1]);
         if (hint)
@@ -123,7 +126,9 @@ int main(int argc, char **argv)
         return cli_fail(NULL, CLI_EXIT_USAGE, "unknown command '%s' (see 'xtars help')",
                         argv[1]);
     }
+    cli_json_errors_start(cmd, argc - 1, argv + 1);
     rc = cmd->run(argc - 1, argv + 1);
+    cli_json_errors_finish(cmd, rc);
     fflush(stdout);
     xtars_log_cleanup();
     return rc;

@@ -96,8 +96,7 @@ const char *xtars_family_name(int family);
 xtars_err xtars_family_from_name(const char *name, int *out);
 const char *xtars_config_source_name(int source);
 
-/* Edit distance between a and b (bytes), capped at 100. Used for every
- * "did you mean" in the CLI. */
-int xtars_edit_distance(const char *a, const char *b);
+/* xtars_edit_distance() and the nearest-name rule of every "did you mean". */
+#include "agent/base/suggest.h"
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/base/clock.h"
+#include "agent/base/xerror.h"
 #include "agent/record/traj_file.h"
 #include "agent/loop/agent_internal.h"
 #include "agent/loop/options.h"
@@ -173,9 +174,7 @@ static xtars_err open_capture(struct xtars_agent *a, char *err)
             return xtars_error(err, XTARS_EDISPLAY,
                                "no X display: this is a Wayland session without DISPLAY set; "
                                "run under XWayland with DISPLAY set, or use --xvfb WxH");
-        return xtars_error(err, XTARS_EDISPLAY,
-                           "no X display: DISPLAY is not set (use --display, or --xvfb WxH for a "
-                           "private headless screen)");
+        return xtars_error(err, XTARS_EDISPLAY, "%s", XTARS_NO_DISPLAY_MESSAGE);
     }
     rc = xtars_capture_new(&copts, &a->capture, reason);
     if (rc != XTARS_OK)

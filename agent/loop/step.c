@@ -195,11 +195,17 @@ void agent_act(struct xtars_agent *a, struct run_state *rs, struct step_record *
             effect = XTARS_POLICY_ALLOW;
         if (effect != XTARS_POLICY_ALLOW) {
             snprintf(s->errors[i], sizeof s->errors[i], "denied by policy: %.170s", reason);
-            snprintf(note, sizeof note, "Your action %s was refused by the user's policy (%s). "
-                     "Do not try it again; find another way or call_user().",
+            /* The model is told in its own terms (rs->note); people (progress
+             * line, trajectory, report) read what happened. */
+            snprintf(rs->note, sizeof rs->note, "Your action %s was refused by the user's policy "
+                     "(%s). Do not try it again; find another way or call_user().",
                      xtars_action_type_name(x->type), reason);
+            snprintf(note, sizeof note, "%s not performed: %s (%s)", xtars_action_type_name(x->type),
+                     effect == XTARS_POLICY_CONFIRM ? "the action policy wants a person's yes and "
+                                                      "none was given"
+                                                    : "the action policy denies it",
+                     reason);
             agent_add_note(s, note);
-            snprintf(rs->note, sizeof rs->note, "%s", note);
             continue;
         }
         if (xtars_exec_perform(a->exec, x, &er, failure) == XTARS_OK) {

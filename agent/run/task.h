@@ -5,7 +5,8 @@
  * Ownership: xtars_task_load() fills a struct xtars_task whose strings and
  * arrays it owns; xtars_task_cleanup() frees them and accepts a zeroed or
  * already cleaned task. Task files are untrusted input: every problem is an
- * ECONFIG error naming the file, the step and the key.
+ * ECONFIG error naming the file, the line, the step and the key, with a
+ * suggestion for a near-miss key.
  */
 #ifndef XTARS_TASK_H
 #define XTARS_TASK_H
@@ -55,7 +56,7 @@ struct xtars_task {
     int step_count;
 };
 
-/* Loads and validates a task file. ECONFIG with "task: FILE: steps[2]: ..."
+/* Loads and validates a task file. ECONFIG with "task: FILE line L: steps[2]: ..."
  * messages, EIO when unreadable. On failure *task is clean. */
 xtars_err xtars_task_load(const char *path, struct xtars_task *task, char *err);
 

@@ -1043,7 +1043,12 @@ TEST(model_check_failure_is_one_line_exit_3)
     r = model_check(&s, "--json");
     xt_mserver_stop(&s);
     ASSERT_EQ(r.status, 3);
-    ASSERT_STR_EQ(r.out, "");
+    /* --json: the failure as a JSON object on stdout too, redacted like the line. */
+    snprintf(expect, sizeof expect,
+             "{\"error\": {\"command\": \"model-check\", \"code\": 3, \"message\": \"model: HTTP 401 "
+             "from %s: invalid key [redacted] (the API key in $XTARS_API_KEY was refused)\"}}\n",
+             s.url);
+    ASSERT_STR_EQ(r.out, expect);
     snprintf(expect, sizeof expect,
              "xtars model-check: model: HTTP 401 from %s: invalid key [redacted] (the API key in "
              "$XTARS_API_KEY was refused)\n", s.url);

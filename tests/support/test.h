@@ -110,5 +110,11 @@ const char *xt_tmpdir(void);
 /* The whole file at path, NUL-terminated (malloc'd; the caller frees);
  * fails the test when it cannot be read. */
 char *xt_slurp(const char *path);
+/* "xt_tmpdir()/name", in one of 64 slots kept for the whole test, so the
+ * paths can be held; aborts the test when the slots run out. */
+const char *xt_tmp_path(const char *name);
+
+/* Writes text to path (created or truncated); aborts the test on failure. */
+void xt_write_text(const char *path, const char *text);
 
 #endif

@@ -60,6 +60,25 @@ const char *xt_tmpdir(void)
     return tmpdir;
 }
 
+const char *xt_tmp_path(const char *name)
+{
+    static char pool[64][800];
+    static int used;
+
+    if (used == 64)
+        FAIL("xt_tmp_path(): out of slots");
+    snprintf(pool[used], sizeof pool[0], "%s/%s", xt_tmpdir(), name);
+    return pool[used++];
+}
+
+void xt_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+        FAIL("cannot write %s", path);
+}
+
 static int run_all(void)
 {
     int failed = 0, skipped = 0;

@@ -103,7 +103,7 @@ TEST(bad_lists_and_task_files_stop_before_anything_runs)
     r = RUN("batch", "--out", out, list);
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_CONTAINS(r.err, "xtars batch: line 2: task: ");
-    ASSERT_STR_CONTAINS(r.err, "t.json: 'steps' must be a non-empty array\n");
+    ASSERT_STR_CONTAINS(r.err, "t.json line 1: 'steps' must be a non-empty array\n");
     xt_result_free(&r);
     /* Nothing ran: no results were recorded. */
     ASSERT(stat(tmp("out/results.jsonl"), &st) != 0);

@@ -1,5 +1,8 @@
 /* The xtars executable's frame: help, version, exit codes, and errors for
  * unknown commands and flags, run as a user would run them. */
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "run.h"
 #include "test.h"
 
@@ -116,12 +119,12 @@ TEST(config_errors_exit_2_with_one_line)
 
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_EQ(r.err,
-                  "xtars config: config: unknown key 'max_step' (command line) (did you mean "
+                  "xtars config: unknown key 'max_step' (command line) (did you mean "
                   "'max_steps'?)\n");
     xt_result_free(&r);
     r = RUN("config", "--config", "/nonexistent.json");
     ASSERT_EQ(r.status, 2);
-    ASSERT_STR_EQ(r.err, "xtars config: config: /nonexistent.json: No such file or directory\n");
+    ASSERT_STR_EQ(r.err, "xtars config: /nonexistent.json: No such file or directory\n");
     xt_result_free(&r);
 }
 
@@ -131,5 +134,193 @@ TEST(report_of_a_directory_that_is_not_a_trajectory)
 
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_EQ(r.err, "xtars report: / is not a trajectory directory (it has no run.json)\n");
+    xt_result_free(&r);
+}
+
+/* ---- every command on each kind of bad input: exit code and message ---- */
+
+struct bad_input {
+    const char *argv[12];   /* after "xtars" */
+    int status;
+    const char *message;    /* a part of stderr that names the thing */
+};
+
+static void run_table(const struct bad_input *rows, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const char *argv[16] = {"@xtars"};
+        struct xt_result r;
+        int n = 1;
+
+        for (int k = 0; rows[i].argv[k]; k++)
+            argv[n++] = rows[i].argv[k];
+        argv[n] = NULL;
+        r = xt_run(argv, (const char *const[]){"DISPLAY=", NULL}, "");
+        if (r.status != rows[i].status || strstr(r.err, rows[i].message) == NULL)
+            FAIL("xtars %s %s ...: exit %d (want %d), stderr: %s(want it to contain: %s)",
+                 rows[i].argv[0], rows[i].argv[1] ? rows[i].argv[1] : "", r.status, rows[i].status,
+                 r.err, rows[i].message);
+        xt_result_free(&r);
+    }
+}
+
+TEST(every_command_rejects_an_unknown_option_and_takes_dash_h)
+{
+    const char *names[] = {"run", "task", "report", "help", "version", "config", "parse",
+                           "model-check", "screenshot", "act", "batch", "replay", "import",
+                           "export"};
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct bad_input rows[] = {
+            {{names[i], "--bogus-option", NULL}, 2, "unknown option '--bogus-option'"},
+            {{names[i], "-h", NULL}, 0, ""},
+        };
+        struct xt_result r;
+        char usage[64];
+
+        if (strcmp(names[i], "help") != 0)
+            run_table(rows, 1);
+        r = RUN(names[i], "-h");
+        snprintf(usage, sizeof usage, "Usage: xtars %s", names[i]);
+        ASSERT_EQ(r.status, 0);
+        ASSERT_STR_CONTAINS(r.out, usage);
+        xt_result_free(&r);
+    }
+}
+
+TEST(bad_input_exit_codes_name_the_thing)
+{
+    const char *empty = xt_tmp_path("not-a-trajectory");
+    const char *conf = xt_tmp_path("bad.json");
+
+    xt_write_text(conf, "{\"max_steps\": \"many\"}");
+    ASSERT_EQ(mkdir(empty, 0755), 0);
+    {
+        const struct bad_input rows[] = {
+            /* a missing argument or value */
+            {{"run", NULL}, 2, "needs exactly one INSTRUCTION"},
+            {{"run", "--model", NULL}, 2, "option '--model' needs a value"},
+            {{"task", NULL}, 2, "needs at least one task FILE.json"},
+            {{"report", NULL}, 2, "needs exactly one trajectory DIR"},
+            {{"replay", NULL}, 2, "needs exactly one trajectory DIR"},
+            {{"batch", NULL}, 2, "needs --out DIR"},
+            {{"act", NULL}, 2, "no action given"},
+            {{"import", "--from", "osworld", NULL}, 2, "needs the PATH to import and --out DIR"},
+            {{"export", "--to", "osworld", NULL}, 2, "needs the trajectory DIR and --out OUTDIR"},
+            {{"screenshot", "a.png", "b.png", NULL}, 2, "unexpected argument 'b.png'"},
+            {{"config", "extra", NULL}, 2, "unexpected argument 'extra'"},
+            /* values that are not one of the valid ones: the valid ones are named */
+            {{"export", "--to", "webarena", empty, "--out", empty, NULL}, 2, "(valid: osworld)"},
+            {{"import", "--from", "osword", empty, "--out", empty, NULL}, 2,
+             "did you mean 'osworld'? valid: osworld, uitars-desktop"},
+            {{"config", "--log-level", "loud", NULL}, 2, "error, warn, info or debug"},
+            /* a file or directory that does not exist */
+            {{"task", "/nonexistent/t.json", NULL}, 2, "/nonexistent/t.json"},
+            {{"report", "/nonexistent/run", NULL}, 2, "/nonexistent/run: no such directory"},
+            {{"replay", "/nonexistent/run", NULL}, 2, "/nonexistent/run: no such directory"},
+            {{"export", "--to", "osworld", "/nonexistent/run", "--out", empty, NULL}, 2,
+             "/nonexistent/run: no such directory"},
+            {{"import", "--from", "uitars-desktop", "/nonexistent/u.json", "--out", empty, NULL}, 2,
+             "/nonexistent/u.json: no such file"},
+            {{"parse", "/nonexistent/reply.txt", NULL}, 2, "/nonexistent/reply.txt: no such file"},
+            {{"batch", "--out", empty, "/nonexistent/l.jsonl", NULL}, 2, "/nonexistent/l.jsonl"},
+            {{"config", "--config", "/nonexistent/c.json", NULL}, 2, "/nonexistent/c.json"},
+            {{"model-check", "--image", "/nonexistent/i.png", NULL}, 2, "/nonexistent/i.png"},
+            /* a directory that is not a trajectory (or an OSWorld result) */
+            {{"report", empty, NULL}, 2, "is not a trajectory directory (it has no run.json)"},
+            {{"replay", empty, NULL}, 2, "is not a trajectory directory (it has no run.json)"},
+            {{"export", "--to", "osworld", empty, "--out", xt_tmp_path("o"), NULL}, 2,
+             "is not a trajectory directory (it has no run.json)"},
+            {{"import", "--from", "osworld", empty, "--out", xt_tmp_path("i"), NULL}, 2,
+             "is not an OSWorld result directory (it has no traj.jsonl)"},
+            {{"import", "--from", "uitars-desktop", empty, "--out", xt_tmp_path("i"), NULL}, 2,
+             "is a directory, not a file"},
+            {{"task", empty, NULL}, 2, "not-a-trajectory"},
+            /* a bad configuration value, from a flag or a file */
+            {{"run", "--set", "max_steps=abc", "x", NULL}, 2, "'max_steps' (command line) must be"},
+            {{"task", "--config", conf, "t.json", NULL}, 2, "max_steps"},
+            {{"batch", "--set", "family=uitars-9", "--out", empty, "l.jsonl", NULL}, 2, "family"},
+            {{"replay", "--set", "max_stepz=3", empty, NULL}, 2, "did you mean 'max_steps'?"},
+            {{"model-check", "--set", "retries=-1", NULL}, 2, "retries"},
+            {{"screenshot", "--set", "png_level=99", NULL}, 2, "png_level"},
+            {{"config", "--model", "", "--set", "max_steps=0", NULL}, 2, "max_steps"},
+            /* no display */
+            {{"screenshot", "-o", "/dev/null", NULL}, 1, "no X display: DISPLAY is not set"},
+            {{"act", "click(start_box='(1,2)')", NULL}, 1, "no X display: DISPLAY is not set"},
+            {{"run", "--endpoint", "http://127.0.0.1:1", "x", NULL}, 1,
+             "no X display: DISPLAY is not set"},
+            /* an endpoint that is not there (a refused connection is quick) */
+            {{"model-check", "--endpoint", "http://127.0.0.1:1", "--set", "retries=0", NULL}, 3,
+             "connection refused"},
+        };
+        run_table(rows, sizeof rows / sizeof rows[0]);
+    }
+}
+
+TEST(json_commands_fail_with_a_json_error_object)
+{
+    struct xt_result r;
+
+    r = RUN("model-check", "--json", "--endpoint", "http://127.0.0.1:1", "--model", "m", "--set",
+            "retries=0");
+    ASSERT_EQ(r.status, 3);
+    ASSERT(strncmp(r.out, "{\"error\": {\"command\": \"model-check\", \"code\": 3, \"message\": \"model: ",
+                   67) == 0);
+    ASSERT_STR_CONTAINS(r.out, "connection refused");
+    xt_result_free(&r);
+    /* An option error before --json is seen still answers in JSON. */
+    r = RUN("version", "--bogus", "--json");
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.out, "{\"error\": {\"command\": \"version\", \"code\": 2, \"message\": "
+                         "\"unknown option '--bogus' (see 'xtars help version')\"}}\n");
+    xt_result_free(&r);
+    /* import and export always print JSON: errors too. */
+    r = RUN("export", "--to", "webarena", "x", "--out", "y");
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.out, "{\"error\": {\"command\": \"export\", \"code\": 2, \"message\": "
+                         "\"--to: unknown value 'webarena' (valid: osworld)\"}}\n");
+    xt_result_free(&r);
+    /* Without --json, stdout stays empty. */
+    r = RUN("model-check", "--endpoint", "http://127.0.0.1:1", "--set", "retries=0");
+    ASSERT_EQ(r.status, 3);
+    ASSERT_STR_EQ(r.out, "");
+    xt_result_free(&r);
+}
+
+TEST(version_flags_and_top_level_options)
+{
+    struct xt_result r = RUN("-V");
+
+    ASSERT_EQ(r.status, 0);
+    ASSERT(strncmp(r.out, "xtars 0.", 8) == 0);
+    xt_result_free(&r);
+    r = RUN("--version", "--json");
+    ASSERT_EQ(r.status, 0);
+    ASSERT(strncmp(r.out, "{\"xtars\": \"0.", 13) == 0);
+    xt_result_free(&r);
+    /* An option before the command is not mistaken for a command name. */
+    r = RUN("-x");
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.err, "xtars: unknown option '-x' before the command (see 'xtars help')\n");
+    xt_result_free(&r);
+    r = RUN("help", "-h");
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "Usage: xtars help");
+    xt_result_free(&r);
+}
+
+TEST(model_check_and_config_take_endpoint_and_model)
+{
+    struct xt_result r = RUN("config", "--endpoint", "http://10.0.0.1:8000/v1", "--model", "m-1");
+
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "\"endpoint\": \"http://10.0.0.1:8000/v1\"");
+    ASSERT_STR_CONTAINS(r.out, "\"model\": \"m-1\"");
+    xt_result_free(&r);
+    /* Flags win over the environment, as --set does. */
+    r = xt_run((const char *const[]){"@xtars", "config", "--sources", "--model", "flag-model", NULL},
+               (const char *const[]){"XTARS_MODEL=env-model", NULL}, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.out, "\"model\": {\"value\": \"flag-model\", \"source\": \"flag\"}");
     xt_result_free(&r);
 }

@@ -179,6 +179,8 @@ TEST(live_run_without_a_display_fails_clearly)
     struct xt_result r = ACT("click(start_box='(1,2)')");
 
     ASSERT_EQ(r.status, 1);
-    ASSERT_STR_EQ(r.err, "xtars act: exec: cannot open X display '(DISPLAY not set)'\n");
+    /* The same words as every other command that finds no display. */
+    ASSERT_STR_EQ(r.err, "xtars act: no X display: DISPLAY is not set (give --display D, or run on "
+                         "a private headless screen with 'xtars run --xvfb WxH')\n");
     xt_result_free(&r);
 }

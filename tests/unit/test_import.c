@@ -531,12 +531,12 @@ TEST(cli_errors)
 
     r = xt_run((const char *const[]){"@xtars", "import", "x", "-o", tmp("c1"), NULL}, NULL, NULL);
     ASSERT_EQ(r.status, 2);
-    ASSERT_STR_CONTAINS(r.err, "--from osworld or --from uitars-desktop is required");
+    ASSERT_STR_CONTAINS(r.err, "--from is required (valid: osworld, uitars-desktop)");
     xt_result_free(&r);
     r = xt_run((const char *const[]){"@xtars", "import", "--from", "uitars-desktop", tmp("none.json"),
                                      "-o", tmp("c2"), NULL}, NULL, NULL);
-    ASSERT_EQ(r.status, 1);
-    ASSERT_STR_CONTAINS(r.err, "none.json");
+    ASSERT_EQ(r.status, 2); /* a missing input is a usage error, as in every command */
+    ASSERT_STR_CONTAINS(r.err, "none.json: no such file");
     xt_result_free(&r);
     r = xt_run((const char *const[]){"@xtars", "import", "--from", "uitars-desktop",
                                      xt_data_path(DESKTOP), "-o", tmp("c3"), NULL}, NULL, NULL);
@@ -555,8 +555,8 @@ TEST(cli_errors)
     ASSERT_STR_CONTAINS(r.err, "trajectory format version 2 is not supported (this xtars reads version 1)");
     xt_result_free(&r);
     r = xt_run((const char *const[]){"@xtars", "replay", tmp("missing"), NULL}, NULL, NULL);
-    ASSERT_EQ(r.status, 1);
-    ASSERT_STR_CONTAINS(r.err, "run.json");
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, "missing: no such directory");
     xt_result_free(&r);
     r = xt_run((const char *const[]){"@xtars", "replay", "--from", "3", "--to", "2", dir, NULL}, NULL, NULL);
     ASSERT_EQ(r.status, 2);

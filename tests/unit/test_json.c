@@ -93,3 +93,36 @@ TEST(position_counts_lines)
     ASSERT_EQ(line, 3);
     ASSERT_EQ(column, 8);
 }
+
+static int line_of(const char *text, const struct xtars_json_step *path, int count)
+{
+    return xtars_json_line_of(text, strlen(text), path, count);
+}
+
+TEST(line_of_finds_nested_keys_and_elements)
+{
+    /* Lines counted by hand: the "k" of the second object is on line 5. */
+    const char *text = "{\"s\": \"x\\\"[{\",\n"
+                       " \"list\": [\n"
+                       "  {\"k\": 1, \"o\": {\"k\": [1, 2]}},\n"
+                       "  \"str]\",\n"
+                       "  {\"j\": null, \"k\": true}\n"
+                       " ],\n"
+                       " \"k\": 2}\n";
+    const struct xtars_json_step second_k[] = {{"list", 0}, {NULL, 2}, {"k", 0}};
+    const struct xtars_json_step first_elem[] = {{"list", 0}, {NULL, 0}};
+    const struct xtars_json_step top_k[] = {{"k", 0}};
+    const struct xtars_json_step missing[] = {{"list", 0}, {NULL, 3}};
+    const struct xtars_json_step wrong_type[] = {{"s", 0}, {NULL, 0}};
+
+    ASSERT_EQ(line_of(text, second_k, 3), 5);
+    ASSERT_EQ(line_of(text, first_elem, 2), 3);
+    ASSERT_EQ(line_of(text, top_k, 1), 7);
+    ASSERT_EQ(line_of(text, missing, 2), 0);
+    ASSERT_EQ(line_of(text, wrong_type, 2), 0);
+    /* Malformed or cut text gives 0, never a read past the end. */
+    ASSERT_EQ(line_of("{\"list\": [1, 2", first_elem + 0, 1), 1);
+    ASSERT_EQ(line_of("{\"list\": [{\"a\" 1}, {\"k\": 1}]}", second_k, 3), 0);
+    ASSERT_EQ(line_of("{\"a\": [[[[", top_k, 1), 0);
+    ASSERT_EQ(line_of("", top_k, 1), 0);
+}

@@ -79,32 +79,64 @@ TEST(bad_files_name_the_problem)
     expect_error("[]", "task: t.json: top level must be a JSON object");
     expect_error("{\"steps\": [{\"wait\": 1}]}", "task: t.json: 'name' is required");
     expect_error("{\"name\": \"n\"}", "task: t.json: 'steps' must be a non-empty array");
-    expect_error("{\"name\": \"n\", \"steps\": []}", "task: t.json: 'steps' must be a non-empty array");
-    expect_error("{\"name\": \"n\", \"stesp\": []}", "task: t.json: unknown key 'stesp'");
+    expect_error("{\"name\": \"n\", \"steps\": []}", "task: t.json line 1: 'steps' must be a non-empty array");
+    expect_error("{\"name\": \"n\", \"stesp\": []}", "task: t.json line 1: unknown key 'stesp' (did you mean 'steps'?)");
     expect_error("{\"name\": \"n\", \"screen\": \"big\", \"steps\": [{\"wait\": 1}]}",
-                 "task: t.json: 'screen' must look like 1280x800, not 'big'");
+                 "task: t.json line 1: 'screen' must look like 1280x800, not 'big'");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": 1}, {\"wait\": 1, \"check\": \"x\"}]}",
-                 "task: t.json: steps[1]: a step needs exactly one of instruction, action, wait, check");
+                 "task: t.json line 1: steps[1]: a step needs exactly one of instruction, action, wait, check");
     expect_error("{\"name\": \"n\", \"steps\": [{}]}",
-                 "task: t.json: steps[0]: a step needs exactly one of instruction, action, wait, check");
+                 "task: t.json line 1: steps[0]: a step needs exactly one of instruction, action, wait, check");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": -5}]}",
-                 "task: t.json: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+                 "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": 1.5}]}",
-                 "task: t.json: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+                 "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
     expect_error("{\"name\": \"n\", \"steps\": [{\"check\": 5}]}",
-                 "task: t.json: steps[0]: 'check' must be a string");
+                 "task: t.json line 1: steps[0]: 'check' must be a string");
     expect_error("{\"name\": \"n\", \"steps\": [{\"instruction\": \"\"}]}",
-                 "task: t.json: steps[0]: 'instruction' is empty");
+                 "task: t.json line 1: steps[0]: 'instruction' is empty");
     expect_error("{\"name\": \"n\", \"steps\": [{\"instruction\": \"x\", \"max_step\": 3}]}",
-                 "task: t.json: steps[0]: unknown key 'max_step'");
+                 "task: t.json line 1: steps[0]: unknown key 'max_step' (did you mean 'max_steps'?)");
     expect_error("{\"name\": \"n\", \"steps\": [\"click\"]}",
-                 "task: t.json: steps[0]: a step must be an object");
+                 "task: t.json line 1: steps[0]: a step must be an object");
     expect_error("{\"name\": \"n\", \"setup\": [{\"launch\": \"a\", \"file\": \"b\"}], \"steps\": [{\"wait\": 1}]}",
-                 "task: t.json: setup[0]: needs exactly one of launch, file");
+                 "task: t.json line 1: setup[0]: needs exactly one of launch, file");
     expect_error("{\"name\": \"n\", \"setup\": [{\"file\": \"b\"}], \"steps\": [{\"wait\": 1}]}",
-                 "task: t.json: setup[0]: 'file' needs 'content'");
+                 "task: t.json line 1: setup[0]: 'file' needs 'content'");
     expect_error("{\"name\": \"n\", \"setup\": {}, \"steps\": [{\"wait\": 1}]}",
-                 "task: t.json: 'setup' must be an array");
+                 "task: t.json line 1: 'setup' must be an array");
+}
+
+/* A typo in a real, multi-line file: the line of the key itself (not of the
+ * first step that has a key of that name), the step, and the suggestion. */
+TEST(errors_give_the_line_of_the_key_and_a_suggestion)
+{
+    expect_error("{\n"
+                 "  \"name\": \"n\",\n"
+                 "  \"steps\": [\n"
+                 "    {\"instruction\": \"a\", \"max_steps\": 3},\n"
+                 "    {\"wait\": 100},\n"
+                 "    {\"instrucion\": \"b\"}\n"
+                 "  ]\n"
+                 "}\n",
+                 "task: t.json line 6: steps[2]: unknown key 'instrucion' (did you mean "
+                 "'instruction'?)");
+    expect_error("{\"name\": \"n\",\n"
+                 " \"steps\": [{\"instruction\": \"a\", \"max_steps\": 3},\n"
+                 "  {\"instruction\": \"b\",\n"
+                 "   \"max_steps\": 0}]}",
+                 "task: t.json line 4: steps[1]: 'max_steps' must be a whole number from 1 to 100000");
+    /* No key at fault: the line where the step starts. */
+    expect_error("{\"name\": \"n\",\n \"steps\": [\n{\"wait\": 1},\n\n {}]}",
+                 "task: t.json line 5: steps[1]: a step needs exactly one of instruction, action, "
+                 "wait, check");
+    /* Nothing near enough: no suggestion. */
+    expect_error("{\"name\": \"n\", \"zzzzzz\": 1, \"steps\": [{\"wait\": 1}]}",
+                 "task: t.json line 1: unknown key 'zzzzzz'");
+    /* A key with the same name earlier in the file does not mislead. */
+    expect_error("{\"name\": \"n\", \"setup\": [{\"launch\": \"x\"}],\n"
+                 " \"steps\": [{\"wait\": 1},\n {\"launch\": \"y\"}]}",
+                 "task: t.json line 3: steps[1]: unknown key 'launch'");
 }
 
 TEST(missing_file)
@@ -128,7 +160,7 @@ TEST(too_many_steps)
         xtars_buf_printf(&b, "%s{\"wait\": 1}", i ? "," : "");
     xtars_buf_puts(&b, "]}");
     ASSERT_EQ(xtars_task_parse("t.json", b.data, b.len, &t, err), XTARS_ECONFIG);
-    ASSERT_STR_EQ(err, "task: t.json: more than 1000 entries in 'steps'");
+    ASSERT_STR_EQ(err, "task: t.json line 1: more than 1000 entries in 'steps'");
     xtars_buf_cleanup(&b);
 }
 
@@ -139,7 +171,7 @@ TEST(missing_name_with_a_screen_leaks_nothing)
     expect_error("{\"screen\": \"640x480\", \"steps\": [{\"wait\": 1}]}",
                  "task: t.json: 'name' is required");
     expect_error("{\"name\": \"\", \"screen\": \"640x480\", \"steps\": [{\"wait\": 1}]}",
-                 "task: t.json: 'name' is required");
+                 "task: t.json line 1: 'name' is required");
 }
 
 /* Found by fuzz_task: a number beyond long's range was converted to long
@@ -147,7 +179,7 @@ TEST(missing_name_with_a_screen_leaks_nothing)
 TEST(huge_numbers_are_range_errors)
 {
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": 1e300}]}",
-                 "task: t.json: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+                 "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": -1e300}]}",
-                 "task: t.json: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+                 "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
 }

@@ -145,8 +145,8 @@ TEST(errors_and_exit_codes)
     unsetenv("DISPLAY"); /* the tests run without one unless they start an Xvfb */
     r = RUN("-o", "/dev/null");
     ASSERT_EQ(r.status, 1);
-    ASSERT_STR_EQ(r.err, "xtars screenshot: capture: no X display (DISPLAY is not set; give "
-                         "--display, or run under Xvfb)\n");
+    ASSERT_STR_EQ(r.err, "xtars screenshot: no X display: DISPLAY is not set (give --display D, "
+                         "or run on a private headless screen with 'xtars run --xvfb WxH')\n");
     xt_result_free(&r);
     r = RUN("--window", "banana");
     ASSERT_EQ(r.status, 2);

@@ -237,7 +237,7 @@ TEST(credentials_inside_the_config_are_never_shown_or_recorded)
     snprintf(dir, sizeof dir, "%s/traj", xt_tmpdir());
     r = xt_run((const char *const[]){"@xtars", "run", "--log-level", "debug", "--out", dir, "--set",
                                      endpoint, "--set", "family=pixels", "--set", "retries=0",
-                                     "--set", "wait_ms=0", "--set",
+                                     "--set", "wait_ms=0", "--set", "redact=XT_DB_PASSWORD", "--set",
                                      "extra_headers={\"X-Api-Key\": \"" HEADER_KEY "\"}", "do it",
                                      NULL},
                planted_env, NULL);

@@ -243,7 +243,7 @@ TEST(bad_task_file_exits_2_naming_it)
     struct xt_result r = run_task(NULL, files, 1, NULL);
 
     ASSERT_EQ(r.status, 2);
-    ASSERT_STR_CONTAINS(r.err, "bad.json: steps[0]: unknown key 'wiat'");
+    ASSERT_STR_CONTAINS(r.err, "bad.json line 1: steps[0]: unknown key 'wiat' (did you mean 'wait'?)");
     xt_result_free(&r);
 }
 

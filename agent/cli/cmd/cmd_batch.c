@@ -21,6 +21,7 @@
 #include "agent/cli/cli.h"
 #include "agent/base/files.h"
 #include "agent/run/batch.h"
+#include "agent/run/junit.h"
 #include "agent/base/clock.h"
 #include "agent/base/spawn.h"
 #include "agent/model/inflight.h"
@@ -34,7 +35,7 @@
 #define INDEX_EVERY_S 2.0      /* index.html is rewritten at most this often while running */
 
 enum { OPT_OUT = 1, OPT_SHARD, OPT_MERGE, OPT_TASKS, OPT_RETRY_FAILED, OPT_ENDPOINT, OPT_MODEL,
-       OPT_FAMILY, OPT_DRY_RUN, OPT_NO_REPORT, OPT_QUIET };
+       OPT_FAMILY, OPT_DRY_RUN, OPT_NO_REPORT, OPT_QUIET, OPT_JUNIT };
 
 static int run_batch(int argc, char **argv);
 
@@ -65,6 +66,8 @@ const struct cli_command cli_cmd_batch = {
         "  --dry-run            perform no input events\n"
         "  --no-report          tasks write no report.html\n"
         "  --quiet              no line per task, only the summary\n"
+        "  --junit FILE         also write JUnit XML for CI: a testcase per task of the\n"
+        "                       shard (docs/scale-out.md)\n"
         "  --merge              merge the results.jsonl of RESULTS_DIRs into DIR\n"
         "  --tasks FILE         with --merge: report the tasks of FILE that have no result\n\n"
         "--config, --set, --log-level and --log-format are passed on to every task.\n"
@@ -75,7 +78,7 @@ const struct cli_command cli_cmd_batch = {
 
 struct batch_args {
     int jobs, shard_index, shard_count, merge, retry_failed, no_report, quiet;
-    const char *out, *tasks;
+    const char *out, *tasks, *junit;
     const char *flags[8];
     char flag_text[8][600];
     int flag_count;
@@ -179,6 +182,7 @@ static int handle_option(struct batch_args *a, int opt, const char *arg)
     case OPT_DRY_RUN: return forward(a, "--dry-run", NULL);
     case OPT_NO_REPORT: a->no_report = 1; return forward(a, "--no-report", NULL);
     case OPT_QUIET: a->quiet = 1; return CLI_EXIT_OK;
+    case OPT_JUNIT: a->junit = arg; return CLI_EXIT_OK;
     default: return forward_option(a, opt, arg);
     }
 }
@@ -198,13 +202,14 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct b
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"no-report", no_argument, NULL, OPT_NO_REPORT},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"junit", required_argument, NULL, OPT_JUNIT},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":j:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "j:", longopts, NULL)) != -1) {
         if (opt == '?' || opt == ':')
             return cli_bad_option(&cli_cmd_batch, longopts, argv, opt);
         if (opt >= CLI_OPT_CONFIG && opt <= CLI_OPT_LOG_FORMAT &&
@@ -715,6 +720,58 @@ static int summarize(struct batch *b)
     return worst;
 }
 
+/* One testcase per task of the shard: passed, failed (a final status),
+ * error (crashed, model error, stopped: no fair run) or skipped (no result). */
+static xtars_err junit_case(struct xtars_junit *j, const struct batch *b,
+                            const struct xtars_batch_task *t, const struct xtars_batch_result *r)
+{
+    char trajectory[8300] = "", report[8300] = "", message[1200];
+    enum xtars_junit_outcome outcome = XTARS_JUNIT_SKIPPED;
+
+    if (r && r->trajectory)
+        snprintf(trajectory, sizeof trajectory, "%s/%s", b->args->out, r->trajectory);
+    if (r && r->report)
+        snprintf(report, sizeof report, "%s/%s", b->args->out, r->report);
+    if (r)
+        outcome = r->passed ? XTARS_JUNIT_PASSED
+                  : xtars_batch_status_final(r->status) ? XTARS_JUNIT_FAILED : XTARS_JUNIT_ERROR;
+    if (r)
+        snprintf(message, sizeof message, "%s after %d step%s (exit %d)%s%.1000s", r->status,
+                 r->steps, r->steps == 1 ? "" : "s", r->exit_code, r->message ? ": " : "",
+                 r->message ? r->message : "");
+    else
+        snprintf(message, sizeof message, "not run yet (no result in results.jsonl)");
+    return xtars_junit_case(j, &(struct xtars_junit_case){
+        .name = t->id, .file = t->task_file, .time_s = r ? r->duration_s : 0, .outcome = outcome,
+        .type = r ? r->status : NULL, .message = message, .output = r ? r->task : NULL,
+        .trajectory = trajectory[0] ? trajectory : NULL,
+        .attachment = report[0] && outcome != XTARS_JUNIT_PASSED ? report : NULL});
+}
+
+static int write_junit(struct batch *b, const char *list_path)
+{
+    struct xtars_junit *j = NULL;
+    char err[XTARS_ERRLEN];
+    xtars_err rc = xtars_junit_new("xtars batch", &j);
+
+    if (rc == XTARS_OK)
+        rc = xtars_junit_suite(j, list_path, list_path, NULL);
+    for (int i = 0; rc == XTARS_OK && i < b->list.count; i++) {
+        const struct xtars_batch_task *t = &b->list.tasks[i];
+        if (xtars_batch_in_shard(t->index, b->args->shard_index, b->args->shard_count))
+            rc = junit_case(j, b, t, xtars_batch_results_find(&b->results, t->id));
+    }
+    if (rc == XTARS_OK)
+        rc = xtars_junit_write(j, b->args->junit, err);
+    else
+        snprintf(err, sizeof err, "junit: %s", xtars_strerror(rc));
+    xtars_junit_free(j);
+    if (rc != XTARS_OK)
+        return cli_fail(&cli_cmd_batch, CLI_EXIT_RUNTIME, "%s", err);
+    xtars_log_info("junit: %s", b->args->junit);
+    return CLI_EXIT_OK;
+}
+
 static int self_path(char *out, size_t size)
 {
     ssize_t n = readlink("/proc/self/exe", out, size - 1);
@@ -777,6 +834,8 @@ static int batch_main(const struct batch_args *a, const char *list_path,
         rc = summarize(b);
         if (signal_count && rc == CLI_EXIT_OK)
             rc = CLI_EXIT_INCOMPLETE;
+        if (a->junit && write_junit(b, list_path) != CLI_EXIT_OK && rc == CLI_EXIT_OK)
+            rc = CLI_EXIT_RUNTIME;
     }
     if (b->inflight[0])
         xtars_inflight_remove(b->inflight);
@@ -963,6 +1022,8 @@ static int run_batch(int argc, char **argv)
         return cli_print_usage(&cli_cmd_batch);
     if (a.out == NULL || a.out[0] == '\0')
         return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "needs --out DIR");
+    if (a.junit && a.merge)
+        return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--junit does not go with --merge");
     if (a.merge) {
         if (optind >= argc)
             return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--merge needs at least one RESULTS_DIR");
@@ -970,6 +1031,7 @@ static int run_batch(int argc, char **argv)
     }
     if (a.tasks)
         return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--tasks goes with --merge");
+
     if (optind != argc - 1)
         return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "needs exactly one TASKS.jsonl");
     if ((rc = cli_config_load(&cli_cmd_batch, &common, a.flags, a.flag_count, &cfg)) != CLI_EXIT_OK)

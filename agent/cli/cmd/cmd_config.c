@@ -6,7 +6,7 @@
 #include "agent/cli/cli.h"
 #include "xtars/buf.h"
 
-enum { OPT_PRINT = 1, OPT_SOURCES, OPT_MARKDOWN };
+enum { OPT_PRINT = 1, OPT_SOURCES, OPT_MARKDOWN, OPT_ENDPOINT, OPT_MODEL };
 
 static int run_config(int argc, char **argv);
 
@@ -19,7 +19,10 @@ const struct cli_command cli_cmd_config = {
              "  --print              print the effective configuration (the default)\n"
              "  --sources            print each value with where it came from\n"
              "                       (default, file, env or flag)\n"
-             "  --markdown           print the reference table of every key\n\n" CLI_COMMON_USAGE,
+             "  --markdown           print the reference table of every key\n"
+             "  --endpoint URL       model API base URL (config endpoint), as run takes it\n"
+             "  --model NAME         model name (config model), as run takes it\n\n" CLI_COMMON_USAGE
+             "\nExit codes: 0 printed, 2 usage or config error (the message names the key).\n",
     .run = run_config,
 };
 
@@ -29,16 +32,19 @@ static int run_config(int argc, char **argv)
         {"print", no_argument, NULL, OPT_PRINT},
         {"sources", no_argument, NULL, OPT_SOURCES},
         {"markdown", no_argument, NULL, OPT_MARKDOWN},
+        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+        {"model", required_argument, NULL, OPT_MODEL},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct cli_common common = {0};
     struct xtars_config cfg;
     struct xtars_buf out;
+    struct cli_flags flags = {0};
     int opt, sources = 0, markdown = 0, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_config, &common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
@@ -48,6 +54,11 @@ static int run_config(int argc, char **argv)
             sources = 1;
         else if (opt == OPT_MARKDOWN)
             markdown = 1;
+        else if (opt == OPT_ENDPOINT || opt == OPT_MODEL) {
+            if (cli_flags_add(&cli_cmd_config, &flags, opt == OPT_ENDPOINT ? "endpoint" : "model",
+                              optarg) != CLI_EXIT_OK)
+                return CLI_EXIT_USAGE;
+        }
         else if (opt != OPT_PRINT)
             return cli_bad_option(&cli_cmd_config, longopts, argv, opt);
     }
@@ -59,7 +70,7 @@ static int run_config(int argc, char **argv)
     if (markdown) {
         rc = xtars_config_markdown(&out) == XTARS_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
     } else {
-        rc = cli_config_load(&cli_cmd_config, &common, NULL, 0, &cfg);
+        rc = cli_config_load(&cli_cmd_config, &common, flags.items, flags.count, &cfg);
         if (rc == CLI_EXIT_OK && xtars_config_to_json(&cfg, sources, &out) != XTARS_OK)
             rc = CLI_EXIT_RUNTIME;
     }

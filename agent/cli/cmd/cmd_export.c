@@ -16,7 +16,7 @@ const struct cli_command cli_cmd_export = {
     .name = "export",
     .summary = "write a recorded run in another tool's format (OSWorld)",
     .usage =
-        "Usage: xtars export --to osworld DIR -o OUTDIR\n\n"
+        "Usage: xtars export --to osworld DIR --out OUTDIR\n\n"
         "Writes the trajectory DIR as an OSWorld result directory OUTDIR: traj.jsonl with\n"
         "one line per step that acted (its actions as pyautogui code; finished() as DONE,\n"
         "call_user() as FAIL) and, for each line, the screenshot taken after the action as\n"
@@ -24,19 +24,22 @@ const struct cli_command cli_cmd_export = {
         "Exit 0 on success, 2 when DIR is not a trajectory, 1 for other errors (OUTDIR\n"
         "already holds a traj.jsonl).\n\n"
         "  --to FORMAT          osworld\n"
-        "  -o, --out OUTDIR     the directory to write\n"
-        "  --help               show this help\n",
+        "  --out OUTDIR         the directory to write\n"
+        "  -h, --help           show this help\n\n"
+        "On failure stdout holds {\"error\": {\"command\", \"code\", \"message\"}}.\n",
     .run = run_export,
+    .json_errors = CLI_JSON_ERRORS_ALWAYS,
 };
 
 static int run_export(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"to", required_argument, NULL, OPT_TO},
-        {"out", required_argument, NULL, 'o'},
+        {"out", required_argument, NULL, 'o'}, /* -o: the old spelling, kept working */
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
+    static const char *const formats[] = {"osworld", NULL};
     struct xtars_export_stats stats;
     struct xtars_buf b;
     const char *to = NULL, *out = NULL;
@@ -45,21 +48,23 @@ static int run_export(int argc, char **argv)
     int opt;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
         if (opt == OPT_TO)
             to = optarg;
         else if (opt == 'o')
             out = optarg;
-        else if (opt == OPT_HELP)
+        else if (opt == OPT_HELP || opt == 'h')
             return cli_print_usage(&cli_cmd_export);
         else
             return cli_bad_option(&cli_cmd_export, longopts, argv, opt);
     }
-    if (to == NULL || strcmp(to, "osworld") != 0)
-        return cli_fail(&cli_cmd_export, CLI_EXIT_USAGE, "--to osworld is required (the only format "
-                        "so far)");
+    if (cli_need_choice(&cli_cmd_export, "--to", to, formats) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if (optind != argc - 1 || out == NULL)
-        return cli_fail(&cli_cmd_export, CLI_EXIT_USAGE, "needs the trajectory DIR and -o OUTDIR");
+        return cli_fail(&cli_cmd_export, CLI_EXIT_USAGE, "needs the trajectory DIR and --out OUTDIR");
+    if (cli_need_dir(&cli_cmd_export, argv[optind], "run.json", "a trajectory directory") !=
+        CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     rc = xtars_export_osworld(argv[optind], out, &stats, err);
     if (rc != XTARS_OK)
         return cli_fail(&cli_cmd_export, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME, "%s",

@@ -18,8 +18,8 @@ const struct cli_command cli_cmd_import = {
     .name = "import",
     .summary = "turn an OSWorld or UI-TARS-desktop run into an xtars trajectory",
     .usage =
-        "Usage: xtars import --from osworld RESULT_DIR -o DIR\n"
-        "       xtars import --from uitars-desktop FILE.json -o DIR\n\n"
+        "Usage: xtars import --from osworld RESULT_DIR --out DIR\n"
+        "       xtars import --from uitars-desktop FILE.json --out DIR\n\n"
         "Reads a run recorded by another tool and writes it as an xtars trajectory DIR\n"
         "(docs/trajectory.md) that `xtars replay` and `xtars report` use:\n"
         "  osworld         an OSWorld result directory: traj.jsonl and the step PNGs. The\n"
@@ -31,11 +31,13 @@ const struct cli_command cli_cmd_import = {
         "Prints a JSON summary on stdout. Exit 0 on success, 2 for input that is not in the\n"
         "format (the message says why), 1 for other errors (DIR already holds a run).\n\n"
         "  --from FORMAT        osworld or uitars-desktop\n"
-        "  -o, --out DIR        the trajectory directory to create\n"
+        "  --out DIR            the trajectory directory to create\n"
         "  --instruction TEXT   the task, recorded in run.json (OSWorld does not store it)\n"
         "  --size WxH           screen size when no screenshot tells it\n"
-        "  --help               show this help\n",
+        "  -h, --help           show this help\n\n"
+        "On failure stdout holds {\"error\": {\"command\", \"code\", \"message\"}}.\n",
     .run = run_import,
+    .json_errors = CLI_JSON_ERRORS_ALWAYS,
 };
 
 static void print_summary(const char *dir, const struct xtars_import_stats *stats)
@@ -58,12 +60,13 @@ static int run_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"from", required_argument, NULL, OPT_FROM},
-        {"out", required_argument, NULL, 'o'},
+        {"out", required_argument, NULL, 'o'}, /* -o: the old spelling, kept working */
         {"instruction", required_argument, NULL, OPT_INSTRUCTION},
         {"size", required_argument, NULL, OPT_SIZE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
+    static const char *const formats[] = {"osworld", "uitars-desktop", NULL};
     struct xtars_import_options opts = {0};
     struct xtars_import_stats stats;
     const char *from = NULL, *out = NULL;
@@ -72,7 +75,7 @@ static int run_import(int argc, char **argv)
     int opt;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
         if (opt == OPT_FROM)
             from = optarg;
         else if (opt == 'o')
@@ -82,16 +85,20 @@ static int run_import(int argc, char **argv)
         else if (opt == OPT_SIZE && xtars_parse_size(optarg, &opts.width, &opts.height) != XTARS_OK)
             return cli_fail(&cli_cmd_import, CLI_EXIT_USAGE, "--size needs WIDTHxHEIGHT, not '%s'",
                             optarg);
-        else if (opt == OPT_HELP)
+        else if (opt == OPT_HELP || opt == 'h')
             return cli_print_usage(&cli_cmd_import);
         else if (opt != OPT_SIZE)
             return cli_bad_option(&cli_cmd_import, longopts, argv, opt);
     }
-    if (from == NULL || (strcmp(from, "osworld") != 0 && strcmp(from, "uitars-desktop") != 0))
-        return cli_fail(&cli_cmd_import, CLI_EXIT_USAGE, "--from osworld or --from uitars-desktop is "
-                        "required");
+    if (cli_need_choice(&cli_cmd_import, "--from", from, formats) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if (optind != argc - 1 || out == NULL)
-        return cli_fail(&cli_cmd_import, CLI_EXIT_USAGE, "needs the PATH to import and -o DIR");
+        return cli_fail(&cli_cmd_import, CLI_EXIT_USAGE, "needs the PATH to import and --out DIR");
+    if (strcmp(from, "osworld") == 0
+            ? cli_need_dir(&cli_cmd_import, argv[optind], "traj.jsonl",
+                           "an OSWorld result directory") != CLI_EXIT_OK
+            : cli_need_file(&cli_cmd_import, argv[optind]) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if (strcmp(from, "osworld") == 0)
         rc = xtars_import_osworld(argv[optind], out, &opts, &stats, err);
     else

@@ -15,7 +15,7 @@
 #include "xtars/model.h"
 #include "agent/model/prompt.h"
 
-enum { OPT_INSTRUCTION = 1, OPT_IMAGE, OPT_PROMPT_DIR, OPT_JSON };
+enum { OPT_INSTRUCTION = 1, OPT_IMAGE, OPT_PROMPT_DIR, OPT_JSON, OPT_ENDPOINT, OPT_MODEL };
 
 #define DEFAULT_INSTRUCTION "Click the black square."
 
@@ -40,21 +40,26 @@ static int run_model_check(int argc, char **argv);
 const struct cli_command cli_cmd_model_check = {
     .name = "model-check",
     .summary = "send one test request to the model endpoint and show the answer",
-    .usage = "Usage: xtars model-check [--instruction TEXT] [--image FILE] [--json] [options]\n\n"
+    .usage = "Usage: xtars model-check [--endpoint URL] [--model NAME] [--instruction TEXT]\n"
+             "                         [--image FILE] [--json] [options]\n\n"
              "Sends one request to the configured endpoint, built the way a run builds its\n"
              "first step: the prompt template, the instruction, and one screenshot (a small\n"
              "built-in image of a black square unless --image is given). Prints the URL, the\n"
              "model, the latency, the token usage and the reply; on failure prints a one-line\n"
              "diagnosis (connection refused, timeout, HTTP status with the server's message,\n"
              "a body that is not a chat completion, ...) and exits 3.\n\n"
+             "  --endpoint URL       model API base URL (config endpoint)\n"
+             "  --model NAME         model name (config model)\n"
              "  --instruction TEXT   the task text (default: \"" DEFAULT_INSTRUCTION "\")\n"
              "  --image FILE         send this PNG or JPEG instead of the built-in image\n"
              "  --prompt-dir DIR     look for prompt templates in DIR first\n"
-             "  --json               print the result as one JSON object on stdout\n\n"
+             "  --json               print the result as one JSON object on stdout; on failure\n"
+             "                       {\"error\": {\"command\", \"code\", \"message\"}} instead\n\n"
              CLI_COMMON_USAGE
              "\nExit codes: 0 the model answered, 2 usage or config error, 3 model endpoint\n"
              "failure, 4 interrupted.\n",
     .run = run_model_check,
+    .json_errors = CLI_JSON_ERRORS_WITH_FLAG,
 };
 
 struct check_options {
@@ -215,17 +220,20 @@ static int run_model_check(int argc, char **argv)
         {"image", required_argument, NULL, OPT_IMAGE},
         {"prompt-dir", required_argument, NULL, OPT_PROMPT_DIR},
         {"json", no_argument, NULL, OPT_JSON},
+        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+        {"model", required_argument, NULL, OPT_MODEL},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct check_options o = {.instruction = DEFAULT_INSTRUCTION};
     struct cli_common common = {0};
+    struct cli_flags flags = {0};
     struct xtars_config cfg;
     struct xtars_buf body;
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_model_check, &common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
@@ -239,6 +247,11 @@ static int run_model_check(int argc, char **argv)
             o.prompt_dir = optarg;
         else if (opt == OPT_JSON)
             o.json = 1;
+        else if (opt == OPT_ENDPOINT || opt == OPT_MODEL) {
+            if (cli_flags_add(&cli_cmd_model_check, &flags,
+                              opt == OPT_ENDPOINT ? "endpoint" : "model", optarg) != CLI_EXIT_OK)
+                return CLI_EXIT_USAGE;
+        }
         else
             return cli_bad_option(&cli_cmd_model_check, longopts, argv, opt);
     }
@@ -247,7 +260,7 @@ static int run_model_check(int argc, char **argv)
     if (optind < argc)
         return cli_fail(&cli_cmd_model_check, CLI_EXIT_USAGE, "unexpected argument '%s'",
                         argv[optind]);
-    rc = cli_config_load(&cli_cmd_model_check, &common, NULL, 0, &cfg);
+    rc = cli_config_load(&cli_cmd_model_check, &common, flags.items, flags.count, &cfg);
     if (rc != CLI_EXIT_OK)
         return rc;
     xtars_buf_init(&body, (size_t)cfg.max_request_bytes);

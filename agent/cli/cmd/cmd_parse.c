@@ -47,8 +47,9 @@ const struct cli_command cli_cmd_parse = {
         "                       and the run goes on (exit 0)\n\n"
         "Scroll amounts and wait times the model left out are shown as the config's\n"
         "scroll_amount and wait_ms.\n\n"
-        "Exit codes: 0 parsed; 1 bad reply (\"xtars: parse: <reason> at column N\" on\n"
-        "stderr) or unreadable input; 2 usage or configuration error.\n\n" CLI_COMMON_USAGE,
+        "Exit codes: 0 parsed; 1 bad reply (\"xtars parse: <reason> at column N\" on\n"
+        "stderr) or unreadable input; 2 usage or configuration error (also a FILE that\n"
+        "does not exist).\n\n" CLI_COMMON_USAGE,
     .run = run_parse,
 };
 
@@ -186,7 +187,7 @@ static int read_input(const char *path, size_t max, struct xtars_buf *text)
     size_t n;
 
     if (in == NULL)
-        return cli_fail(NULL, CLI_EXIT_RUNTIME, "parse: cannot open %s: %s", path, strerror(errno));
+        return cli_fail(&cli_cmd_parse, CLI_EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
     while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
         if (text->len + n > max)
             n = max - text->len;
@@ -196,7 +197,7 @@ static int read_input(const char *path, size_t max, struct xtars_buf *text)
     if (ferror(in)) {
         if (in != stdin)
             fclose(in);
-        return cli_fail(NULL, CLI_EXIT_RUNTIME, "parse: cannot read %s", path ? path : "stdin");
+        return cli_fail(&cli_cmd_parse, CLI_EXIT_RUNTIME, "cannot read %s", path ? path : "stdin");
     }
     if (in != stdin)
         fclose(in);
@@ -236,7 +237,10 @@ static int run_single(const struct parse_options *o, const struct xtars_config *
             fputs(out.data, stdout);
             fputc('\n', stdout);
         } else {
-            rc = cli_fail(NULL, CLI_EXIT_RUNTIME, "%s", err);
+            rc = cli_fail(&cli_cmd_parse, CLI_EXIT_RUNTIME, "%s%s", err,
+                          /* the parser cannot know which option gives the size */
+                          strstr(err, "coordinates need a screen size") && space == NULL
+                              ? " (give --screen WxH, or run where a display is)" : "");
         }
     }
     xtars_buf_cleanup(&text);
@@ -295,7 +299,7 @@ static int run_jsonl(const struct parse_options *o, const struct xtars_config *c
     int too_long, rc = CLI_EXIT_OK;
 
     if (in == NULL)
-        return cli_fail(NULL, CLI_EXIT_RUNTIME, "parse: cannot open %s: %s", o->file,
+        return cli_fail(&cli_cmd_parse, CLI_EXIT_RUNTIME, "cannot open %s: %s", o->file,
                         strerror(errno));
     xtars_buf_init(&line, JSONL_LINE_MAX);
     xtars_buf_init(&out, 64 << 20);
@@ -305,7 +309,7 @@ static int run_jsonl(const struct parse_options *o, const struct xtars_config *c
         xtars_buf_reset(&out);
     }
     if (ferror(in))
-        rc = cli_fail(NULL, CLI_EXIT_RUNTIME, "parse: cannot read %s", o->file ? o->file : "stdin");
+        rc = cli_fail(&cli_cmd_parse, CLI_EXIT_RUNTIME, "cannot read %s", o->file ? o->file : "stdin");
     if (in != stdin)
         fclose(in);
     xtars_buf_cleanup(&line);
@@ -341,6 +345,8 @@ static int run_parse(int argc, char **argv)
     if (argc - optind > 1)
         return cli_fail(&cli_cmd_parse, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 1]);
     o.file = optind < argc ? argv[optind] : NULL;
+    if (o.file && cli_need_file(&cli_cmd_parse, o.file) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if ((rc = cli_config_load(&cli_cmd_parse, &common, o.flags, o.flag_count, &cfg)) != CLI_EXIT_OK)
         return rc;
     if ((rc = build_space(&o, &cfg, &space_storage, &space)) != CLI_EXIT_OK)

@@ -174,7 +174,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
     int opt, rc = CLI_EXIT_OK;
 
     optind = 0;
-    while (rc == CLI_EXIT_OK && (opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while (rc == CLI_EXIT_OK && (opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_replay, common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
@@ -229,8 +229,11 @@ static int before_step(const struct xtars_traj_step *step, void *user)
 static int load_run(const char *dir, struct xtars_traj_run *run)
 {
     char err[XTARS_ERRLEN];
-    xtars_err rc = xtars_traj_load(dir, run, err);
+    xtars_err rc;
 
+    if (cli_need_dir(&cli_cmd_replay, dir, "run.json", "a trajectory directory") != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+    rc = xtars_traj_load(dir, run, err);
     if (rc != XTARS_OK)
         return cli_fail(&cli_cmd_replay, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME,
                         "%s", err);

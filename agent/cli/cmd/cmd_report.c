@@ -21,7 +21,9 @@ const struct cli_command cli_cmd_report = {
              "left/right or k/j move, p plays, m toggles the markers; DIR/report.html#step-N\n"
              "opens step N. `run`, `replay` and `task` write DIR/report.html themselves.\n\n"
              "  -o, --output FILE    where to write (default DIR/report.html)\n"
-             "  --help               show this help\n",
+             "  -h, --help           show this help\n\n"
+             "Exit codes: 0 written, 1 runtime error (cannot write FILE), 2 usage error or DIR\n"
+             "is not a trajectory.\n",
     .run = run_report,
 };
 
@@ -39,7 +41,7 @@ static int run_report(int argc, char **argv)
     xtars_err rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
         if (opt == 'o')
             output = optarg;
         else if (opt == 'h')
@@ -49,13 +51,9 @@ static int run_report(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_fail(&cli_cmd_report, CLI_EXIT_USAGE, "needs exactly one trajectory DIR");
-    {
-        char run_json[4200];
-        snprintf(run_json, sizeof run_json, "%s/run.json", argv[optind]);
-        if (access(run_json, F_OK) != 0)
-            return cli_fail(&cli_cmd_report, CLI_EXIT_USAGE,
-                            "%s is not a trajectory directory (it has no run.json)", argv[optind]);
-    }
+    if (cli_need_dir(&cli_cmd_report, argv[optind], "run.json", "a trajectory directory") !=
+        CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     rc = xtars_report_write(argv[optind], output, &stats, err);
     if (rc != XTARS_OK)
         return cli_fail(&cli_cmd_report, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME,

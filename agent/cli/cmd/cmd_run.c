@@ -111,7 +111,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
     int opt, rc = CLI_EXIT_OK;
 
     optind = 0;
-    while (rc == CLI_EXIT_OK && (opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while (rc == CLI_EXIT_OK && (opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_run, common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
@@ -202,7 +202,7 @@ static int run_run(int argc, char **argv)
     struct run_args r;
     struct xtars_config cfg;
     struct cli_session session;
-    struct cli_progress_options progress;
+    struct cli_progress_options progress = {0};
     struct xtars_agent_options opts;
     struct xtars_agent *agent = NULL;
     struct xtars_agent_result res;

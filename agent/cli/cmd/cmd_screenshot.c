@@ -35,12 +35,13 @@ const struct cli_command cli_cmd_screenshot = {
     .name = "screenshot",
     .summary = "capture the screen as the model would see it",
     .usage =
-        "Usage: xtars screenshot [-o FILE|-] [--display D] [--monitor M] [--window ID]\n"
+        "Usage: xtars screenshot [FILE|-] [-o FILE|-] [--display D] [--monitor M] [--window ID]\n"
         "                        [--size native|smart] [--max-pixels N] [--format png|jpeg]\n"
         "                        [--json] [options]\n\n"
         "Captures the X screen, resizes it with smart_resize (the size the model expects)\n"
         "and writes it as PNG or JPEG. The same capture -> resize -> encode path as a run.\n\n"
-        "  -o, --output FILE    where to write the image; '-' for stdout\n"
+        "  FILE, -o, --output FILE\n"
+        "                       where to write the image; '-' for stdout\n"
         "                       (default screenshot.png, or screenshot.jpg for JPEG)\n"
         "  --display D          X display (default: config 'display', then $DISPLAY)\n"
         "  --monitor M          one XRandR monitor: index as 'xrandr --listmonitors'\n"
@@ -63,6 +64,7 @@ const struct cli_command cli_cmd_screenshot = {
         "                       (resize_fused: resize_ms is 0, encode_ms covers both)\n\n" CLI_COMMON_USAGE
         "\nExit codes: 0 written, 1 capture or write failed, 2 usage or config error.\n",
     .run = run_screenshot,
+    .json_errors = CLI_JSON_ERRORS_WITH_FLAG,
 };
 
 #define MAX_FLAGS 8
@@ -273,7 +275,7 @@ static int run_screenshot(int argc, char **argv)
     int opt, rc;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_screenshot, &common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
@@ -287,9 +289,15 @@ static int run_screenshot(int argc, char **argv)
     }
     if (common.want_help)
         return cli_print_usage(&cli_cmd_screenshot);
+    /* scrot-like: the output file may be given as the one operand. */
+    if (optind < argc && args.output && strcmp(args.output, argv[optind]) != 0)
+        return cli_fail(&cli_cmd_screenshot, CLI_EXIT_USAGE,
+                        "two output files ('%s' and -o '%s'); give one", argv[optind], args.output);
     if (optind < argc)
-        return cli_fail(&cli_cmd_screenshot, CLI_EXIT_USAGE, "unexpected argument '%s'",
-                        argv[optind]);
+        args.output = argv[optind++];
+    if (optind < argc)
+        return cli_fail(&cli_cmd_screenshot, CLI_EXIT_USAGE, "unexpected argument '%s' (one output "
+                        "FILE at most)", argv[optind]);
     if (args.json && args.output && strcmp(args.output, "-") == 0)
         return cli_fail(&cli_cmd_screenshot, CLI_EXIT_USAGE,
                         "--json and -o - both want stdout; write the image to a file");

@@ -2,6 +2,7 @@
  * tasks.md), each on a fresh private Xvfb, each recorded as one trajectory
  * with a report, with a pass/fail line per step. Exit 0 only if every step
  * of every task passed. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,15 @@
 #include "agent/base/spawn.h"
 #include "xtars/log.h"
 #include "agent/record/report.h"
+#include "agent/run/junit.h"
 #include "agent/run/launch.h"
 #include "agent/run/task.h"
 #include "xtars/trajectory.h"
 
 enum { OPT_XVFB = 1, OPT_DISPLAY, OPT_OUT, OPT_DRY_RUN, OPT_QUIET, OPT_NO_REPORT, OPT_ENDPOINT,
-       OPT_MODEL, OPT_FAMILY };
+       OPT_MODEL, OPT_FAMILY, OPT_JUNIT };
+
+#define CHECK_OUTPUT_MAX 4096 /* the tail of a check's output kept for the log and JUnit */
 
 static int run_task(int argc, char **argv);
 
@@ -46,44 +50,83 @@ const struct cli_command cli_cmd_task = {
         "  --family F           uitars-1.5, uitars-1.0, doubao or pixels\n"
         "  --dry-run            perform no input events\n"
         "  --quiet              no per-step agent progress\n"
-        "  --no-report          do not write report.html\n\n" CLI_COMMON_USAGE,
+        "  --no-report          do not write report.html\n"
+        "  --junit FILE         also write JUnit XML for CI: a testsuite per task file, a\n"
+        "                       testcase per step (docs/tasks.md)\n\n" CLI_COMMON_USAGE
+        "\nEvery task file is checked before any runs: one bad file (its line and key are\n"
+        "named) exits 2 and nothing runs.\n",
     .run = run_task,
 };
 
 struct task_args {
-    const char *xvfb, *display, *out;
-    const char *flags[8];
-    char flag_text[8][600];
-    int flag_count, dry_run, quiet, no_report;
+    const char *xvfb, *display, *out, *junit;
+    struct cli_flags flags;
+    int dry_run, quiet, no_report;
 };
 
+/* An unlinked temporary file for a check's stdout and stderr; -1 if none. */
+static int output_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/xtars-check-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+/* The last CHECK_OUTPUT_MAX bytes written to fd, redacted; NULL if none. */
+static char *output_tail(int fd)
+{
+    off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+    off_t from = size > CHECK_OUTPUT_MAX ? size - CHECK_OUTPUT_MAX : 0;
+    char text[CHECK_OUTPUT_MAX + 1];
+    ssize_t n;
+
+    if (size <= 0 || (n = pread(fd, text, (size_t)(size - from), from)) <= 0)
+        return NULL;
+    text[n] = '\0';
+    return xtars_log_redact(text);
+}
+
 /* Runs a shell check in cwd with a timeout; 1 = passed. Its stdout and
- * stderr are ours; it runs in its own process group, stopped as a whole. */
+ * stderr go to *output (a tail, for the log and JUnit); it runs in its own
+ * process group, stopped as a whole. */
 static int run_check(const char *command, const char *cwd, const char *display, int timeout_ms,
-                     char *why, size_t why_size)
+                     char *why, size_t why_size, char **output)
 {
     double deadline = (xtars_clock_ms() / 1000.0) + timeout_ms / 1000.0;
-    const struct xtars_spawn_stdio stdio[3] = {{XTARS_SPAWN_DEVNULL, NULL, -1}};
+    int fd = output_file(), status = 0, ok = 0;
+    const struct xtars_spawn_stdio stdio[3] = {
+        {XTARS_SPAWN_DEVNULL, NULL, -1},
+        {fd >= 0 ? XTARS_SPAWN_FD : XTARS_SPAWN_INHERIT, NULL, fd},
+        {fd >= 0 ? XTARS_SPAWN_FD : XTARS_SPAWN_INHERIT, NULL, fd}};
     char err[XTARS_ERRLEN];
-    int status = 0;
     pid_t pid;
 
     if (xtars_launch_shell(command, display, cwd, stdio, 0, &pid, err) != XTARS_OK) {
         snprintf(why, why_size, "cannot start: %s", err);
-        return 0;
+        goto out;
     }
     while (xtars_spawn_wait(pid, 10, &status) == 0) {
         if ((xtars_clock_ms() / 1000.0) > deadline || cli_signals_pending()) {
             xtars_spawn_stop(pid, 1, 0, &status);
             snprintf(why, why_size, cli_signals_pending() ? "interrupted" : "timed out after %d ms",
                      timeout_ms);
-            return 0;
+            goto out;
         }
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 1;
-    snprintf(why, why_size, "exit status %d", xtars_spawn_exit_code(status));
-    return 0;
+    ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok)
+        snprintf(why, why_size, "exit status %d", xtars_spawn_exit_code(status));
+out:
+    *output = output_tail(fd);
+    if (fd >= 0)
+        close(fd);
+    return ok;
 }
 
 /* Creates the task's setup files in its work directory. */
@@ -104,8 +147,18 @@ static int create_files(const struct xtars_task *task, const char *workdir, char
     return 0;
 }
 
+/* What one step did, for the PASS/FAIL line and JUnit. */
+struct step_outcome {
+    int ran, ok;
+    double seconds;
+    char detail[1024];
+    char *output;  /* a check's output tail, or NULL */
+};
+
 struct task_run {
     const struct xtars_task *task;
+    struct step_outcome *outcomes;          /* one per step */
+    struct cli_progress_options *progress;
     struct xtars_agent *agent;
     char dir[4096], workdir[4200];
     const char *display;
@@ -114,16 +167,41 @@ struct task_run {
     int passed, failed, skipped;
 };
 
-static void print_step(const struct task_run *tr, int index, int ok, const char *detail)
+/* "check test -f out.txt", "wait 300 ms", "instruction Fill the form", or
+ * the kind and the step's name: what the PASS/FAIL line and JUnit call it. */
+static void step_label(const struct xtars_task_step *s, char *out, size_t size)
 {
-    const struct xtars_task_step *s = &tr->task->steps[index];
-    const char *label = s->name ? s->name : s->kind == XTARS_TASK_WAIT ? "" : s->text;
     char shown[72]; /* redacted before the cut: no part of a secret shows */
 
-    xtars_log_redact_copy(shown, sizeof shown, label);
-    xtars_log_info("  [%d/%d] %s %s %.70s%s%s%s", index + 1, tr->task->step_count,
-                   ok ? "PASS" : "FAIL", xtars_task_step_kind_name(s->kind), shown,
-                   strlen(shown) > 70 ? "..." : "", detail[0] ? ": " : "", detail);
+    if (s->name == NULL && s->kind == XTARS_TASK_WAIT)
+        snprintf(shown, sizeof shown, "%d ms", s->ms);
+    else
+        xtars_log_redact_copy(shown, sizeof shown, s->name ? s->name : s->text);
+    snprintf(out, size, "%s %.70s%s", xtars_task_step_kind_name(s->kind), shown,
+             strlen(shown) > 70 ? "..." : "");
+}
+
+static void print_step(const struct task_run *tr, int index)
+{
+    const struct xtars_task_step *s = &tr->task->steps[index];
+    const struct step_outcome *o = &tr->outcomes[index];
+    /* An unnamed wait's label is its duration already. */
+    const char *detail = s->kind == XTARS_TASK_WAIT && s->name == NULL && o->ok ? "" : o->detail;
+    char label[96];
+
+    step_label(s, label, sizeof label);
+    xtars_log_info("  [%d/%d] %s %s%s%s", index + 1, tr->task->step_count, o->ok ? "PASS" : "FAIL",
+                   label, detail[0] ? ": " : "", detail);
+    /* A failed check's output is shown (line by line: the log keeps one
+     * line per message); a passing one's only at debug level. */
+    for (const char *line = o->output; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        if (o->ok)
+            xtars_log_debug("    | %.*s", (int)len, line);
+        else
+            xtars_log_info("    | %.*s", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
 }
 
 /* Runs one step; returns 1 if it passed. Sets tr->status on failure. */
@@ -137,6 +215,7 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
     detail[0] = '\0';
     switch (s->kind) {
     case XTARS_TASK_INSTRUCTION:
+        tr->progress->first_step = 0; /* "step N/max" counts this instruction's steps */
         if (xtars_agent_run(tr->agent, s->text, s->max_steps, &res, err) != XTARS_OK) {
             res.status = XTARS_RUN_ERROR;
             snprintf(res.message, sizeof res.message, "%s", err);
@@ -173,7 +252,8 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
         xtars_agent_record_note(tr->agent, "wait", detail, 1, err);
         return !cli_signals_pending();
     case XTARS_TASK_CHECK:
-        ok = run_check(s->text, tr->workdir, tr->display, s->ms, detail, size);
+        ok = run_check(s->text, tr->workdir, tr->display, s->ms, detail, size,
+                       &tr->outcomes[index].output);
         if (xtars_agent_record_note(tr->agent, "check", s->text, ok, err) != XTARS_OK)
             snprintf(detail, size, "%s", err), ok = 0;
         if (!ok)
@@ -185,19 +265,22 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
 
 static void run_steps(struct task_run *tr)
 {
-    char detail[1024];
     int i;
 
     tr->status = XTARS_RUN_FINISHED;
     for (i = 0; i < tr->task->step_count; i++) {
-        int ok = run_step(tr, i, detail, sizeof detail);
-        if (cli_signals_pending() && tr->status == XTARS_RUN_FINISHED && !ok)
+        struct step_outcome *o = &tr->outcomes[i];
+        double t0 = xtars_clock_ms();
+        o->ok = run_step(tr, i, o->detail, sizeof o->detail);
+        o->ran = 1;
+        o->seconds = (xtars_clock_ms() - t0) / 1000.0;
+        if (cli_signals_pending() && tr->status == XTARS_RUN_FINISHED && !o->ok)
             tr->status = XTARS_RUN_STOPPED;
-        print_step(tr, i, ok, detail);
-        if (!ok) {
+        print_step(tr, i);
+        if (!o->ok) {
             tr->failed++;
             snprintf(tr->message, sizeof tr->message, "step %d (%s) failed: %.1000s", i + 1,
-                     xtars_task_step_kind_name(tr->task->steps[i].kind), detail);
+                     xtars_task_step_kind_name(tr->task->steps[i].kind), o->detail);
             break;
         }
         tr->passed++;
@@ -302,22 +385,57 @@ static void print_json_line(const struct xtars_task *task, const char *file,
     xtars_buf_cleanup(&b);
 }
 
-/* Runs one task file; returns its exit code and prints its JSON line. */
-static int run_one(const char *file, const struct task_args *a, const struct xtars_config *base)
+/* The task's testsuite: a testcase per step; steps after a failure are
+ * skipped, a setup that failed is the one errored case. */
+static xtars_err junit_task(struct xtars_junit *j, const struct task_run *tr, int setup_rc,
+                            const char *report)
 {
-    struct xtars_task task;
+    const struct xtars_task *t = tr->task;
+    xtars_err rc = xtars_junit_suite(j, t->name, t->path, tr->dir);
+    char label[96], name[128], why[64];
+
+    if (rc == XTARS_OK && setup_rc != CLI_EXIT_OK)
+        return xtars_junit_case(j, &(struct xtars_junit_case){
+            .name = "setup", .file = t->path, .outcome = XTARS_JUNIT_ERROR, .type = "setup",
+            .message = cli_last_error(), .trajectory = tr->dir});
+    snprintf(why, sizeof why, "not run: step %d did not pass", tr->passed + 1);
+    for (int i = 0; rc == XTARS_OK && i < t->step_count; i++) {
+        const struct step_outcome *o = &tr->outcomes[i];
+        int broken = tr->status == XTARS_RUN_ERROR || tr->status == XTARS_RUN_MODEL_ERROR ||
+                     tr->status == XTARS_RUN_STOPPED;
+        step_label(&t->steps[i], label, sizeof label);
+        snprintf(name, sizeof name, "%d. %s", i + 1, label);
+        rc = xtars_junit_case(j, &(struct xtars_junit_case){
+            .name = name, .file = t->path, .time_s = o->seconds, .trajectory = tr->dir,
+            .outcome = !o->ran ? XTARS_JUNIT_SKIPPED : o->ok ? XTARS_JUNIT_PASSED
+                       : broken ? XTARS_JUNIT_ERROR : XTARS_JUNIT_FAILED,
+            .type = xtars_task_step_kind_name(t->steps[i].kind),
+            .message = o->ran ? o->detail : why, .output = o->output,
+            .attachment = o->ran && !o->ok ? report : NULL});
+    }
+    return rc;
+}
+
+/* Runs one loaded task file; returns its exit code and prints its JSON line
+ * (and adds its testsuite to junit when there is one). */
+static int run_one(const struct xtars_task *loaded, const struct task_args *a,
+                   const struct xtars_config *base, struct xtars_junit *junit)
+{
+    const struct xtars_task task = *loaded;
+    const char *file = loaded->path;
     struct task_run tr;
     struct xtars_config cfg = *base;
     struct cli_session session = {0};
-    struct cli_progress_options progress = {a->quiet, &session};
+    struct cli_progress_options progress = {a->quiet, &session, 0};
     struct xtars_agent_options opts;
-    char err[XTARS_ERRLEN], failure[XTARS_ERRLEN];
-    int rc;
+    char err[XTARS_ERRLEN], failure[XTARS_ERRLEN], report[4200] = "";
+    int rc, setup_rc;
 
-    if (xtars_task_load(file, &task, err) != XTARS_OK)
-        return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s", err);
     memset(&tr, 0, sizeof tr);
     tr.task = &task;
+    tr.progress = &progress;
+    if ((tr.outcomes = calloc((size_t)task.step_count, sizeof tr.outcomes[0])) == NULL)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "out of memory");
     task_dir(&task, a->out ? a->out : cfg.out_dir, tr.dir, sizeof tr.dir);
     snprintf(tr.workdir, sizeof tr.workdir, "%s/work", tr.dir);
     xtars_log_info("task %s (%s)", task.name, file);
@@ -334,6 +452,7 @@ static int run_one(const char *file, const struct task_args *a, const struct xta
     opts.user = &progress;
     if (rc == CLI_EXIT_OK && xtars_agent_new(&cfg, &opts, &tr.agent, err) != XTARS_OK)
         rc = cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+    setup_rc = rc;
     if (rc == CLI_EXIT_OK) {
         cli_signals_target(tr.agent);
         if (!failure[0] && cli_session_check(&session, err) != XTARS_OK)
@@ -348,14 +467,48 @@ static int run_one(const char *file, const struct task_args *a, const struct xta
         rc = xtars_run_status_exit_code(tr.status);
         if (!a->no_report && xtars_report_write(tr.dir, NULL, NULL, err) != XTARS_OK)
             xtars_log_warn("report: %s", err);
+        else if (!a->no_report)
+            snprintf(report, sizeof report, "%s/report.html", tr.dir);
         xtars_log_info("%s %s: %d passed, %d failed, %d skipped; trajectory %s",
                        rc == 0 ? "PASS" : "FAIL", task.name, tr.passed, tr.failed, tr.skipped, tr.dir);
         print_json_line(&task, file, &tr, rc, a->no_report);
         fflush(stdout);
     }
     cli_session_stop(&session);
-    xtars_task_cleanup(&task);
+    if (junit && junit_task(junit, &tr, setup_rc, report[0] ? report : NULL) != XTARS_OK)
+        xtars_log_warn("junit: out of memory: %s is incomplete", a->junit);
+    for (int i = 0; i < task.step_count; i++)
+        free(tr.outcomes[i].output);
+    free(tr.outcomes);
     return rc;
+}
+
+/* Loads every task file before any runs, as batch checks its list first: a
+ * typo in the last file must not cost the model calls of the first. Every
+ * bad file is told; returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+static int load_all(char **files, int count, struct xtars_task *tasks, struct xtars_junit *junit)
+{
+    char err[XTARS_ERRLEN];
+    int bad = 0;
+
+    for (int i = 0; i < count; i++) {
+        xtars_err rc = xtars_task_load(files[i], &tasks[i], err);
+        if (rc == XTARS_ENOMEM)
+            return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+        if (rc != XTARS_OK) { /* unreadable, missing or invalid: the argument is wrong */
+            bad++;
+            cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%s", err);
+            if (junit && (xtars_junit_suite(junit, files[i], files[i], NULL) != XTARS_OK ||
+                          xtars_junit_case(junit, &(struct xtars_junit_case){
+                              .name = "load", .file = files[i], .outcome = XTARS_JUNIT_ERROR,
+                              .type = "task file", .message = cli_last_error()}) != XTARS_OK))
+                xtars_log_warn("junit: out of memory");
+        }
+    }
+    if (bad && count > 1)
+        cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "%d of %d task files are not valid; nothing was run",
+                 bad, count);
+    return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, struct cli_common *common, struct task_args *a)
@@ -370,13 +523,14 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct t
         {"endpoint", required_argument, NULL, OPT_ENDPOINT},
         {"model", required_argument, NULL, OPT_MODEL},
         {"family", required_argument, NULL, OPT_FAMILY},
+        {"junit", required_argument, NULL, OPT_JUNIT},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int opt;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         int handled = cli_common_option(&cli_cmd_task, common, opt, optarg);
         if (handled < 0)
             return CLI_EXIT_USAGE;
@@ -389,13 +543,14 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct t
         case OPT_DRY_RUN: a->dry_run = 1; break;
         case OPT_QUIET: a->quiet = 1; break;
         case OPT_NO_REPORT: a->no_report = 1; break;
+        case OPT_JUNIT: a->junit = optarg; break;
         case OPT_ENDPOINT:
         case OPT_MODEL:
         case OPT_FAMILY:
-            snprintf(a->flag_text[a->flag_count], sizeof a->flag_text[0], "%s=%s",
-                     opt == OPT_ENDPOINT ? "endpoint" : opt == OPT_MODEL ? "model" : "family", optarg);
-            a->flags[a->flag_count] = a->flag_text[a->flag_count];
-            a->flag_count++;
+            if (cli_flags_add(&cli_cmd_task, &a->flags,
+                              opt == OPT_ENDPOINT ? "endpoint" : opt == OPT_MODEL ? "model" : "family",
+                              optarg) != CLI_EXIT_OK)
+                return CLI_EXIT_USAGE;
             break;
         default:
             return cli_bad_option(&cli_cmd_task, longopts, argv, opt);
@@ -409,7 +564,10 @@ static int run_task(int argc, char **argv)
     struct cli_common common = {0};
     struct task_args a;
     struct xtars_config cfg;
-    int rc, worst = CLI_EXIT_OK;
+    struct xtars_task *tasks;
+    struct xtars_junit *junit = NULL;
+    char err[XTARS_ERRLEN];
+    int rc, worst = CLI_EXIT_OK, loaded, count;
 
     memset(&a, 0, sizeof a);
     if ((rc = parse_args(argc, argv, &common, &a)) != CLI_EXIT_OK)
@@ -418,19 +576,37 @@ static int run_task(int argc, char **argv)
         return cli_print_usage(&cli_cmd_task);
     if (optind >= argc)
         return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "needs at least one task FILE.json");
-    if (a.display)
-        snprintf(a.flag_text[a.flag_count], sizeof a.flag_text[0], "display=%s", a.display),
-            a.flags[a.flag_count] = a.flag_text[a.flag_count], a.flag_count++;
-    if ((rc = cli_config_load(&cli_cmd_task, &common, a.flags, a.flag_count, &cfg)) != CLI_EXIT_OK)
+    if (a.display && cli_flags_add(&cli_cmd_task, &a.flags, "display", a.display) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+    if ((rc = cli_config_load(&cli_cmd_task, &common, a.flags.items, a.flags.count, &cfg)) !=
+        CLI_EXIT_OK)
         return rc;
+    count = argc - optind;
+    if ((tasks = calloc((size_t)count, sizeof tasks[0])) == NULL ||
+        (a.junit && xtars_junit_new("xtars task", &junit) != XTARS_OK)) {
+        free(tasks);
+        return cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "out of memory");
+    }
+    worst = loaded = load_all(argv + optind, count, tasks, junit);
     cli_signals_install();
-    for (int i = optind; i < argc && !cli_signals_pending(); i++) {
-        rc = run_one(argv[i], &a, &cfg);
+    for (int i = 0; loaded == CLI_EXIT_OK && i < count && !cli_signals_pending(); i++) {
+        rc = run_one(&tasks[i], &a, &cfg, junit);
         /* Worst outcome wins: usage/config (2) > model (3) > runtime (1) > not completed (4). */
         if (rc == CLI_EXIT_USAGE || (rc == CLI_EXIT_MODEL && worst != CLI_EXIT_USAGE) ||
             (rc == CLI_EXIT_RUNTIME && worst != CLI_EXIT_USAGE && worst != CLI_EXIT_MODEL) ||
             (rc == CLI_EXIT_INCOMPLETE && worst == CLI_EXIT_OK))
             worst = rc;
+        /* Written after each task: an interrupted run still leaves valid XML. */
+        if (junit && xtars_junit_write(junit, a.junit, err) != XTARS_OK)
+            worst = cli_fail(&cli_cmd_task, worst == CLI_EXIT_OK ? CLI_EXIT_RUNTIME : worst, "%s", err);
     }
+    if (junit && loaded != CLI_EXIT_OK && xtars_junit_write(junit, a.junit, err) != XTARS_OK)
+        cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err); /* the files that did not load */
+    else if (junit)
+        xtars_log_info("junit: %s", a.junit);
+    xtars_junit_free(junit);
+    for (int i = 0; i < count; i++) /* cleanup takes the zeroed tasks of files that did not load */
+        xtars_task_cleanup(&tasks[i]);
+    free(tasks);
     return worst;
 }

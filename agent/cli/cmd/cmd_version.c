@@ -19,8 +19,10 @@ const struct cli_command cli_cmd_version = {
              "Prints the xtars version and the versions of libcurl, libpng, zlib, cJSON,\n"
              "libjpeg-turbo and ISA-L (\"none\" when built without it) this process runs with.\n\n"
              "  --json               one JSON object on stdout\n"
-             "  --help               show this help\n",
+             "  -h, --help           show this help\n\n"
+             "'xtars --version' and 'xtars -V' are the same command.\n",
     .run = run_version,
+    .json_errors = CLI_JSON_ERRORS_WITH_FLAG,
 };
 
 static int run_version(int argc, char **argv)
@@ -33,7 +35,7 @@ static int run_version(int argc, char **argv)
     int opt, json = 0;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'j')
             json = 1;
         else if (opt == 'h')
