@@ -53,6 +53,12 @@ xtars_err xtars_mcp_new(const struct xtars_config *cfg, const struct xtars_mcp_o
     rc = xtars_log_add_secret_vars(m->cfg.redact, err);
     if (rc == XTARS_OK)
         rc = open_policy(m, err);
+    /* run.json names the screen (readers need its size): connect now. The
+     * connection is used by one thread at a time, this one and then the
+     * worker, never both. A dry run may have no display at all. */
+    if (rc == XTARS_OK && m->out_dir[0] && mcp_desktop_open_capture(m, err) != XTARS_OK &&
+        !m->dry_run)
+        rc = XTARS_EDISPLAY;
     if (rc == XTARS_OK && m->out_dir[0])
         rc = xtars_traj_open(m->out_dir, &m->traj, err);
     if (rc == XTARS_OK)
@@ -120,6 +126,14 @@ static void *worker(void *arg)
     return NULL;
 }
 
+static void too_long(struct xtars_mcp *m)
+{
+    char text[120];
+
+    snprintf(text, sizeof text, "message longer than %u bytes: dropped", XTARS_MCP_MAX_LINE);
+    mcp_send_error(m, NULL, MCP_INVALID_REQUEST, text);
+}
+
 /* Splits what was read into lines; a line over the limit is skipped up to
  * its newline and answered once. Returns the bytes consumed. */
 static size_t handle_lines(struct xtars_mcp *m, char *buf, size_t len, int *skipping)
@@ -134,6 +148,8 @@ static size_t handle_lines(struct xtars_mcp *m, char *buf, size_t len, int *skip
         n = (size_t)(nl - (buf + start));
         if (*skipping) {
             *skipping = 0;
+        } else if (n > XTARS_MCP_MAX_LINE) {
+            too_long(m);
         } else {
             if (n && buf[start + n - 1] == '\r')
                 n--;
@@ -143,12 +159,8 @@ static size_t handle_lines(struct xtars_mcp *m, char *buf, size_t len, int *skip
         start = (size_t)(nl - buf) + 1;
     }
     if (len - start > XTARS_MCP_MAX_LINE) { /* no newline in sight: drop it */
-        char text[120];
-        if (!*skipping) {
-            snprintf(text, sizeof text, "message longer than %u bytes: dropped",
-                     XTARS_MCP_MAX_LINE);
-            mcp_send_error(m, NULL, MCP_INVALID_REQUEST, text);
-        }
+        if (!*skipping)
+            too_long(m);
         *skipping = 1;
         start = len;
     }
