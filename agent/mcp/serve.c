@@ -18,15 +18,6 @@
 
 #define POLL_MS 200  /* how often a stop signal is looked for while input is idle */
 
-static xtars_err open_policy(struct xtars_mcp *m, char err[static XTARS_ERRLEN])
-{
-    if (m->cfg.policy[0] == '\0')
-        return xtars_policy_new_default(&m->policy, err);
-    if (strcmp(m->cfg.policy, "none") == 0)
-        return xtars_policy_new_empty(&m->policy, err);
-    return xtars_policy_load(m->cfg.policy, &m->policy, err);
-}
-
 xtars_err xtars_mcp_new(const struct xtars_config *cfg, const struct xtars_mcp_options *opts,
                         struct xtars_mcp **out, char err[static XTARS_ERRLEN])
 {
@@ -52,7 +43,7 @@ xtars_err xtars_mcp_new(const struct xtars_config *cfg, const struct xtars_mcp_o
     xtars_clock_iso(m->started_at, sizeof m->started_at);
     rc = xtars_log_add_secret_vars(m->cfg.redact, err);
     if (rc == XTARS_OK)
-        rc = open_policy(m, err);
+        rc = xtars_policy_from_setting(m->cfg.policy, &m->policy, err);
     /* run.json names the screen (readers need its size): connect now. The
      * connection is used by one thread at a time, this one and then the
      * worker, never both. A dry run may have no display at all. */
