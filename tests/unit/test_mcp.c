@@ -227,9 +227,14 @@ TEST(tools_list_has_the_fixed_tools_with_schemas)
         }
         ASSERT_EQ(i, 10);
         tool = cJSON_GetArrayItem(get(reply, "result.tools"), 1); /* click */
-        ASSERT_STR_EQ(cJSON_PrintUnformatted(get(tool, "inputSchema.required")), "[\"x\",\"y\"]");
-        ASSERT_STR_EQ(cJSON_PrintUnformatted(get(tool, "inputSchema.properties.button.enum")),
-                      "[\"left\",\"right\",\"middle\"]");
+        {
+            char *required = cJSON_PrintUnformatted(get(tool, "inputSchema.required"));
+            char *buttons = cJSON_PrintUnformatted(get(tool, "inputSchema.properties.button.enum"));
+            ASSERT_STR_EQ(required, "[\"x\",\"y\"]");
+            ASSERT_STR_EQ(buttons, "[\"left\",\"right\",\"middle\"]");
+            free(required);
+            free(buttons);
+        }
         ASSERT_EQ(get(tool, "inputSchema.properties.count.maximum")->valueint, 3);
         cJSON_Delete(reply);
         stop();
