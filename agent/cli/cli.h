@@ -181,6 +181,7 @@ extern const struct cli_command cli_cmd_batch;
 extern const struct cli_command cli_cmd_replay;
 extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_export;
+extern const struct cli_command cli_cmd_mcp;
 
 /* The dispatch table (main.c), NULL-name terminated, for `xtars help`. */
 extern const struct cli_command *const cli_commands[];

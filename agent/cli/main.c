@@ -22,6 +22,7 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_replay,
     &cli_cmd_import,
     &cli_cmd_export,
+    &cli_cmd_mcp,
     NULL,
 };
 

@@ -204,11 +204,7 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 
 static xtars_err open_policy(struct xtars_agent *a, char *err)
 {
-    if (a->cfg.policy[0] == '\0')
-        return xtars_policy_new_default(&a->policy, err);
-    if (strcmp(a->cfg.policy, "none") == 0)
-        return xtars_policy_new_empty(&a->policy, err);
-    return xtars_policy_load(a->cfg.policy, &a->policy, err);
+    return xtars_policy_from_setting(a->cfg.policy, &a->policy, err);
 }
 
 static xtars_err open_trajectory(struct xtars_agent *a, char *err)

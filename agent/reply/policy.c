@@ -687,3 +687,12 @@ enum xtars_policy_effect xtars_policy_check(const struct xtars_policy *policy,
     xtars_shell_line_free(an.line);
     return effect;
 }
+
+xtars_err xtars_policy_from_setting(const char *setting, struct xtars_policy **out, char *err)
+{
+    if (setting[0] == '\0')
+        return xtars_policy_new_default(out, err);
+    if (strcmp(setting, "none") == 0)
+        return xtars_policy_new_empty(out, err);
+    return xtars_policy_load(setting, out, err);
+}

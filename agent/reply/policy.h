@@ -45,6 +45,11 @@ xtars_err xtars_policy_load(const char *path, struct xtars_policy **out, char *e
 xtars_err xtars_policy_parse(const char *name, const char *text, size_t len,
                              struct xtars_policy **out, char *err);
 
+/* The policy a config's `policy` setting names: "" the default policy,
+ * "none" the empty one, anything else a file for xtars_policy_load(). The
+ * one reading of that setting, for the agent and xtars mcp alike. */
+xtars_err xtars_policy_from_setting(const char *setting, struct xtars_policy **out, char *err);
+
 void xtars_policy_free(struct xtars_policy *policy);
 
 /* Number of rules (for logs and tests). */

@@ -110,7 +110,7 @@ TEST(docs_named_in_sources_exist)
     /* for_each_file does not descend: every layer folder of agent/ is listed
      * (a new layer folder goes here and in test_layers.c). */
     static const char *const dirs[] = {"agent/base", "agent/config", "agent/reply", "agent/model",
-                                       "agent/record", "agent/interop", "agent/loop", "agent/run",
+                                       "agent/record", "agent/interop", "agent/loop", "agent/run", "agent/mcp",
                                        "agent/cli", "agent/cli/cmd", "capture", "actions", "include/xtars", "bench"};
     int missing = 0, files = 0;
 

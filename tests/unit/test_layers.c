@@ -32,7 +32,7 @@ struct layer {
 static const struct layer layers[] = {
     {"base", 0},    {"capture", 1}, {"actions", 1}, {"config", 2}, {"reply", 3},
     {"model", 3},   {"record", 4},  {"interop", 5}, {"loop", 6},   {"run", 7},
-    {"cli", 8},
+    {"mcp", 8},     {"cli", 9},
 };
 
 /* include/xtars/NAME.h -> the layer implementing it. The umbrella
