@@ -3,10 +3,15 @@
  * memory. Never prints. */
 #include "xtars/buf.h"
 
+#include "agent/base/files.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void xtars_buf_init(struct xtars_buf *b, size_t max)
 {
@@ -138,17 +143,13 @@ char *xtars_buf_detach(struct xtars_buf *b, size_t *len_out)
     return data;
 }
 
-xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max, char err[static XTARS_ERRLEN])
+/* Reads f (opened from path) into b, at most max bytes. */
+static xtars_err read_stream(struct xtars_buf *b, FILE *f, const char *path, size_t max, char *err)
 {
-    FILE *f;
     char chunk[65536];
     size_t n;
     xtars_err rc = XTARS_OK;
 
-    xtars_buf_init(b, max);
-    f = fopen(path, "rb");
-    if (f == NULL)
-        return xtars_error(err, XTARS_EIO, "%s: %s", path, strerror(errno));
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
         rc = xtars_buf_append(b, chunk, n);
         if (rc == XTARS_ETOOBIG) {
@@ -168,4 +169,40 @@ xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max,
     if (rc != XTARS_OK)
         xtars_buf_cleanup(b);
     return rc;
+}
+
+xtars_err xtars_buf_read_file(struct xtars_buf *b, const char *path, size_t max, char err[static XTARS_ERRLEN])
+{
+    FILE *f;
+
+    xtars_buf_init(b, max);
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return xtars_error(err, XTARS_EIO, "%s: %s", path, strerror(errno));
+    return read_stream(b, f, path, max, err);
+}
+
+xtars_err xtars_buf_read_file_nofollow(struct xtars_buf *b, const char *path, size_t max,
+                                       char err[static XTARS_ERRLEN])
+{
+    struct stat st;
+    FILE *f;
+    int fd;
+
+    xtars_buf_init(b, max);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP)
+        return xtars_error(err, XTARS_EIO, "%s: is a symbolic link (not followed here)", path);
+    if (fd < 0)
+        return xtars_error(err, XTARS_EIO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return xtars_error(err, XTARS_EIO, "%s: not a regular file", path);
+    }
+    f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        return xtars_error(err, XTARS_ENOMEM, "%s: out of memory", path);
+    }
+    return read_stream(b, f, path, max, err);
 }

@@ -64,7 +64,11 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
 
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return xtars_error(err, XTARS_EIO, "path too long: %.200s", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A fresh file, never through a link planted at the temp name: a stale
+     * one (a crashed writer with our pid, or a symlink) is removed first. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return io_error(err, path, "cannot write");
     if (xtars_file_write_all(fd, data, len) != XTARS_OK || fsync(fd) != 0) {

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "xtars/buf.h"
 #include "xtars/error.h"
 
 /* Creates dir and its missing parents (0755). EIO naming the directory that
@@ -15,6 +16,13 @@ xtars_err xtars_mkdir_p(const char *dir, char err[static XTARS_ERRLEN]);
  * old file or the new one, never a part. EIO naming path. */
 xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len,
                                   char err[static XTARS_ERRLEN]);
+
+/* Like xtars_buf_read_file() (buf.h), for files inside trajectory and
+ * output directories, whose names a crafted run controls: a symbolic link
+ * is not followed (EIO "...: is a symbolic link (not followed here)") and
+ * only a regular file is read (a FIFO would block). */
+xtars_err xtars_buf_read_file_nofollow(struct xtars_buf *b, const char *path, size_t max,
+                                       char err[static XTARS_ERRLEN]);
 
 /* Writes all len bytes to fd, retrying on EINTR and short writes. XTARS_EIO
  * with errno set (ENOSPC for a write that made no progress). */

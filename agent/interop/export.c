@@ -108,7 +108,7 @@ static xtars_err write_png(struct exporter *ex, const char *screenshot, const ch
     if (strcmp(ex->last_png, name) == 0)
         return XTARS_OK;
     snprintf(path, sizeof path, "%s/%s", ex->run->dir, screenshot);
-    if ((rc = xtars_buf_read_file(&file, path, IMAGE_MAX, err)) != XTARS_OK)
+    if ((rc = xtars_buf_read_file_nofollow(&file, path, IMAGE_MAX, err)) != XTARS_OK)
         return rc;
     xtars_image_init(&img);
     xtars_image_init(&resized);

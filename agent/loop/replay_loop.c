@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent/base/clock.h"
+#include "agent/base/files.h"
 #include "agent/record/traj_file.h"
 #include "agent/loop/agent_internal.h"
 #include "agent/record/draw.h"
@@ -63,7 +64,7 @@ static xtars_err load_recorded(const struct xtars_traj_run *run, const struct xt
     xtars_err rc;
 
     snprintf(path, sizeof path, "%s/%s", run->dir, step->screenshot);
-    if ((rc = xtars_buf_read_file(&file, path, IMAGE_MAX_BYTES, reason)) != XTARS_OK)
+    if ((rc = xtars_buf_read_file_nofollow(&file, path, IMAGE_MAX_BYTES, reason)) != XTARS_OK)
         return xtars_error(err, rc, "%s", reason);
     rc = xtars_image_decode(file.data, file.len, out, reason);
     xtars_buf_cleanup(&file);

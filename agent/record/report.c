@@ -234,7 +234,7 @@ static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run,
     xtars_image_init(&small);
     xtars_buf_init(&jpeg, 1 << 20);
     snprintf(path, sizeof path, "%s/%s", run->dir, s->screenshot);
-    if (xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) == XTARS_OK) {
+    if (xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) == XTARS_OK) {
         shot->present = 1;
         if (xtars_image_decode(file.data, file.len, &img, err) == XTARS_OK && img.width > 0) {
             int h = (int)((double)img.height * THUMB_WIDTH / img.width + 0.5);
@@ -245,7 +245,7 @@ static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run,
         xtars_buf_cleanup(&file);
     }
     if (ok)
-        report_embed_bytes(b, jpeg.data, jpeg.len, "alt=\"\" loading=\"lazy\"");
+        report_embed_bytes(b, jpeg.data, jpeg.len, "alt=\"\" loading=\"lazy\"", 1);
     else
         xtars_buf_puts(b, shot->present ? "<span class=\"nothumb\">no preview</span>"
                                         : "<span class=\"nothumb\">missing</span>");
@@ -310,11 +310,12 @@ static int final_section(struct xtars_buf *b, const struct xtars_traj_run *run)
     char path[4400], err[XTARS_ERRLEN];
     const char *name = final_shot(run, path, sizeof path);
 
-    if (name == NULL || xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK)
+    if (name == NULL || xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK)
         return 0;
     xtars_buf_puts(b, "<section class=\"step final\" id=\"final\"><header><h2>The screen after "
                       "the last action</h2></header><figure class=\"shot\"><div class=\"stage\">");
-    report_embed_bytes(b, file.data, file.len, "class=\"full\" loading=\"lazy\" alt=\"final screen\"");
+    report_embed_bytes(b, file.data, file.len, "class=\"full\" loading=\"lazy\" alt=\"final screen\"",
+                       0);
     xtars_buf_puts(b, "</div><figcaption>");
     report_html(b, name);
     xtars_buf_puts(b, "</figcaption></figure></section>\n");

@@ -73,10 +73,10 @@ int report_action_point(const struct xtars_traj_run *run, const struct xtars_tra
 void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
                          const struct report_shot *shot, int history_images);
 
-/* Appends <img> with the bytes of a file as a data: URL (mime from the
- * bytes: PNG or JPEG, else octet-stream); attrs is raw attribute text
- * written by the caller (already safe). */
-void report_embed_bytes(struct xtars_buf *b, const void *data, size_t len, const char *attrs);
+/* Embeds data as an <img> when it is a PNG or JPEG that decodes (`decoded`:
+ * the caller has decoded it already); else says so. 1 when embedded. */
+int report_embed_bytes(struct xtars_buf *b, const void *data, size_t len, const char *attrs,
+                       int decoded);
 
 /* The page's inline style and script, and their CSP hashes. */
 extern const char report_css[];

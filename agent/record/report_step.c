@@ -3,27 +3,48 @@
  * the actions in words, notes, the model call and what was sent, the raw
  * reply; checks and waits as what they are. Never prints. */
 #include "agent/record/report_internal.h"
+#include "agent/base/files.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agent/base/base64.h"
+#include "xtars/image.h"
 
 #define IMAGE_FILE_MAX (64u << 20)
 
-void report_embed_bytes(struct xtars_buf *b, const void *data, size_t len, const char *attrs)
+/* Embeds data as an image only when it is one: a PNG or JPEG that decodes
+ * (checked by the caller when `decoded`, else here). Anything else in a
+ * trajectory directory (a crafted file named like a screenshot) is named,
+ * never embedded. Returns 1 when embedded. */
+int report_embed_bytes(struct xtars_buf *b, const void *data, size_t len, const char *attrs,
+                       int decoded)
 {
     const unsigned char *p = data;
-    const char *mime = "application/octet-stream";
+    const char *mime = NULL;
 
     if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
         mime = "image/png";
     else if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
         mime = "image/jpeg";
+    if (mime != NULL && !decoded) {
+        struct xtars_image img;
+        char err[XTARS_ERRLEN];
+        xtars_image_init(&img);
+        if (xtars_image_decode(data, len, &img, err) != XTARS_OK)
+            mime = NULL;
+        xtars_image_cleanup(&img);
+    }
+    if (mime == NULL) {
+        xtars_buf_puts(b, "<p class=\"err\">not embedded: the file is not a PNG or JPEG image "
+                          "that decodes</p>");
+        return 0;
+    }
     xtars_buf_printf(b, "<img %s src=\"data:%s;base64,", attrs, mime);
     xtars_base64_encode(b, data, len);
     xtars_buf_puts(b, "\">");
+    return 1;
 }
 
 /* The screenshot file as recorded, with the overlay; a note when missing. */
@@ -35,7 +56,7 @@ static void step_figure(struct xtars_buf *b, const struct xtars_traj_run *run,
     double x, y;
 
     snprintf(path, sizeof path, "%s/%s", run->dir, s->screenshot);
-    if (xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
+    if (xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
         xtars_buf_puts(b, "<p class=\"err\">screenshot missing: ");
         report_html(b, err);
         xtars_buf_puts(b, "</p>");
@@ -51,7 +72,7 @@ static void step_figure(struct xtars_buf *b, const struct xtars_traj_run *run,
     else
         snprintf(attrs, sizeof attrs, "class=\"full\" loading=\"lazy\" alt=\"step %d screenshot\"",
                  s->step);
-    report_embed_bytes(b, file.data, file.len, attrs);
+    report_embed_bytes(b, file.data, file.len, attrs, shot->width > 0);
     report_overlay(b, run, s, shot->width, shot->height);
     xtars_buf_puts(b, "</div><figcaption>the screen the model was shown (");
     report_html(b, s->screenshot);
@@ -70,7 +91,7 @@ static void step_diff(struct xtars_buf *b, const struct xtars_traj_run *run,
     snprintf(path, sizeof path, "%s/diff-%04d.png", run->dir, s->step);
     if (access(path, F_OK) != 0)
         return;
-    if (xtars_buf_read_file(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
+    if (xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK) {
         xtars_buf_puts(b, "<p class=\"err\">diff image unreadable: ");
         report_html(b, err);
         xtars_buf_puts(b, "</p>");
@@ -80,7 +101,7 @@ static void step_diff(struct xtars_buf *b, const struct xtars_traj_run *run,
                         "| live | difference (diff-%04d.png)</figcaption>", s->step);
     snprintf(attrs, sizeof attrs, "class=\"diff\" loading=\"lazy\" alt=\"step %d difference\"",
              s->step);
-    report_embed_bytes(b, file.data, file.len, attrs);
+    report_embed_bytes(b, file.data, file.len, attrs, 0);
     xtars_buf_puts(b, "</figure>\n");
     xtars_buf_cleanup(&file);
 }

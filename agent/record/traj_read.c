@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/config/config_internal.h"
+#include "agent/base/files.h"
 #include "agent/record/traj_file.h"
 #include "agent/record/traj_schema.h"
 #include "agent/reply/action_json.h"
@@ -422,13 +423,13 @@ xtars_err xtars_traj_load(const char *dir, struct xtars_traj_run *run, char err[
 
     memset(run, 0, sizeof *run);
     snprintf(path, sizeof path, "%s/run.json", dir);
-    if ((rc = xtars_buf_read_file(&run_text, path, RUN_JSON_MAX, err)) != XTARS_OK)
+    if ((rc = xtars_buf_read_file_nofollow(&run_text, path, RUN_JSON_MAX, err)) != XTARS_OK)
         return rc == XTARS_ETOOBIG ? xtars_error(err, XTARS_EFORMAT, "%s: too large", path) : rc;
     /* run.json's own errors (not a trajectory, unknown version) come first. */
     rc = xtars_traj_parse(dir, run_text.data ? run_text.data : "", run_text.len, NULL, 0, run, err);
     xtars_traj_run_cleanup(run);
     snprintf(path, sizeof path, "%s/steps.jsonl", dir);
-    if (rc == XTARS_OK && (rc = xtars_buf_read_file(&steps_text, path, STEPS_MAX, err)) == XTARS_OK) {
+    if (rc == XTARS_OK && (rc = xtars_buf_read_file_nofollow(&steps_text, path, STEPS_MAX, err)) == XTARS_OK) {
         rc = xtars_traj_parse(dir, run_text.data ? run_text.data : "", run_text.len,
                               steps_text.data, steps_text.len, run, err);
         xtars_buf_cleanup(&steps_text);

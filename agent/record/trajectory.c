@@ -35,7 +35,7 @@ static int reserve_space(const char *dir)
     int fd, ok;
 
     snprintf(path, sizeof path, "%s/%s", dir, XTARS_TRAJ_RESERVE_NAME);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return 0;
     ok = posix_fallocate(fd, 0, XTARS_TRAJ_RESERVE) == 0;
@@ -76,7 +76,7 @@ xtars_err xtars_traj_open(const char *dir, struct xtars_traj **out, char err[sta
         return xtars_error(err, XTARS_ENOMEM, "out of memory");
     snprintf(traj->dir, sizeof traj->dir, "%s", dir);
     snprintf(path, sizeof path, "%s/steps.jsonl", dir);
-    traj->steps_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    traj->steps_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (traj->steps_fd < 0) {
         rc = io_error(err, path, "cannot open");
         free(traj);
