@@ -979,6 +979,40 @@ static struct xt_result model_check(const struct xt_mserver *s, const char *extr
                   env, NULL);
 }
 
+/* Credentials in the endpoint URL and a reply that echoes the key: neither
+ * shows in model-check's text or JSON output (issue 16, secrets). */
+TEST(model_check_shows_no_credentials_and_redacts_the_reply)
+{
+    struct xt_mserver s;
+    struct xt_result r;
+    char endpoint[300];
+    const char *env[] = {"XTARS_API_KEY=" KEY, endpoint, "no_proxy=127.0.0.1", NULL};
+
+    xt_mserver_start(&s, "[{\"reply\": \"Thought: the key is " KEY "\\nAction: wait()\"}, "
+                         "{\"reply\": \"Thought: again " KEY "\\nAction: wait()\"}]",
+                     server_env);
+    snprintf(endpoint, sizeof endpoint, "XTARS_ENDPOINT=http://ada:UrlPw55tgbYhn@%s?sig=QTok77ujmIk",
+             strstr(s.endpoint, "://") + 3);
+    for (int json = 0; json < 2; json++) {
+        r = xt_run((const char *const[]){"@xtars", "model-check", "--set", "retries=0",
+                                         "--log-level", "debug", json ? "--json" : NULL, NULL},
+                   env, NULL);
+        if (r.status != 0)
+            FAIL("exit %d, stderr: %s", r.status, r.err);
+        ASSERT_STR_CONTAINS(r.out, json ? "\"url\": \"http://127.0.0.1:" : "endpoint   http://127.0.0.1:");
+        ASSERT_STR_CONTAINS(r.out, "[redacted]");
+        for (int i = 0; i < 2; i++) {
+            const char *text = i ? r.err : r.out;
+            ASSERT(strstr(text, KEY) == NULL);
+            ASSERT(strstr(text, "UrlPw55tgbYhn") == NULL);
+            ASSERT(strstr(text, "QTok77ujmIk") == NULL);
+            ASSERT(strstr(text, "ada:") == NULL);
+        }
+        xt_result_free(&r);
+    }
+    xt_mserver_stop(&s);
+}
+
 TEST(model_check_reports_and_never_shows_the_key)
 {
     struct xt_mserver s;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/cli/cli.h"
+#include "agent/base/redact.h"
 #include "xtars/buf.h"
 #include "agent/base/json.h"
 #include "xtars/log.h"
@@ -142,10 +143,19 @@ static void print_tokens(FILE *out, long value)
         fprintf(out, "%ld", value);
 }
 
+/* The URL asked, without the credentials a user may have put in it. */
+static void shown_url(const struct xtars_model *m, char *out, size_t size)
+{
+    xtars_redact_url(xtars_model_url(m), out, size);
+}
+
 static void print_text(const struct xtars_config *cfg, const struct xtars_model *m,
                        const struct xtars_model_reply *r, size_t body_len)
 {
-    printf("endpoint   %s\n", xtars_model_url(m));
+    char url[4096], *reply = xtars_log_redact(r->text ? r->text : "");
+
+    shown_url(m, url, sizeof url);
+    printf("endpoint   %s\n", url);
     printf("model      %s\n", cfg->model);
     printf("request    %zu bytes, 1 image\n", body_len);
     printf("latency    %.0f ms (%d attempt%s%s)\n", r->latency_ms, r->attempts,
@@ -155,17 +165,20 @@ static void print_text(const struct xtars_config *cfg, const struct xtars_model 
     printf(", completion ");
     print_tokens(stdout, r->completion_tokens);
     printf("\nfinish     %s\n", r->finish_reason[0] ? r->finish_reason : "not reported");
-    printf("reply      %s\n", r->text ? r->text : "");
+    printf("reply      %s\n", reply ? reply : "(out of memory)");
+    free(reply);
 }
 
 static void print_json(const struct xtars_config *cfg, const struct xtars_model *m,
                        const struct xtars_model_reply *r, size_t body_len)
 {
     struct xtars_buf out;
+    char url[4096], *shown;
 
+    shown_url(m, url, sizeof url);
     xtars_buf_init(&out, (size_t)cfg->max_response_bytes * 2 + 4096);
     xtars_buf_puts(&out, "{\"url\": ");
-    xtars_json_put_string(&out, xtars_model_url(m));
+    xtars_json_put_string(&out, url);
     xtars_buf_puts(&out, ", \"model\": ");
     xtars_json_put_string(&out, cfg->model);
     xtars_buf_printf(&out, ", \"request_bytes\": %zu, \"latency_ms\": ", body_len);
@@ -178,8 +191,11 @@ static void print_json(const struct xtars_config *cfg, const struct xtars_model 
     xtars_buf_puts(&out, ", \"reply\": ");
     xtars_json_put_string(&out, r->text);
     xtars_buf_puts(&out, "}\n");
-    if (out.data)
-        fputs(out.data, stdout);
+    /* The server's reply may echo a key: redacted like every other output. */
+    shown = out.data ? xtars_log_redact(out.data) : NULL;
+    if (shown)
+        fputs(shown, stdout);
+    free(shown);
     xtars_buf_cleanup(&out);
 }
 
