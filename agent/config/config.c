@@ -194,48 +194,13 @@ xtars_err xtars_family_from_name(const char *name, int *out)
     return XTARS_EINVAL;
 }
 
-int xtars_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    int row[101];
-
-    if (la > 100 || lb > 100)
-        return 100;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *xtars_config_suggest(const char *key)
 {
-    const char *best = NULL;
-    int best_distance = 100, limit = (int)strlen(key) / 3 + 1;
+    struct xtars_suggest s = {key, NULL, 100};
 
-    if (limit < 2)
-        limit = 2;
-    for (int i = 0; i < NFIELDS; i++) {
-        int d = xtars_edit_distance(key, fields[i].name);
-        if (d < best_distance) {
-            best_distance = d;
-            best = fields[i].name;
-        }
-    }
-    return best_distance <= limit ? best : NULL;
+    for (int i = 0; i < NFIELDS; i++)
+        xtars_suggest_offer(&s, fields[i].name);
+    return xtars_suggest_result(&s);
 }
 
 /* "config: unknown key 'max_step' in f.json line 3 (did you mean 'max_steps'?)" */

@@ -10,6 +10,7 @@
 #ifndef XTARS_CONFIG_INTERNAL_H
 #define XTARS_CONFIG_INTERNAL_H
 
+#include "agent/base/suggest.h"
 #include "xtars/config.h"
 
 enum xtars_config_source {
@@ -96,8 +97,5 @@ const char *xtars_family_name(int family);
 xtars_err xtars_family_from_name(const char *name, int *out);
 const char *xtars_config_source_name(int source);
 
-/* Edit distance between a and b (bytes), capped at 100. Used for every
- * "did you mean" in the CLI. */
-int xtars_edit_distance(const char *a, const char *b);
 
 #endif

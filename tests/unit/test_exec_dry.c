@@ -314,7 +314,7 @@ TEST(unknown_key_fails_and_releases_earlier_holds)
     ASSERT_EQ(run(&down), XTARS_OK);
     new_log();
     ASSERT_EQ(run(&bad), XTARS_EINVAL);
-    ASSERT_STR_EQ(err, "exec: unknown key 'xyz'");
+    ASSERT_STR_EQ(err, "exec: unknown key 'xyz'"); /* nothing close: no hint */
     /* nothing of the hotkey was pressed; the held ctrl is released */
     ASSERT_STR_EQ(new_log(), "key ctrl up\n");
     bad.key_count = 0;
@@ -452,15 +452,42 @@ TEST(canonical_key_names_map_to_x_keysyms)
 
 TEST(other_key_names_are_errors_naming_the_key)
 {
-    static const char *const bad[] = {"xyz", "f0", "f25", "f01", "Ctrl", "control", "ab", "",
-                                      "\t", "\x7f", "\xc3"};
+    static const char *const bad[] = {"xyz", "f0", "f01", "Ctrl", "control", "ab", "",
+                                      "\t", "\x7f", "\xc3", "con-trl", "NoSymbol"};
     unsigned long keysym;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (xtars_exec_key_keysym(bad[i], &keysym, err) != XTARS_EINVAL)
             FAIL("key '%s' accepted as 0x%lx", bad[i], keysym);
-    xtars_exec_key_keysym("control", &keysym, err);
-    ASSERT_STR_EQ(err, "exec: unknown key 'control'");
+    xtars_exec_key_keysym("xyz", &keysym, err);
+    ASSERT_STR_EQ(err, "exec: unknown key 'xyz'");
+    xtars_exec_key_keysym("contrl", &keysym, err);
+    ASSERT_STR_EQ(err, "exec: unknown key 'contrl' (did you mean 'ctrl'?)");
+    xtars_exec_key_keysym("Retrun", &keysym, err);
+    ASSERT_STR_EQ(err, "exec: unknown key 'Retrun' (did you mean 'Return'?)");
+}
+
+/* Any X keysym name, spelled as X spells it or differing only in case;
+ * values from X11/keysymdef.h and X11/XF86keysym.h. */
+TEST(x_keysym_names_are_keys)
+{
+    static const struct {
+        const char *name;
+        unsigned long keysym;
+    } cases[] = {
+        {"XF86AudioMute", 0x1008ff12}, {"xf86audiomute", 0x1008ff12}, {"Num_Lock", 0xff7f},
+        {"num_lock", 0xff7f},          {"Menu", 0xff67},              {"KP_1", 0xffb1},
+        {"f25", 0xffd6},               {"F35", 0xffe0},               {"ISO_Level3_Shift", 0xfe03},
+        {"Return", 0xff0d},            {"Control_R", 0xffe4},
+    };
+    unsigned long keysym;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (xtars_exec_key_keysym(cases[i].name, &keysym, err) != XTARS_OK)
+            FAIL("key '%s' rejected: %s", cases[i].name, err);
+        if (keysym != cases[i].keysym)
+            FAIL("key '%s': 0x%lx, expected 0x%lx", cases[i].name, keysym, cases[i].keysym);
+    }
 }
 
 TEST(char_keysyms_follow_the_x_conventions)
