@@ -1108,7 +1108,7 @@ TEST(act_stops_on_sigint_and_releases_what_it_held)
     if (pid == 0) {
         devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
-        execl(bin, bin, "act", "--set", "wait_ms=60000", "press(key='shift')",
+        execl(bin, bin, "act", "--set", "wait_ms=60000", "key_down(key='shift')",
               "mouse_down(button='left')", "wait()", (char *)NULL);
         _exit(127);
     }
