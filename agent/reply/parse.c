@@ -403,6 +403,39 @@ static xtars_err read_tool_calls(struct parse_cursor *c, size_t tag_at, struct x
     return XTARS_OK;
 }
 
+/* Seed's final answer: "<thinkt>reasoning</thinkt> answer here" (its
+ * prompt's words), a reply without a tool call, which ends UI-TARS-desktop's
+ * Seed agent loop. Only after a Seed think tag (with a suffix: <thinkt>,
+ * <think_never_used_...>), and only when the text has no "Action:", no
+ * "Thought:" and does not start with a call: a classic reply that forgot
+ * its Action: stays an error. */
+static int is_seed_answer(struct parse_cursor *c, size_t start, size_t think_at)
+{
+    size_t saved = c->pos;
+    int call;
+
+    if (think_at == NONE || think_at < 8 || c->text[think_at - 1] != '>' ||
+        memcmp(c->text + think_at - 7, "<think>", 7) == 0)
+        return 0; /* no think block, or a plain <think> */
+    if (find_label(c, start, c->len, &ACTION) != NONE || label_at(c, start, &THOUGHT) != 0)
+        return 0;
+    c->pos = start;
+    call = parse_at_call(c);
+    c->pos = saved;
+    return !call;
+}
+
+static xtars_err read_plain_answer(struct parse_cursor *c, size_t start, struct xtars_reply *out)
+{
+    if (c->len - start > XTARS_PARSE_MAX_CONTENT)
+        return parse_fail(c, start, "answer longer than %d bytes", XTARS_PARSE_MAX_CONTENT);
+    if ((out->actions = calloc(1, sizeof *out->actions)) == NULL)
+        return xtars_error(c->err, XTARS_ENOMEM, "parse: out of memory");
+    out->action_count = 1;
+    out->actions[0].type = XTARS_ACTION_FINISHED;
+    return set_text(c, &out->actions[0].text, start, c->len);
+}
+
 /* A reply in one of the tag dialects (UI-TARS-desktop's OmniFormatParser and
  * XMLFormatParser): [think] [prose] then <computer_env>, <answer> or Seed
  * tool calls, and nothing after the closing tag but blanks. */
@@ -478,6 +511,10 @@ xtars_err xtars_parse_reply(const char *text, size_t len, const struct xtars_coo
     kind = parse_find_tag(&c, start, &tag_at);
     if (kind != PARSE_TAG_NONE && find_label(&c, start, tag_at, &ACTION) == NONE) {
         rc = parse_tagged(&c, start, kind, tag_at, think_at, think_end, out);
+    } else if (is_seed_answer(&c, start, think_at)) {
+        rc = tag_thought(&c, start, start, think_at, think_end, out);
+        if (rc == XTARS_OK)
+            rc = read_plain_answer(&c, start, out);
     } else {
         rc = find_actions(&c, start, out, &marker);
         if (rc == XTARS_OK)
