@@ -133,7 +133,10 @@ static int keysym_like(const char *name, size_t len)
     return 1;
 }
 
-xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN])
+/* The canonical name of a known spelling; with keep_keysyms, also any name
+ * that could be an X keysym name, as written. */
+static xtars_err key_name(const char *name, size_t len, int keep_keysyms,
+                          char out[XTARS_KEY_NAME_LEN])
 {
     char norm[32];
     size_t n = 0;
@@ -167,12 +170,22 @@ xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_N
             return XTARS_OK;
         }
     }
-    if (keysym_like(name, len)) {
+    if (keep_keysyms && keysym_like(name, len)) {
         memcpy(out, name, len);
         out[len] = '\0';
         return XTARS_OK;
     }
     return XTARS_EINVAL;
+}
+
+xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN])
+{
+    return key_name(name, len, 0, out);
+}
+
+xtars_err xtars_key_name(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN])
+{
+    return key_name(name, len, 1, out);
 }
 
 static int is_key_space(char c)
@@ -188,7 +201,7 @@ static xtars_err add_key(const char *text, size_t at, size_t n, char keys[][XTAR
     *bad_len = n;
     if (*count == max_keys)
         return XTARS_ERANGE;
-    if (xtars_key_canonical(text + at, n, keys[*count]) != XTARS_OK)
+    if (xtars_key_name(text + at, n, keys[*count]) != XTARS_OK)
         return XTARS_EINVAL;
     (*count)++;
     return XTARS_OK;

@@ -32,15 +32,20 @@ extern "C" {
 #endif
 
 /* Canonical name of the key spelled by name[0..len) (not NUL-terminated; no
- * surrounding spaces). Known spellings are matched without regard to case,
+ * surrounding spaces), known spellings only: matched without regard to case,
  * '_' and '-' ("Page_Down", "page-down", "PageDown" are "pagedown"; "numlock"
- * is "Num_Lock"); any other name made of keysym-name characters is kept as
- * written ("XF86AudioMute"). EINVAL for an empty name or one that cannot be
- * a key (out is then ""). */
+ * is "Num_Lock"). For names people configure (policy rules), where a typo must
+ * be an error. EINVAL for an unknown or empty name (out is then ""). */
 xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN]);
 
+/* Like xtars_key_canonical(), and any other name made of keysym-name
+ * characters is kept as written ("XF86AudioMute", "KP_1"): for names a model
+ * writes and for recorded actions; the executor resolves or refuses them.
+ * EINVAL for an empty name or one that cannot be a key. */
+xtars_err xtars_key_name(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN]);
+
 /* Splits a key combination ("ctrl c", "ctrl+c", "Ctrl + Shift + T", "ctrl++")
- * into canonical names, in order. Keys are separated by whitespace and/or one
+ * into names as xtars_key_name() gives them, in order. Keys are separated by whitespace and/or one
  * '+'; a '+' where a key is expected (first, or right after a '+' separator)
  * or left over at the end ("ctrl+") is the plus key itself.
  * Errors: EINVAL when a name is unknown or there are no keys at all:
