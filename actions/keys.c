@@ -1,11 +1,14 @@
-/* keys.c: canonical key names and characters to X keysyms, and UTF-8
- * decoding. Pure tables and arithmetic (core library): <X11/keysym.h> is only
- * a list of constants, nothing from libX11 is linked. Shared by both
- * executors so a dry run rejects exactly the keys a real run would. */
+/* keys.c: canonical key names, X keysym names and characters to X keysyms,
+ * and UTF-8 decoding. Tables and arithmetic, plus libX11's keysym name table
+ * (XStringToKeysym, XKeysymToString: no display, no connection). Shared by
+ * both executors so a dry run rejects exactly the keys a real run would. */
+#include <X11/Xlib.h>
 #include <X11/keysym.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "agent/base/suggest.h"
 #include "xtars/exec.h"
 #include "actions/keysym.h"
 
@@ -90,12 +93,77 @@ static int function_key(const char *name, unsigned long *keysym)
     return 1;
 }
 
+/* The keysym ranges that have names other than "U1234" (Latin-1 and the
+ * legacy scripts, the function and modifier keys, the XF86 media keys). */
+static const struct {
+    unsigned long first, last;
+} named_ranges[] = {{0x20, 0x13ff}, {0xfe00, 0xffff}, {0x1008fe00, 0x1008ffff}};
+
+/* Calls visit(name, keysym, data) for every named keysym until it returns 1. */
+static void each_keysym_name(int (*visit)(const char *, unsigned long, void *), void *data)
+{
+    for (size_t r = 0; r < sizeof named_ranges / sizeof named_ranges[0]; r++) {
+        for (unsigned long ks = named_ranges[r].first; ks <= named_ranges[r].last; ks++) {
+            const char *name = XKeysymToString((KeySym)ks);
+            if (name && visit(name, ks, data))
+                return;
+        }
+    }
+}
+
+struct case_match {
+    const char *name;
+    unsigned long keysym;
+};
+
+static int same_but_case(const char *name, unsigned long keysym, void *data)
+{
+    struct case_match *m = data;
+
+    if (strcasecmp(name, m->name) != 0)
+        return 0;
+    m->keysym = keysym;
+    return 1;
+}
+
+static int offer_name(const char *name, unsigned long keysym, void *data)
+{
+    (void)keysym;
+    if (name[1] != '\0') /* a one-letter name is never the key meant */
+        xtars_nearest_offer(data, name);
+    return 0;
+}
+
+/* An X keysym name: exactly as X spells it, else the one name that differs
+ * only in case ("xf86audiomute"; of "Agrave" and "agrave" the first). */
+static int keysym_by_name(const char *name, unsigned long *keysym)
+{
+    struct case_match m = {name, 0};
+    KeySym ks;
+
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            return 0;
+    ks = XStringToKeysym(name);
+    if (ks != NoSymbol) {
+        *keysym = (unsigned long)ks;
+        return 1;
+    }
+    each_keysym_name(same_but_case, &m);
+    *keysym = m.keysym;
+    return m.keysym != 0;
+}
+
 xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char err[static XTARS_ERRLEN])
 {
     size_t len = strlen(name);
     unsigned long cp;
+    struct xtars_nearest hint;
+    const char *best;
 
     *keysym = 0;
+    xtars_nearest_init(&hint, name);
     for (size_t i = 0; i < sizeof named_keys / sizeof named_keys[0]; i++) {
         if (strcmp(named_keys[i].name, name) == 0) {
             *keysym = named_keys[i].keysym;
@@ -111,5 +179,17 @@ xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym, char er
         if (*keysym != 0)
             return XTARS_OK;
     }
+    if (len > 1 && len < 64 && keysym_by_name(name, keysym))
+        return XTARS_OK;
+    *keysym = 0;
+    if (len > 1 && len < 64) {
+        for (size_t i = 0; i < sizeof named_keys / sizeof named_keys[0]; i++)
+            xtars_nearest_offer(&hint, named_keys[i].name);
+        each_keysym_name(offer_name, &hint);
+    }
+    best = xtars_nearest_get(&hint);
+    if (best)
+        return xtars_error(err, XTARS_EINVAL, "exec: unknown key '%.32s' (did you mean '%s'?)",
+                           name, best);
     return xtars_error(err, XTARS_EINVAL, "exec: unknown key '%.32s'", name);
 }

@@ -10,9 +10,12 @@
 
 /* Key names. Canonical names (docs/actions.md): ctrl shift alt super enter
  * esc tab backspace delete space up down left right home end pageup pagedown
- * insert capslock printscreen f1..f24, or exactly one UTF-8 character (ASCII
- * letters are taken in lower case: "A" is the key a; list shift for capitals).
- * Sets *keysym to the X keysym. EINVAL "exec: unknown key 'xyz'" otherwise. */
+ * insert capslock printscreen f1..f24, exactly one UTF-8 character (ASCII
+ * letters are taken in lower case: "A" is the key a; list shift for capitals),
+ * or an X keysym name (XStringToKeysym's spelling, else the one that differs
+ * only in case: "XF86AudioMute", "num_lock"). Sets *keysym to the X keysym.
+ * EINVAL "exec: unknown key 'contrl' (did you mean 'ctrl'?)" otherwise (the
+ * hint only when a name is close). */
 xtars_err xtars_exec_key_keysym(const char *name, unsigned long *keysym,
                                 char err[static XTARS_ERRLEN]);
 

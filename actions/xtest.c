@@ -5,9 +5,10 @@
  * made before its keys are sent. Bindings outlive the action: later actions
  * reuse them, and they are undone, after one settle pause, only when the
  * spare keycodes run out, by release_all() and on free. Everything pressed is
- * tracked so it can always be released. Must never leave a key or a button
- * behind on any path it returns from, nor a binding once release_all() or
- * free has run. */
+ * tracked so it can always be released, and no key it holds auto-repeats
+ * (per-key auto-repeat is off while it is down). Must never leave a key or a
+ * button behind on any path it returns from, nor a binding or a key's
+ * auto-repeat turned off once release_all() or free has run. */
 #include <X11/XKBlib.h>
 #include <X11/Xatom.h>
 #include <X11/Xlib.h>
@@ -46,6 +47,7 @@ struct held_key {
     KeyCode keycode;
     KeyCode mods[2];       /* modifier keys pressed for it (not held before) */
     int mod_count;
+    int repeat_off;        /* this executor turned the key's auto-repeat off */
 };
 
 struct binding {
@@ -479,7 +481,9 @@ static void wait_for_click_focus(struct xt *x)
  * So each process lists its bindings on the root window, in the property
  * XTARS_BINDINGS_PROPERTY: CARDINAL triples (pid, keycode, keysym). A new
  * executor on a local display undoes the bindings of processes that no longer
- * exist, when the keycode still carries the keysym they bound. */
+ * exist, when the keycode still carries the keysym they bound. A held key
+ * whose auto-repeat the process turned off is listed as (pid, keycode, 0):
+ * its auto-repeat is turned on again. */
 
 #define XTARS_BINDINGS_PROPERTY "_XTARS_KEY_BINDINGS"
 #define MAX_REGISTRY 1024 /* triples */
@@ -537,15 +541,40 @@ static void registry_publish(struct xt *x)
         }
     }
     memset(x->listed, 0, sizeof x->listed);
-    for (int i = 0; i < x->bound_count && kept < MAX_REGISTRY; i++, kept++) {
-        KeyCode kc = x->bound[i].keycode;
+    for (int i = 0; i < x->bound_count + x->held_count && kept < MAX_REGISTRY; i++) {
+        int binding = i < x->bound_count;
+        const struct held_key *h = binding ? NULL : &x->held[i - x->bound_count];
+        KeyCode kc = binding ? x->bound[i].keycode : h->keycode;
+        if (h && !h->repeat_off)
+            continue;
         entries[3 * kept] = pid;
         entries[3 * kept + 1] = kc;
-        entries[3 * kept + 2] = (long)x->bound[i].keysym;
+        entries[3 * kept + 2] = binding ? (long)x->bound[i].keysym : 0;
         x->listed[kc / 8] |= (unsigned char)(1u << (kc % 8));
+        kept++;
     }
     registry_write(x, entries, kept);
     free(entries);
+}
+
+/* Turns the per-key auto-repeat of kc on or off. */
+static void set_auto_repeat(struct xt *x, KeyCode kc, int on)
+{
+    XKeyboardControl control;
+
+    control.key = kc;
+    control.auto_repeat_mode = on ? AutoRepeatModeOn : AutoRepeatModeOff;
+    XChangeKeyboardControl(x->dpy, KBKey | KBAutoRepeatMode, &control);
+}
+
+/* 1 if a live process other than entry `skip`'s also turned kc's repeat off. */
+static int repeat_off_by_other(const long *entries, int n, int skip)
+{
+    for (int j = 0; j < n; j++)
+        if (j != skip && entries[3 * j + 2] == 0 && entries[3 * j + 1] == entries[3 * skip + 1] &&
+            (kill((pid_t)entries[3 * j], 0) == 0 || errno != ESRCH))
+            return 1;
+    return 0;
 }
 
 static int is_local_display(Display *dpy)
@@ -573,6 +602,11 @@ static void registry_reclaim_orphans(struct xt *x)
 
         if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) {
             memmove(&entries[3 * kept++], &entries[3 * i], 3 * sizeof(long));
+            continue;
+        }
+        if (entries[3 * i + 2] == 0) { /* a held key's auto-repeat */
+            if (!repeat_off_by_other(entries, n, i))
+                set_auto_repeat(x, kc, 1);
             continue;
         }
         now = XGetKeyboardMapping(x->dpy, kc, 1, &per);
@@ -858,6 +892,22 @@ static int find_held(const struct xt *x, unsigned long keysym)
     return -1;
 }
 
+/* A key held over a model's wait would auto-repeat (an X server repeats a
+ * held key: 22 presses in 1.5 s on Xvfb), so its auto-repeat is off while
+ * xtars holds it, when it was on, and listed in the registry in case this
+ * process dies before release_held() turns it on again. */
+static void hold_without_repeat(struct xt *x, struct held_key *h)
+{
+    XKeyboardState state;
+
+    XGetKeyboardControl(x->dpy, &state);
+    if (!(state.auto_repeats[h->keycode / 8] >> (h->keycode % 8) & 1))
+        return; /* does not repeat (a modifier, or the user's setting) */
+    set_auto_repeat(x, h->keycode, 0);
+    h->repeat_off = 1;
+    registry_publish(x);
+}
+
 static xtars_err press_held(struct xt *x, const char *name, unsigned long keysym, char *err)
 {
     struct held_key *h;
@@ -890,6 +940,7 @@ static xtars_err press_held(struct xt *x, const char *name, unsigned long keysym
         h->mods[h->mod_count++] = x->level3_keycode;
     for (int i = 0; i < h->mod_count; i++)
         send_key(x, h->mods[i], 1);
+    hold_without_repeat(x, h);
     send_key(x, h->keycode, 1);
     return XTARS_OK;
 }
@@ -899,7 +950,11 @@ static void release_held(struct xt *x, int at)
     struct held_key *h = &x->held[at];
     struct binding *b;
 
+    int repeat_off = h->repeat_off;
+
     send_key(x, h->keycode, 0);
+    if (repeat_off)
+        set_auto_repeat(x, h->keycode, 1);
     for (int i = h->mod_count - 1; i >= 0; i--)
         send_key(x, h->mods[i], 0);
     for (b = x->bound; b < x->bound + x->bound_count; b++)
@@ -907,6 +962,8 @@ static void release_held(struct xt *x, int at)
             b->held = 0; /* kept for later actions, like any binding */
     memmove(h, h + 1, (size_t)(x->held_count - at - 1) * sizeof *h);
     x->held_count--;
+    if (repeat_off)
+        registry_publish(x);
 }
 
 static xtars_err xt_key(void *impl, const char *name, unsigned long keysym, int down,
@@ -957,7 +1014,11 @@ static void xt_release_all(void *impl)
 
     while (x->down_count > 0)
         send_key(x, x->down_order[x->down_count - 1], 0);
+    for (int i = 0; i < x->held_count; i++)
+        if (x->held[i].repeat_off)
+            set_auto_repeat(x, x->held[i].keycode, 1);
     x->held_count = 0;
+    registry_publish(x);
     for (int number = 1; number < 32; number++)
         if (x->buttons & (1u << number))
             XTestFakeButtonEvent(x->dpy, (unsigned)number, False, CurrentTime);

@@ -10,6 +10,7 @@
 #ifndef XTARS_CONFIG_INTERNAL_H
 #define XTARS_CONFIG_INTERNAL_H
 
+#include "agent/base/suggest.h"
 #include "xtars/config.h"
 
 enum xtars_config_source {

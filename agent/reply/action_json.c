@@ -223,7 +223,7 @@ static xtars_err get_keys(const cJSON *item, struct xtars_action *a, char *err)
                            XTARS_ACTION_MAX_KEYS);
     cJSON_ArrayForEach(key, item) {
         if (!cJSON_IsString(key) ||
-            xtars_key_canonical(key->valuestring, strlen(key->valuestring),
+            xtars_key_name(key->valuestring, strlen(key->valuestring),
                                 a->keys[a->key_count]) != XTARS_OK)
             return xtars_error(err, XTARS_EPARSE, "action: unknown key %s%.40s%s in 'keys'",
                                cJSON_IsString(key) ? "'" : "", cJSON_IsString(key) ?

@@ -1,6 +1,8 @@
 /* keys.c: every spelling of a key name the model (or a user) may write, mapped
- * onto the canonical names listed in xtars/keys.h. Pure table lookups over
- * caller buffers: never allocates, never prints. */
+ * onto the canonical names listed in keys.h; any other name that could be an
+ * X keysym name is kept as written for the executor to resolve (this layer
+ * must not depend on X). Pure table lookups over caller buffers: never
+ * allocates, never prints. */
 #include "agent/reply/keys.h"
 
 #include <string.h>
@@ -44,6 +46,19 @@ static const struct alias {
     {"printscreen", "printscreen"}, {"print", "printscreen"}, {"prtsc", "printscreen"},
     {"prtscr", "printscreen"}, {"prntscrn", "printscreen"}, {"printscrn", "printscreen"},
     {"snapshot", "printscreen"},
+    /* pyautogui's names for keys without a canonical name: the X keysym
+     * name, which the executor resolves like any other. */
+    {"numlock", "Num_Lock"}, {"scrolllock", "Scroll_Lock"}, {"pause", "Pause"},
+    {"menu", "Menu"}, {"apps", "Menu"}, {"contextmenu", "Menu"},
+    {"volumemute", "XF86AudioMute"}, {"volumeup", "XF86AudioRaiseVolume"},
+    {"volumedown", "XF86AudioLowerVolume"}, {"playpause", "XF86AudioPlay"},
+    {"nexttrack", "XF86AudioNext"}, {"prevtrack", "XF86AudioPrev"},
+    /* Keypad navigation keys do what the main ones do: one name each, so a
+     * policy that denies "delete" also denies KP_Delete. */
+    {"kpdelete", "delete"}, {"kpinsert", "insert"}, {"kphome", "home"}, {"kpend", "end"},
+    {"kpup", "up"}, {"kpdown", "down"}, {"kpleft", "left"}, {"kpright", "right"},
+    {"kpprior", "pageup"}, {"kppageup", "pageup"}, {"kpnext", "pagedown"},
+    {"kppagedown", "pagedown"}, {"kptab", "tab"}, {"kpspace", "space"},
     /* Named punctuation (pyautogui / X keysym style) is the character itself. */
     {"plus", "+"}, {"minus", "-"}, {"equal", "="}, {"equals", "="}, {"comma", ","},
     {"period", "."}, {"dot", "."}, {"slash", "/"}, {"backslash", "\\"}, {"semicolon", ";"},
@@ -102,10 +117,30 @@ static int function_key(const char *norm, char out[XTARS_KEY_NAME_LEN])
     return 1;
 }
 
-xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN])
+/* 1 if name[0..len) could be an X keysym name (Num_Lock, XF86AudioMute,
+ * KP_1, 3270_Enter): letters, digits and '_', starting with a letter or a
+ * digit, short enough to store. */
+static int keysym_like(const char *name, size_t len)
+{
+    if (len < 2 || len >= XTARS_KEY_NAME_LEN || name[0] == '_')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The canonical name of a known spelling; with keep_keysyms, also any name
+ * that could be an X keysym name, as written. */
+static xtars_err key_name(const char *name, size_t len, int keep_keysyms,
+                          char out[XTARS_KEY_NAME_LEN])
 {
     char norm[32];
     size_t n = 0;
+    int normalised = 1;
 
     out[0] = '\0';
     if (len == 0)
@@ -117,24 +152,40 @@ xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_N
             out[0] = (char)(out[0] - 'A' + 'a');
         return XTARS_OK;
     }
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len && normalised; i++) {
         char c = name[i];
         if (c == '_' || c == '-')
             continue;
         if (n + 1 >= sizeof norm)
-            return XTARS_EINVAL;
-        norm[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            normalised = 0;
+        else
+            norm[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     norm[n] = '\0';
-    if (function_key(norm, out))
+    if (normalised && function_key(norm, out))
         return XTARS_OK;
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+    for (size_t i = 0; normalised && i < sizeof aliases / sizeof aliases[0]; i++) {
         if (aliases[i].spelling[0] == norm[0] && strcmp(aliases[i].spelling, norm) == 0) {
             strcpy(out, aliases[i].canonical);
             return XTARS_OK;
         }
     }
+    if (keep_keysyms && keysym_like(name, len)) {
+        memcpy(out, name, len);
+        out[len] = '\0';
+        return XTARS_OK;
+    }
     return XTARS_EINVAL;
+}
+
+xtars_err xtars_key_canonical(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN])
+{
+    return key_name(name, len, 0, out);
+}
+
+xtars_err xtars_key_name(const char *name, size_t len, char out[XTARS_KEY_NAME_LEN])
+{
+    return key_name(name, len, 1, out);
 }
 
 static int is_key_space(char c)
@@ -150,7 +201,7 @@ static xtars_err add_key(const char *text, size_t at, size_t n, char keys[][XTAR
     *bad_len = n;
     if (*count == max_keys)
         return XTARS_ERANGE;
-    if (xtars_key_canonical(text + at, n, keys[*count]) != XTARS_OK)
+    if (xtars_key_name(text + at, n, keys[*count]) != XTARS_OK)
         return XTARS_EINVAL;
     (*count)++;
     return XTARS_OK;

@@ -1,6 +1,8 @@
 /* parse.c: the structure of a reply: <think> blocks, the Thought /
  * Reflection / Action_Summary headers, which "Action:" marker holds the
- * actions, and the list of calls after it (parse_call.c parses each call).
+ * actions, and the list of calls after it (parse_call.c parses each call);
+ * the newer tag dialects (<computer_env>, <answer>, Seed tool calls, whose
+ * tags parse_tags.c reads) are recognised here.
  * The text is untrusted: all reads are bounded by len, sizes are capped, and
  * every failure is an EPARSE with a column. Never prints. */
 #include "xtars/parse.h"
@@ -10,6 +12,7 @@
 
 #include "parse_call.h"
 #include "parse_cursor.h"
+#include "parse_tags.h"
 
 #define NONE ((size_t)-1)
 #define MARKER_ATTEMPTS 16  /* "Action:" markers tried, from the last one back */
@@ -81,46 +84,63 @@ static size_t last_marker(const struct parse_cursor *c, size_t from, size_t befo
 
 /* ---- <think> blocks ---------------------------------------------------- */
 
-/* First needle (which starts with '<') at or after from, or NULL. */
-static const char *find_text(const struct parse_cursor *c, size_t from, const char *needle)
+/* Length of a think tag at `at`: "<think>", or with a suffix as Seed models
+ * write it ("<thinkt>", "<think_never_used_51bce...>"), closing when close
+ * is set; 0 if there is none. */
+static size_t think_tag(const struct parse_cursor *c, size_t at, int close)
 {
-    size_t n = strlen(needle);
+    size_t i = at + (close ? 7 : 6);
 
+    if (i > c->len || memcmp(c->text + at, close ? "</think" : "<think", i - at) != 0)
+        return 0;
+    while (i < c->len && i - at < 80 && is_word_char(c->text[i]))
+        i++;
+    return i < c->len && c->text[i] == '>' ? i + 1 - at : 0;
+}
+
+/* First closing think tag at or after from: its offset, or NONE. */
+static size_t find_think_close(const struct parse_cursor *c, size_t from)
+{
     while (from < c->len) {
         const char *p = memchr(c->text + from, '<', c->len - from);
         if (p == NULL)
-            return NULL;
+            return NONE;
         from = (size_t)(p - c->text);
-        if (n <= c->len - from && memcmp(p, needle, n) == 0)
-            return p;
+        if (think_tag(c, from, 1))
+            return from;
         from++;
     }
-    return NULL;
+    return NONE;
 }
 
-/* Offset where the reply proper starts: after whitespace and any <think>
- * blocks. Servers that split reasoning out sometimes leave a lone </think>:
+/* Offset where the reply proper starts: after whitespace and any think
+ * blocks; *think_at, *think_end: the first block's text (both NONE without
+ * one). Servers that split reasoning out sometimes leave a lone </think>:
  * text before it (when no marker comes first) is skipped as well. */
-static xtars_err skip_thinking(struct parse_cursor *c, size_t *start)
+static xtars_err skip_thinking(struct parse_cursor *c, size_t *start, size_t *think_at,
+                               size_t *think_end)
 {
-    size_t at = 0;
-    const char *close = find_text(c, 0, "</think>");
+    size_t at = 0, open, close = find_think_close(c, 0);
 
+    *think_at = *think_end = NONE;
     for (;;) {
         while (at < c->len && parse_is_space(c->text[at]))
             at++;
-        if (c->len - at < 7 || memcmp(c->text + at, "<think>", 7) != 0)
+        if ((open = think_tag(c, at, 0)) == 0)
             break;
-        close = find_text(c, at + 7, "</think>");
-        if (close == NULL)
+        close = find_think_close(c, at + open);
+        if (close == NONE)
             return parse_fail(c, at, "unterminated <think> block");
-        at = (size_t)(close - c->text) + 8;
-        close = NULL;
+        if (*think_at == NONE) {
+            *think_at = at + open;
+            *think_end = close;
+        }
+        at = close + think_tag(c, close, 1);
+        close = NONE;
     }
-    if (close != NULL) {
-        size_t close_at = (size_t)(close - c->text);
-        if (find_label(c, at, close_at, &ACTION) == NONE)
-            at = close_at + 8;
+    if (close != NONE) {
+        if (find_label(c, at, close, &ACTION) == NONE)
+            at = close + think_tag(c, close, 1);
         while (at < c->len && parse_is_space(c->text[at]))
             at++;
     }
@@ -161,10 +181,26 @@ static size_t section_end(const struct parse_cursor *c, size_t body, size_t mark
     return end;
 }
 
+/* "<Thought>text</Thought>" at the start of the header: the text's span. */
+static int xml_thought(const struct parse_cursor *c, size_t start, size_t marker, size_t *from,
+                       size_t *to)
+{
+    size_t close;
+
+    if (!parse_tag_at(c, start, "<Thought>"))
+        return 0;
+    *from = start + strlen("<Thought>");
+    close = parse_find_text(c, *from, "</Thought>");
+    if (close >= marker)
+        return 0;
+    *to = close;
+    return 1;
+}
+
 static xtars_err read_header(struct parse_cursor *c, size_t start, size_t marker,
                              struct xtars_reply *out)
 {
-    size_t labels[3], body;
+    size_t labels[3], body, end;
     size_t reflection_len = label_at(c, start, &REFLECTION);
     size_t from = start + reflection_len;
     xtars_err rc = XTARS_OK;
@@ -181,6 +217,8 @@ static xtars_err read_header(struct parse_cursor *c, size_t start, size_t marker
     if (rc == XTARS_OK && labels[2] != NONE) {
         body = labels[2] + label_at(c, labels[2], &THOUGHT);
         rc = set_text(c, &out->thought, body, section_end(c, body, marker, labels, 3));
+    } else if (rc == XTARS_OK && xml_thought(c, start, marker, &body, &end)) {
+        rc = set_text(c, &out->thought, body, end); /* UI-TARS-desktop's O1 format */
     } else if (rc == XTARS_OK && out->action_summary) {
         /* No Thought: the summary is the thought, as in both references. */
         size_t n = strlen(out->action_summary) + 1;
@@ -197,6 +235,7 @@ static xtars_err read_header(struct parse_cursor *c, size_t start, size_t marker
 static xtars_err parse_block(struct parse_cursor *c, size_t from, struct xtars_reply *out)
 {
     struct xtars_action actions[XTARS_PARSE_MAX_ACTIONS];
+    int presses[XTARS_PARSE_MAX_ACTIONS];
     int count = 0;
     xtars_err rc = XTARS_OK;
 
@@ -209,7 +248,7 @@ static xtars_err parse_block(struct parse_cursor *c, size_t from, struct xtars_r
             rc = parse_fail(c, c->pos, "more than %d actions", XTARS_PARSE_MAX_ACTIONS);
             goto out;
         }
-        if ((rc = parse_call(c, count > 0, &actions[count])) != XTARS_OK)
+        if ((rc = parse_call(c, count > 0, &actions[count], &presses[count])) != XTARS_OK)
             goto out;
         count++;
     }
@@ -217,6 +256,7 @@ static xtars_err parse_block(struct parse_cursor *c, size_t from, struct xtars_r
         rc = parse_fail(c, from, "no action after 'Action:'");
         goto out;
     }
+    parse_resolve_presses(actions, presses, count);
     out->actions = malloc((size_t)count * sizeof actions[0]);
     if (out->actions == NULL) {
         rc = xtars_error(c->err, XTARS_ENOMEM, "parse: out of memory");
@@ -271,6 +311,161 @@ static xtars_err find_actions(struct parse_cursor *c, size_t start, struct xtars
     return first;
 }
 
+/* ---- tag dialects ------------------------------------------------------ */
+
+/* The thought of a tag-dialect reply: the first think block's text, as
+ * UI-TARS-desktop takes it, else any prose before the tag (without a
+ * "Thought:" label); NULL when both are empty. */
+static xtars_err tag_thought(struct parse_cursor *c, size_t start, size_t tag_at, size_t think_at,
+                             size_t think_end, struct xtars_reply *out)
+{
+    size_t label;
+
+    if (think_at != NONE)
+        return set_text(c, &out->thought, think_at, think_end);
+    while (start < tag_at && parse_is_space(c->text[start]))
+        start++;
+    if ((label = label_at(c, start, &THOUGHT)) != 0)
+        start += label;
+    while (tag_at > start && parse_is_space(c->text[tag_at - 1]))
+        tag_at--;
+    return start < tag_at ? set_text(c, &out->thought, start, tag_at) : XTARS_OK;
+}
+
+/* <answer>text</answer>: finished(content=text), as UI-TARS-desktop's
+ * parsers read it. Returns the offset after the closing tag in *end. */
+static xtars_err read_answer(struct parse_cursor *c, size_t tag_at, struct xtars_reply *out,
+                             size_t *end)
+{
+    size_t from = tag_at + parse_tag_at(c, tag_at, "<answer>");
+    size_t close = parse_find_text(c, from, "</answer>");
+    xtars_err rc;
+
+    if (close == c->len)
+        return parse_fail(c, tag_at, "unterminated <answer> (no </answer>)");
+    if ((out->actions = calloc(1, sizeof *out->actions)) == NULL)
+        return xtars_error(c->err, XTARS_ENOMEM, "parse: out of memory");
+    out->action_count = 1;
+    out->actions[0].type = XTARS_ACTION_FINISHED;
+    if (close - from > XTARS_PARSE_MAX_CONTENT)
+        return parse_fail(c, from, "answer longer than %d bytes", XTARS_PARSE_MAX_CONTENT);
+    if ((rc = set_text(c, &out->actions[0].text, from, close)) != XTARS_OK)
+        return rc;
+    if (out->actions[0].text[0] == '\0') { /* an empty answer is a finished() without content */
+        free(out->actions[0].text);
+        out->actions[0].text = NULL;
+    }
+    *end = close + strlen("</answer>");
+    return XTARS_OK;
+}
+
+/* <computer_env>[Action:] calls</computer_env>: the classic grammar inside. */
+static xtars_err read_computer_env(struct parse_cursor *c, size_t tag_at, struct xtars_reply *out,
+                                   size_t *end)
+{
+    size_t from = tag_at + parse_tag_at(c, tag_at, "<computer_env>");
+    size_t close = parse_find_text(c, from, "</computer_env>"), marker;
+    struct parse_cursor inner = *c;
+    xtars_err rc;
+
+    if (close == c->len)
+        return parse_fail(c, tag_at, "unterminated <computer_env> (no </computer_env>)");
+    inner.len = close; /* offsets stay the reply's: columns are right */
+    while (from < close && parse_is_space(c->text[from]))
+        from++;
+    if (from == close)
+        return parse_fail(c, from, "no action in <computer_env>");
+    rc = find_actions(&inner, from, out, &marker);
+    if (rc == XTARS_OK && out->thought == NULL)
+        rc = read_header(&inner, from, marker, out);
+    *end = close + strlen("</computer_env>");
+    return rc;
+}
+
+static xtars_err read_tool_calls(struct parse_cursor *c, size_t tag_at, struct xtars_reply *out,
+                                 size_t *end)
+{
+    struct xtars_action actions[XTARS_PARSE_MAX_ACTIONS];
+    int count = 0;
+    xtars_err rc = parse_tool_calls(c, tag_at, actions, XTARS_PARSE_MAX_ACTIONS, &count);
+
+    if (rc != XTARS_OK)
+        return rc;
+    out->actions = malloc((size_t)count * sizeof actions[0]);
+    if (out->actions == NULL) {
+        for (int i = 0; i < count; i++)
+            xtars_action_cleanup(&actions[i]);
+        return xtars_error(c->err, XTARS_ENOMEM, "parse: out of memory");
+    }
+    memcpy(out->actions, actions, (size_t)count * sizeof actions[0]);
+    out->action_count = count;
+    *end = c->len;
+    return XTARS_OK;
+}
+
+/* Seed's final answer: "<thinkt>reasoning</thinkt> answer here" (its
+ * prompt's words), a reply without a tool call, which ends UI-TARS-desktop's
+ * Seed agent loop. Only after a Seed think tag (with a suffix: <thinkt>,
+ * <think_never_used_...>), and only when the text has no "Action:", no
+ * "Thought:" and does not start with a call: a classic reply that forgot
+ * its Action: stays an error. */
+static int is_seed_answer(struct parse_cursor *c, size_t start, size_t think_at)
+{
+    size_t saved = c->pos;
+    int call;
+
+    if (think_at == NONE || think_at < 8 || c->text[think_at - 1] != '>' ||
+        memcmp(c->text + think_at - 7, "<think>", 7) == 0)
+        return 0; /* no think block, or a plain <think> */
+    if (find_label(c, start, c->len, &ACTION) != NONE || label_at(c, start, &THOUGHT) != 0)
+        return 0;
+    c->pos = start;
+    call = parse_at_call(c);
+    c->pos = saved;
+    return !call;
+}
+
+static xtars_err read_plain_answer(struct parse_cursor *c, size_t start, struct xtars_reply *out)
+{
+    if (c->len - start > XTARS_PARSE_MAX_CONTENT)
+        return parse_fail(c, start, "answer longer than %d bytes", XTARS_PARSE_MAX_CONTENT);
+    if ((out->actions = calloc(1, sizeof *out->actions)) == NULL)
+        return xtars_error(c->err, XTARS_ENOMEM, "parse: out of memory");
+    out->action_count = 1;
+    out->actions[0].type = XTARS_ACTION_FINISHED;
+    return set_text(c, &out->actions[0].text, start, c->len);
+}
+
+/* A reply in one of the tag dialects (UI-TARS-desktop's OmniFormatParser and
+ * XMLFormatParser): [think] [prose] then <computer_env>, <answer> or Seed
+ * tool calls, and nothing after the closing tag but blanks. */
+static xtars_err parse_tagged(struct parse_cursor *c, size_t start, enum parse_tag kind,
+                              size_t tag_at, size_t think_at, size_t think_end,
+                              struct xtars_reply *out)
+{
+    static const char *const closing[] = {"", "</seed:tool_call>", "</computer_env>", "</answer>"};
+    size_t end = c->len;
+    xtars_err rc = tag_thought(c, start, tag_at, think_at, think_end, out);
+
+    if (rc == XTARS_OK)
+        rc = kind == PARSE_TAG_ANSWER ? read_answer(c, tag_at, out, &end)
+             : kind == PARSE_TAG_COMPUTER_ENV ? read_computer_env(c, tag_at, out, &end)
+                                               : read_tool_calls(c, tag_at, out, &end);
+    if (rc != XTARS_OK)
+        return rc;
+    c->pos = end;
+    parse_skip_blank(c);
+    if (c->pos < c->len) {
+        char snip[64];
+        size_t n = 0;
+        while (c->pos + n < c->len && c->text[c->pos + n] != '\n' && n < 40)
+            n++;
+        parse_snippet(snip, c->text + c->pos, n);
+        return parse_fail(c, c->pos, "unexpected text after %s: '%s'", closing[kind], snip);
+    }
+    return XTARS_OK;
+}
+
 /* Size cap and NUL bytes (C strings downstream could not carry them). */
 static xtars_err check_text(struct parse_cursor *c)
 {
@@ -301,17 +496,30 @@ xtars_err xtars_parse_reply(const char *text, size_t len, const struct xtars_coo
                             struct xtars_reply *out, char *err)
 {
     struct parse_cursor c = {text ? text : "", text ? len : 0, 0, space, err};
-    size_t start = 0, marker = 0;
+    size_t start = 0, marker = 0, think_at, think_end, tag_at;
+    enum parse_tag kind;
     xtars_err rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = check_text(&c)) != XTARS_OK || (rc = skip_thinking(&c, &start)) != XTARS_OK)
+    if ((rc = check_text(&c)) != XTARS_OK ||
+        (rc = skip_thinking(&c, &start, &think_at, &think_end)) != XTARS_OK)
         return rc;
     if (start == c.len)
         return parse_fail(&c, start, "empty reply");
-    rc = find_actions(&c, start, out, &marker);
-    if (rc == XTARS_OK)
-        rc = read_header(&c, start, marker, out);
+    /* A tag dialect when its tag starts a line before any "Action:" (one
+     * after it is inside the classic reply's calls or content). */
+    kind = parse_find_tag(&c, start, &tag_at);
+    if (kind != PARSE_TAG_NONE && find_label(&c, start, tag_at, &ACTION) == NONE) {
+        rc = parse_tagged(&c, start, kind, tag_at, think_at, think_end, out);
+    } else if (is_seed_answer(&c, start, think_at)) {
+        rc = tag_thought(&c, start, start, think_at, think_end, out);
+        if (rc == XTARS_OK)
+            rc = read_plain_answer(&c, start, out);
+    } else {
+        rc = find_actions(&c, start, out, &marker);
+        if (rc == XTARS_OK)
+            rc = read_header(&c, start, marker, out);
+    }
     if (rc != XTARS_OK)
         xtars_reply_cleanup(out);
     return rc;
@@ -323,6 +531,7 @@ xtars_err xtars_parse_action(const char *text, size_t len, const struct xtars_co
     struct parse_cursor c = {text ? text : "", text ? len : 0, 0, space, err};
     char snip[64];
     size_t at;
+    int press = 0;
     xtars_err rc;
 
     memset(out, 0, sizeof *out);
@@ -331,11 +540,13 @@ xtars_err xtars_parse_action(const char *text, size_t len, const struct xtars_co
     parse_skip_blank(&c);
     if (c.pos == c.len)
         return parse_fail(&c, c.pos, "empty action");
-    if ((rc = parse_call(&c, 0, out)) != XTARS_OK)
+    if ((rc = parse_call(&c, 0, out, &press)) != XTARS_OK)
         return rc;
     parse_skip_blank(&c);
-    if (c.pos == c.len)
+    if (c.pos == c.len) {
+        parse_resolve_presses(out, &press, 1); /* one call: a press is a tap */
         return XTARS_OK;
+    }
     xtars_action_cleanup(out);
     at = c.pos;
     while (c.pos < c.len && c.text[c.pos] != '\n' && c.pos - at < 40)

@@ -1,5 +1,5 @@
 /* parse_call.c: one action call, `name(key='value', ...)`, into a struct
- * xtars_action: action-name aliases, quoting and Python escapes, coordinate
+ * xtars_action (and the calls parse_tags.c reads from tool-call tags): action-name aliases, quoting and Python escapes, coordinate
  * forms and their mapping to screen pixels, key names. The input is untrusted
  * model text: every read is bounded by the cursor's length, every failure is
  * an EPARSE with a column, never an assert. Never prints. */
@@ -15,30 +15,11 @@
 #include "agent/reply/keys.h"
 #include "xtars/parse.h"
 
-#define MAX_ARGS 8          /* arguments in one call (duplicates count) */
 #define MAX_NAME 32         /* bytes in an action or argument name */
 #define SHORT_VALUE 256     /* bytes in a key, direction, button or number value */
 #define MAX_DIGITS 17       /* significant digits in one coordinate (a double's worth) */
 #define MAX_CHARS 40        /* digits in one coordinate, leading zeros included */
 #define RANGE_SLACK 1.1     /* coordinates up to 10% past the extent are clamped */
-
-struct arg {
-    const char *key;
-    size_t key_len;
-    size_t at;          /* offset of the value as written (its opening quote) */
-    size_t value_at;    /* offset of the value's first byte (inside the quotes) */
-    size_t value_len;   /* raw bytes, escapes not yet decoded */
-    char quote;         /* '\'', '"', or 0 for an unquoted value */
-};
-
-struct call {
-    enum xtars_action_type type;
-    const char *name;   /* as written, for messages */
-    size_t name_len;
-    size_t name_at;
-    int arg_count;
-    struct arg args[MAX_ARGS];
-};
 
 /* Every action name the references or the models use, and what it means.
  * Matched without regard to ASCII case. */
@@ -60,14 +41,29 @@ static const struct action_name {
     {"keyup", XTARS_ACTION_KEY_UP},          {"mouse_down", XTARS_ACTION_MOUSE_DOWN},
     {"mouse_up", XTARS_ACTION_MOUSE_UP},     {"wait", XTARS_ACTION_WAIT},
     {"finished", XTARS_ACTION_FINISHED},     {"call_user", XTARS_ACTION_CALL_USER},
+    /* UI-TARS-desktop's further spellings (gui-agent/shared actionTypeMap) */
+    {"leftclick", XTARS_ACTION_CLICK},       {"leftsingle", XTARS_ACTION_CLICK},
+    {"doubleclick", XTARS_ACTION_DOUBLE_CLICK}, {"leftdouble", XTARS_ACTION_DOUBLE_CLICK},
+    {"rightclick", XTARS_ACTION_RIGHT_CLICK}, {"rightsingle", XTARS_ACTION_RIGHT_CLICK},
+    {"middleclick", XTARS_ACTION_MIDDLE_CLICK}, {"middlesingle", XTARS_ACTION_MIDDLE_CLICK},
+    {"move", XTARS_ACTION_HOVER},            {"moveto", XTARS_ACTION_HOVER},
+    {"mousemove", XTARS_ACTION_HOVER},       {"mousedown", XTARS_ACTION_MOUSE_DOWN},
+    {"mouseup", XTARS_ACTION_MOUSE_UP},      {"left_click_drag", XTARS_ACTION_DRAG},
+    {"leftclickdrag", XTARS_ACTION_DRAG},    {"calluser", XTARS_ACTION_CALL_USER},
 };
 
 /* Argument spellings. point= and start_point= mean start_box= (the Python
- * reference rewrites them); the last of a group given wins, as in a dict. */
-static const char *const start_names[] = {"start_box", "start_point", "point", NULL};
-static const char *const end_names[] = {"end_box", "end_point", NULL};
-static const char *const key_names[] = {"key", "hotkey", "keys", "press", NULL};
-static const char *const content_names[] = {"content", NULL};
+ * reference rewrites them); the others are UI-TARS-desktop's
+ * (gui-agent/shared actionInputNameMap). The last of a group given wins, as
+ * in a dict. */
+static const char *const start_names[] = {
+    "start_box", "start_point", "point", "startbox", "start", "start_position",
+    "start_coordinate", "start_coordinates", "position", "coordinate", "coordinates", NULL};
+static const char *const end_names[] = {"end_box", "end_point", "endbox", "end", "end_position",
+                                        "end_coordinate", "end_coordinates", NULL};
+static const char *const key_names[] = {"key", "hotkey", "keys", "press", "keyname",
+                                        "keyboard_key", "keyboardkey", NULL};
+static const char *const content_names[] = {"content", "text", "input_text", "inputtext", NULL};
 
 static char ascii_lower(char ch)
 {
@@ -82,6 +78,14 @@ static int same_word(const char *a, size_t n, const char *word)
         if (ascii_lower(a[i]) != word[i])
             return 0;
     return i == n && word[i] == '\0';
+}
+
+static int is_content_name(const char *key, size_t n)
+{
+    for (int i = 0; content_names[i]; i++)
+        if (same_word(key, n, content_names[i]))
+            return 1;
+    return 0;
 }
 
 static int is_ident_start(char ch)
@@ -141,27 +145,36 @@ static xtars_err not_a_call(struct parse_cursor *c, size_t at, int after_action)
     return parse_fail(c, at, "expected an action such as click(start_box='(x,y)'), got '%s'", snip);
 }
 
-static xtars_err read_head(struct parse_cursor *c, int after_action, struct call *call)
+xtars_err parse_call_name(struct parse_cursor *c, size_t at, size_t n, struct parse_call *call)
 {
-    size_t at = c->pos, n = ident_length(c, at), open;
     char snip[64];
 
-    open = skip_inline_space(c, at + n);
-    if (n == 0 || open >= c->len || c->text[open] != '(')
-        return not_a_call(c, at, after_action);
-    for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++) {
+    for (size_t i = 0; n > 0 && i < sizeof action_names / sizeof action_names[0]; i++) {
         if (action_names[i].name[0] == ascii_lower(c->text[at]) &&
             same_word(c->text + at, n, action_names[i].name)) {
             call->type = action_names[i].type;
+            call->press = same_word(c->text + at, n, "press");
             call->name = c->text + at;
             call->name_len = n > MAX_NAME ? MAX_NAME : n;
             call->name_at = at;
-            c->pos = open + 1;
             return XTARS_OK;
         }
     }
     parse_snippet(snip, c->text + at, n);
     return parse_fail(c, at, "unknown action '%s'", snip);
+}
+
+static xtars_err read_head(struct parse_cursor *c, int after_action, struct parse_call *call)
+{
+    size_t at = c->pos, n = ident_length(c, at), open;
+    xtars_err rc;
+
+    open = skip_inline_space(c, at + n);
+    if (n == 0 || open >= c->len || c->text[open] != '(')
+        return not_a_call(c, at, after_action);
+    if ((rc = parse_call_name(c, at, n, call)) == XTARS_OK)
+        c->pos = open + 1;
+    return rc;
 }
 
 /* 1 if what follows `at` is `)` and then the end of the line or the text:
@@ -222,7 +235,7 @@ static size_t find_quote(const struct parse_cursor *c, size_t from, char q)
  * the final "')" of the call, so when the first quote does not end the
  * argument, a content value ends at the first quote followed by ")" and the
  * end of the line. */
-static xtars_err read_quoted(struct parse_cursor *c, struct arg *arg, int is_content)
+static xtars_err read_quoted(struct parse_cursor *c, struct parse_arg *arg, int is_content)
 {
     char q = c->text[c->pos];
     size_t from = c->pos + 1, close = find_quote(c, from, q), next;
@@ -247,7 +260,7 @@ static xtars_err read_quoted(struct parse_cursor *c, struct arg *arg, int is_con
 
 /* An unquoted value (the TypeScript reference accepts direction=down): up to
  * the next ',' or ')' outside brackets, so start_box=(1,2) works too. */
-static xtars_err read_unquoted(struct parse_cursor *c, struct arg *arg)
+static xtars_err read_unquoted(struct parse_cursor *c, struct parse_arg *arg)
 {
     size_t i = c->pos, end;
     int depth = 0;
@@ -273,10 +286,10 @@ static xtars_err read_unquoted(struct parse_cursor *c, struct arg *arg)
     return XTARS_OK;
 }
 
-static xtars_err read_arg(struct parse_cursor *c, struct call *call)
+static xtars_err read_arg(struct parse_cursor *c, struct parse_call *call)
 {
     size_t at = c->pos, n = ident_length(c, at), eq;
-    struct arg *arg;
+    struct parse_arg *arg;
     char snip[64];
 
     if (n == 0) {
@@ -289,8 +302,8 @@ static xtars_err read_arg(struct parse_cursor *c, struct call *call)
     eq = skip_inline_space(c, at + n);
     if (eq >= c->len || c->text[eq] != '=')
         return parse_fail(c, eq, "expected '=' after '%.*s'", (int)n, c->text + at);
-    if (call->arg_count == MAX_ARGS)
-        return parse_fail(c, at, "more than %d arguments in %.*s()", MAX_ARGS,
+    if (call->arg_count == PARSE_MAX_ARGS)
+        return parse_fail(c, at, "more than %d arguments in %.*s()", PARSE_MAX_ARGS,
                           (int)call->name_len, call->name);
     arg = &call->args[call->arg_count++];
     arg->key = c->text + at;
@@ -298,13 +311,13 @@ static xtars_err read_arg(struct parse_cursor *c, struct call *call)
     c->pos = skip_space(c, eq + 1);
     arg->at = c->pos;
     if (c->pos < c->len && (c->text[c->pos] == '\'' || c->text[c->pos] == '"'))
-        return read_quoted(c, arg, same_word(arg->key, n, "content"));
+        return read_quoted(c, arg, is_content_name(arg->key, n));
     return read_unquoted(c, arg);
 }
 
 /* Arguments up to the closing ')'. A call cut off at the very end of the
  * reply counts as closed, as the Python reference appends the missing ')'. */
-static xtars_err read_args(struct parse_cursor *c, struct call *call)
+static xtars_err read_args(struct parse_cursor *c, struct parse_call *call)
 {
     xtars_err rc;
 
@@ -334,9 +347,9 @@ static xtars_err read_args(struct parse_cursor *c, struct call *call)
 }
 
 /* The last argument whose name is one of names, or NULL. */
-static const struct arg *find_arg(const struct call *call, const char *const *names)
+static const struct parse_arg *find_arg(const struct parse_call *call, const char *const *names)
 {
-    const struct arg *found = NULL;
+    const struct parse_arg *found = NULL;
 
     for (int i = 0; i < call->arg_count; i++)
         for (int j = 0; names[j]; j++)
@@ -350,11 +363,23 @@ static const struct arg *find_arg(const struct call *call, const char *const *na
 
 /* Decodes the Python escapes \' \" \\ \n \t \r of a quoted value into out
  * (room for value_len + 1 bytes); other backslashes are kept as written, as
- * Python keeps unknown escapes. Unquoted values are copied. Returns the length. */
-static size_t decode(const struct parse_cursor *c, const struct arg *arg, char *out)
+ * Python keeps unknown escapes. Unquoted values are copied. A tag's text is
+ * copied too, except that a final backslash-n is a newline (the Seed prompt
+ * asks for "\n at the end of content" to submit, and UI-TARS-desktop's
+ * operators press Enter for either spelling). Returns the length. */
+static size_t decode(const struct parse_cursor *c, const struct parse_arg *arg, char *out)
 {
     const char *s = c->text + arg->value_at;
     size_t n = 0;
+
+    if (arg->quote == '<') {
+        n = arg->value_len;
+        memcpy(out, s, n);
+        if (n >= 2 && out[n - 2] == '\\' && out[n - 1] == 'n')
+            out[--n - 1] = '\n';
+        out[n] = '\0';
+        return n;
+    }
 
     for (size_t i = 0; i < arg->value_len; i++) {
         char ch = s[i];
@@ -373,7 +398,7 @@ static size_t decode(const struct parse_cursor *c, const struct arg *arg, char *
 }
 
 /* Decodes a short value (key, direction, button, number) into buf, trimmed. */
-static xtars_err short_value(struct parse_cursor *c, const struct arg *arg, char buf[SHORT_VALUE],
+static xtars_err short_value(struct parse_cursor *c, const struct parse_arg *arg, char buf[SHORT_VALUE],
                              size_t *len)
 {
     size_t n, start = 0;
@@ -392,7 +417,7 @@ static xtars_err short_value(struct parse_cursor *c, const struct arg *arg, char
 }
 
 /* A decoded string value, malloc'd, at most XTARS_PARSE_MAX_CONTENT bytes. */
-static xtars_err string_value(struct parse_cursor *c, const struct arg *arg, char **out)
+static xtars_err string_value(struct parse_cursor *c, const struct parse_arg *arg, char **out)
 {
     char *s = malloc(arg->value_len + 1);
     size_t n;
@@ -411,7 +436,7 @@ static xtars_err string_value(struct parse_cursor *c, const struct arg *arg, cha
 }
 
 /* A whole number in [lo, hi] written as digits (quoted or not). */
-static xtars_err whole_number(struct parse_cursor *c, const struct arg *arg, long lo, long hi,
+static xtars_err whole_number(struct parse_cursor *c, const struct parse_arg *arg, long lo, long hi,
                               long *out)
 {
     char buf[SHORT_VALUE];
@@ -514,7 +539,7 @@ static xtars_err coord_number(struct parse_cursor *c, size_t *i, size_t end, dou
  * <point>x y</point> <bbox>x1 y1 x2 y2</bbox>, with or without
  * <|box_start|>..<|box_end|>. Brackets and tags are separators here; only the
  * numbers and their count matter. */
-static xtars_err coord_numbers(struct parse_cursor *c, const struct arg *arg, double v[4], int *n)
+static xtars_err coord_numbers(struct parse_cursor *c, const struct parse_arg *arg, double v[4], int *n)
 {
     size_t i = arg->value_at, end = arg->value_at + arg->value_len;
     xtars_err rc;
@@ -555,7 +580,7 @@ static xtars_err coord_numbers(struct parse_cursor *c, const struct arg *arg, do
 }
 
 /* Reads a coordinate argument, checks its range and maps it to the screen. */
-static xtars_err point_value(struct parse_cursor *c, const struct arg *arg, double *model_x,
+static xtars_err point_value(struct parse_cursor *c, const struct parse_arg *arg, double *model_x,
                              double *model_y, int *x, int *y)
 {
     double v[4], extent[2];
@@ -592,10 +617,10 @@ static xtars_err point_value(struct parse_cursor *c, const struct arg *arg, doub
 
 /* The start point of a pointer action; required says whether one must be
  * given. An empty value counts as absent, as in both references. */
-static xtars_err start_point(struct parse_cursor *c, const struct call *call, int required,
+static xtars_err start_point(struct parse_cursor *c, const struct parse_call *call, int required,
                              struct xtars_action *out)
 {
-    const struct arg *arg = find_arg(call, start_names);
+    const struct parse_arg *arg = find_arg(call, start_names);
 
     if (arg == NULL || arg->value_len == 0) {
         if (required)
@@ -607,10 +632,10 @@ static xtars_err start_point(struct parse_cursor *c, const struct call *call, in
     return point_value(c, arg, &out->model_x, &out->model_y, &out->x, &out->y);
 }
 
-static xtars_err end_point(struct parse_cursor *c, const struct call *call,
+static xtars_err end_point(struct parse_cursor *c, const struct parse_call *call,
                            struct xtars_action *out)
 {
-    const struct arg *arg = find_arg(call, end_names);
+    const struct parse_arg *arg = find_arg(call, end_names);
 
     if (arg == NULL || arg->value_len == 0)
         return parse_fail(c, call->name_at, "%.*s needs end_box", (int)call->name_len,
@@ -621,10 +646,10 @@ static xtars_err end_point(struct parse_cursor *c, const struct call *call,
 
 /* ---- the other argument kinds -------------------------------------------- */
 
-static xtars_err keys_value(struct parse_cursor *c, const struct call *call,
+static xtars_err keys_value(struct parse_cursor *c, const struct parse_call *call,
                             struct xtars_action *out)
 {
-    const struct arg *arg = find_arg(call, key_names);
+    const struct parse_arg *arg = find_arg(call, key_names);
     char buf[SHORT_VALUE], snip[64];
     size_t n, bad_at, bad_len;
     xtars_err rc;
@@ -647,11 +672,12 @@ static xtars_err keys_value(struct parse_cursor *c, const struct call *call,
     return XTARS_OK;
 }
 
-static xtars_err scroll_values(struct parse_cursor *c, const struct call *call,
+static xtars_err scroll_values(struct parse_cursor *c, const struct parse_call *call,
                                struct xtars_action *out)
 {
-    static const char *const direction[] = {"direction", NULL}, *const amount[] = {"amount", NULL};
-    const struct arg *arg = find_arg(call, direction);
+    static const char *const direction[] = {"direction", "dir", "scroll_direction",
+                                            "scrolldirection", NULL}, *const amount[] = {"amount", NULL};
+    const struct parse_arg *arg = find_arg(call, direction);
     char buf[SHORT_VALUE], snip[64];
     size_t n;
     long notches;
@@ -677,11 +703,11 @@ static xtars_err scroll_values(struct parse_cursor *c, const struct call *call,
     return start_point(c, call, 0, out);
 }
 
-static xtars_err button_value(struct parse_cursor *c, const struct call *call,
+static xtars_err button_value(struct parse_cursor *c, const struct parse_call *call,
                               struct xtars_action *out)
 {
-    static const char *const button[] = {"button", NULL};
-    const struct arg *arg = find_arg(call, button);
+    static const char *const button[] = {"button", "mouse_button", "mousebutton", NULL};
+    const struct parse_arg *arg = find_arg(call, button);
     char buf[SHORT_VALUE], snip[64];
     size_t n;
     xtars_err rc;
@@ -702,11 +728,12 @@ static xtars_err button_value(struct parse_cursor *c, const struct call *call,
 
 /* wait() sleeps the configured time; wait(ms=...) and wait(seconds=...) are
  * xtars extensions for task files. */
-static xtars_err wait_value(struct parse_cursor *c, const struct call *call,
+static xtars_err wait_value(struct parse_cursor *c, const struct parse_call *call,
                             struct xtars_action *out)
 {
-    static const char *const ms[] = {"ms", NULL}, *const seconds[] = {"seconds", NULL};
-    const struct arg *arg;
+    static const char *const ms[] = {"ms", NULL};
+    static const char *const seconds[] = {"seconds", "time", "duration", "wait_time", "delay", NULL};
+    const struct parse_arg *arg;
     long v;
     xtars_err rc;
 
@@ -724,10 +751,10 @@ static xtars_err wait_value(struct parse_cursor *c, const struct call *call,
 
 /* type() needs content (an empty one types nothing); finished() and
  * call_user() may carry one, and an empty one counts as none. */
-static xtars_err content_value(struct parse_cursor *c, const struct call *call, int required,
+static xtars_err content_value(struct parse_cursor *c, const struct parse_call *call, int required,
                                struct xtars_action *out)
 {
-    const struct arg *arg = find_arg(call, content_names);
+    const struct parse_arg *arg = find_arg(call, content_names);
     xtars_err rc;
 
     if (arg == NULL && required)
@@ -743,7 +770,7 @@ static xtars_err content_value(struct parse_cursor *c, const struct call *call, 
     return rc;
 }
 
-static xtars_err build_action(struct parse_cursor *c, const struct call *call,
+static xtars_err build_action(struct parse_cursor *c, const struct parse_call *call,
                               struct xtars_action *out)
 {
     xtars_err rc;
@@ -780,20 +807,59 @@ static xtars_err build_action(struct parse_cursor *c, const struct call *call,
     }
 }
 
-xtars_err parse_call(struct parse_cursor *c, int after_action, struct xtars_action *out)
+xtars_err parse_call_build(struct parse_cursor *c, const struct parse_call *call,
+                           struct xtars_action *out)
 {
     static const struct xtars_action zero;
-    struct call call;
     xtars_err rc;
 
     *out = zero;  /* a copy, not memset: far cheaper than rep stos for this size */
+    rc = build_action(c, call, out);
+    if (rc != XTARS_OK)
+        xtars_action_cleanup(out);
+    return rc;
+}
+
+xtars_err parse_call(struct parse_cursor *c, int after_action, struct xtars_action *out,
+                     int *press)
+{
+    static const struct xtars_action zero;
+    struct parse_call call;
+    xtars_err rc;
+
+    *out = zero;
     call.arg_count = 0;
+    call.press = 0;
     rc = read_head(c, after_action, &call);
     if (rc == XTARS_OK)
         rc = read_args(c, &call);
     if (rc == XTARS_OK)
-        rc = build_action(c, &call, out);
-    if (rc != XTARS_OK)
-        xtars_action_cleanup(out);
+        rc = parse_call_build(c, &call, out);
+    if (press)
+        *press = rc == XTARS_OK && call.press;
     return rc;
+}
+
+/* 1 if some action after `from` releases key. */
+static int released_later(const struct xtars_action *actions, int from, int count, const char *key)
+{
+    for (int i = from + 1; i < count; i++)
+        if (actions[i].type == XTARS_ACTION_KEY_UP)
+            for (int k = 0; k < actions[i].key_count; k++)
+                if (strcmp(actions[i].keys[k], key) == 0)
+                    return 1;
+    return 0;
+}
+
+void parse_resolve_presses(struct xtars_action *actions, const int *presses, int count)
+{
+    for (int i = 0; i < count; i++) {
+        int held = actions[i].key_count > 0;
+        if (!presses[i] || actions[i].type != XTARS_ACTION_KEY_DOWN)
+            continue;
+        for (int k = 0; k < actions[i].key_count && held; k++)
+            held = released_later(actions, i, count, actions[i].keys[k]);
+        if (!held)
+            actions[i].type = XTARS_ACTION_HOTKEY;
+    }
 }

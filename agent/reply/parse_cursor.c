@@ -15,7 +15,9 @@ static const struct {
     const char *text;
     size_t len;
 } end_tokens[] = {TOKEN("<|im_end|>"), TOKEN("<|endoftext|>"), TOKEN("<|eot_id|>"),
-                  TOKEN("<|end|>"), TOKEN("[EOS]"), TOKEN("</s>")};
+                  TOKEN("<|end|>"), TOKEN("[EOS]"), TOKEN("</s>"),
+                  /* the closing tag of UI-TARS-desktop's O1 format */
+                  TOKEN("</Output>")};
 
 /* 1-based column of offset at, counting UTF-8 characters (continuation
  * bytes do not count), line breaks included. */

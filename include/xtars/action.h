@@ -45,7 +45,7 @@ enum xtars_scroll_direction {
 enum xtars_button { XTARS_BUTTON_LEFT = 1, XTARS_BUTTON_MIDDLE = 2, XTARS_BUTTON_RIGHT = 3 };
 
 #define XTARS_ACTION_MAX_KEYS 8   /* keys in one hotkey / key_down / key_up */
-#define XTARS_KEY_NAME_LEN 16     /* canonical names: "ctrl", "f24", "pagedown", one UTF-8 char */
+#define XTARS_KEY_NAME_LEN 32     /* canonical names: "ctrl", "f24", one UTF-8 char, X keysym names */
 
 struct xtars_action {
     enum xtars_action_type type;

@@ -4,7 +4,8 @@
  *   - JSON round trip: to_json(from_json(to_json(a))) == to_json(a);
  *   - call round trip: parse_action(to_call(a)) has the same JSON as a.
  * Input: two header bytes choosing the coordinate space (fuzz_common.h), then
- * the reply. The same bytes are also parsed as one call. */
+ * the reply. The same bytes are also parsed as one call. The seeds are every
+ * golden input (tests/data/parse), the tag dialects of seed.test included. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -190,8 +190,8 @@ TEST(from_json_is_strict)
     from_json_fails("{\"type\":\"scroll\",\"direction\":\"sideways\"}",
                     "action: 'direction' must be \"up\", \"down\", \"left\" or \"right\"");
     from_json_fails("{\"type\":\"hotkey\",\"keys\":[]}", "action: 'keys' must be an array of 1 to 8 names");
-    from_json_fails("{\"type\":\"hotkey\",\"keys\":[\"ctrl\",\"hyper\"]}",
-                    "action: unknown key 'hyper' in 'keys'");
+    from_json_fails("{\"type\":\"hotkey\",\"keys\":[\"ctrl\",\"hy-per\"]}",
+                    "action: unknown key 'hy-per' in 'keys'"); /* no key, no keysym name */
     from_json_fails("{\"type\":\"type\",\"text\":null}", "action: 'text' must be a string");
     from_json_fails("{\"type\":\"type\"}", "action: type needs 'text'");
     from_json_fails("{\"type\":\"type\",\"text\":\"a\\u0000b\"}", "action: NUL characters are not allowed");

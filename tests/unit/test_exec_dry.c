@@ -314,7 +314,7 @@ TEST(unknown_key_fails_and_releases_earlier_holds)
     ASSERT_EQ(run(&down), XTARS_OK);
     new_log();
     ASSERT_EQ(run(&bad), XTARS_EINVAL);
-    ASSERT_STR_EQ(err, "exec: unknown key 'xyz'");
+    ASSERT_STR_EQ(err, "exec: unknown key 'xyz'"); /* nothing close: no hint */
     /* nothing of the hotkey was pressed; the held ctrl is released */
     ASSERT_STR_EQ(new_log(), "key ctrl up\n");
     bad.key_count = 0;
@@ -425,7 +425,7 @@ TEST(options_init_sets_the_documented_defaults)
 
 /* ---- key names ---- */
 
-TEST(canonical_key_names_map_to_x_keysyms)
+TEST(key_names_map_to_x_keysyms)
 {
     static const struct {
         const char *name;
@@ -439,6 +439,12 @@ TEST(canonical_key_names_map_to_x_keysyms)
         {"printscreen", 0xff61}, {"f1", 0xffbe},  {"f12", 0xffc9},       {"f24", 0xffd5},
         {"a", 0x61},        {"A", 0x61},          {"1", 0x31},           {"+", 0x2b},
         {"é", 0xe9},        {"ß", 0xdf},          {"你", 0x1004f60},      {"😀", 0x101f600},
+        /* any X keysym name, as X spells it or differing only in case
+         * (X11/keysymdef.h, X11/XF86keysym.h) */
+        {"XF86AudioMute", 0x1008ff12}, {"xf86audiomute", 0x1008ff12}, {"Num_Lock", 0xff7f},
+        {"num_lock", 0xff7f},          {"Menu", 0xff67},              {"KP_1", 0xffb1},
+        {"f25", 0xffd6},               {"F35", 0xffe0},               {"ISO_Level3_Shift", 0xfe03},
+        {"Return", 0xff0d},            {"Control_R", 0xffe4},
     };
     unsigned long keysym;
 
@@ -452,15 +458,19 @@ TEST(canonical_key_names_map_to_x_keysyms)
 
 TEST(other_key_names_are_errors_naming_the_key)
 {
-    static const char *const bad[] = {"xyz", "f0", "f25", "f01", "Ctrl", "control", "ab", "",
-                                      "\t", "\x7f", "\xc3"};
+    static const char *const bad[] = {"xyz", "f0", "f01", "Ctrl", "control", "ab", "",
+                                      "\t", "\x7f", "\xc3", "con-trl", "NoSymbol"};
     unsigned long keysym;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (xtars_exec_key_keysym(bad[i], &keysym, err) != XTARS_EINVAL)
             FAIL("key '%s' accepted as 0x%lx", bad[i], keysym);
-    xtars_exec_key_keysym("control", &keysym, err);
-    ASSERT_STR_EQ(err, "exec: unknown key 'control'");
+    xtars_exec_key_keysym("xyz", &keysym, err);
+    ASSERT_STR_EQ(err, "exec: unknown key 'xyz'");
+    xtars_exec_key_keysym("contrl", &keysym, err);
+    ASSERT_STR_EQ(err, "exec: unknown key 'contrl' (did you mean 'ctrl'?)");
+    xtars_exec_key_keysym("Retrun", &keysym, err);
+    ASSERT_STR_EQ(err, "exec: unknown key 'Retrun' (did you mean 'Return'?)");
 }
 
 TEST(char_keysyms_follow_the_x_conventions)

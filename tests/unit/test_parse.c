@@ -89,13 +89,14 @@ TEST(golden_coordinate_forms) { run_file("coords.test"); }
 TEST(golden_families_and_screens) { run_file("families.test"); }
 TEST(golden_keys) { run_file("keys.test"); }
 TEST(golden_errors) { run_file("errors.test"); }
+TEST(golden_seed_and_tag_dialects) { run_file("seed.test"); }
 
 /* Every *.test file is run by one of the tests above, and there are enough. */
 TEST(golden_corpus_is_complete)
 {
     static const char *const known[] = {"actions.test", "coords.test", "errors.test",
                                         "families.test", "headers.test", "keys.test",
-                                        "quoting.test"};
+                                        "quoting.test", "seed.test"};
     char **paths, dir[1024];
     int n, total = 0;
 

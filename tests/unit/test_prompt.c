@@ -104,6 +104,19 @@ TEST(shipped_templates_are_the_reference_texts)
     ASSERT_STR_CONTAINS(text, "\ncall_user() # Submit the task and call the user when the task is "
                               "unsolvable, or when you need the user's help.\n");
     free(text);
+    /* omni-tars prompt_t5.ts, gui mode: three system prompts in one text */
+    text = load("seed_gui", NULL, XTARS_OK, err);
+    ASSERT(strncmp(text, "You should first think about the reasoning process in the mind", 62) == 0);
+    ASSERT_STR_CONTAINS(text, "<thinkt> reasoning process here </thinkt> answer here\n\n");
+    ASSERT_STR_CONTAINS(text, "\n<seed:cot_budget_reflect>\n</seed:cot_budget_reflect>\n\n");
+    ASSERT_STR_CONTAINS(text, "{\"type\": \"function\", \"name\": \"click\", \"parameters\": "
+                              "{\"type\": \"object\", \"properties\": {\"point\": {\"type\": "
+                              "\"string\", \"description\": \"Click coordinates. The format is: "
+                              "<point>x y</point>\"}}");
+    ASSERT_STR_CONTAINS(text, "- Function calls must begin with <function= and end with </function>.\n");
+    ASSERT(strstr(text, "navigate") == NULL); /* browser functions xtars cannot perform */
+    ASSERT(strstr(text, "{instruction}") == NULL); /* the instruction is appended */
+    free(text);
 }
 
 TEST(render_computer_use_like_the_reference)

@@ -186,7 +186,7 @@ TEST(keyboard)
     ASSERT_STR_EQ(p.actions[1].keys[0], "shift");
     p = ok("time.sleep(0.5)", NULL);
     ASSERT_EQ(p.actions[0].ms, 500);
-    refused("pyautogui.press('volumeup')", "unknown key 'volumeup'");
+    refused("pyautogui.press('hyper')", "unknown key 'hyper'");
 }
 
 TEST(clipboard_paste_idiom_is_typing)

@@ -442,6 +442,99 @@ TEST(key_down_holds_until_key_up)
     teardown();
 }
 
+/* Whether the server auto-repeats keysym's key (per-key setting). */
+static int key_repeats(KeySym keysym)
+{
+    XKeyboardState state;
+    KeyCode kc = XKeysymToKeycode(client.dpy, keysym);
+
+    ASSERT(kc != 0);
+    XGetKeyboardControl(client.dpy, &state);
+    return state.auto_repeats[kc / 8] >> (kc % 8) & 1;
+}
+
+/* An X server repeats a held key (Xvfb: 660 ms delay, then 25 a second): a
+ * key held over a model's 1.5 s wait arrived as 22 presses. xtars turns the
+ * key's auto-repeat off while it holds it, and back on at the release. */
+TEST(a_held_key_does_not_auto_repeat)
+{
+    struct xtars_action down = key_action(XTARS_ACTION_KEY_DOWN, "a", NULL, NULL);
+    struct xtars_action up = key_action(XTARS_ACTION_KEY_UP, "a", NULL, NULL);
+    struct timespec wait = {1, 500 * 1000 * 1000};
+    cJSON *events;
+
+    setup(NULL);
+    ASSERT(key_repeats(XK_a)); /* the server's default, or this test proves nothing */
+    ASSERT_EQ(perform(&down), XTARS_OK);
+    ASSERT(!key_repeats(XK_a));
+    nanosleep(&wait, NULL); /* the model thinking, key held */
+    ASSERT_EQ(perform(&up), XTARS_OK);
+    events = xt_client_events(&client);
+    ASSERT_EQ(xt_events_count(events, "key_press"), 1);
+    ASSERT_EQ(xt_events_count(events, "key_release"), 1);
+    cJSON_Delete(events);
+    ASSERT(key_repeats(XK_a));
+    assert_nothing_pressed();
+    teardown();
+}
+
+TEST(release_all_and_free_turn_auto_repeat_back_on)
+{
+    struct xtars_action down = key_action(XTARS_ACTION_KEY_DOWN, "b", NULL, NULL);
+
+    setup(NULL);
+    ASSERT_EQ(perform(&down), XTARS_OK);
+    ASSERT(!key_repeats(XK_b));
+    xtars_exec_release_all(ex);
+    ASSERT(key_repeats(XK_b));
+    ASSERT_EQ(perform(&down), XTARS_OK);
+    ASSERT(!key_repeats(XK_b));
+    xtars_exec_free(ex);
+    ex = NULL;
+    ASSERT(key_repeats(XK_b));
+    teardown();
+}
+
+/* A process killed while holding a key (SIGKILL: no cleanup) leaves its
+ * auto-repeat off; the next executor on the display turns it on again. */
+TEST(auto_repeat_left_off_by_a_killed_process_is_restored)
+{
+    int ready[2], status;
+    pid_t child;
+    char byte;
+
+    setup(NULL);
+    xtars_exec_free(ex);
+    ex = NULL;
+    ASSERT_EQ(pipe(ready), 0);
+    child = fork();
+    ASSERT(child >= 0);
+    if (child == 0) {
+        struct xtars_executor *own;
+        struct xtars_action a = key_action(XTARS_ACTION_KEY_DOWN, "c", NULL, NULL);
+        char why[XTARS_ERRLEN];
+        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
+            xtars_exec_perform(own, &a, NULL, why) != XTARS_OK)
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        pause(); /* killed here, c held */
+        _exit(0);
+    }
+    close(ready[1]);
+    ASSERT_EQ(read(ready[0], &byte, 1), 1);
+    close(ready[0]);
+    kill(child, SIGKILL);
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT(!key_repeats(XK_c)); /* nobody cleaned up */
+    open_executor();
+    ASSERT(key_repeats(XK_c));
+    XTestFakeKeyEvent(client.dpy, XKeysymToKeycode(client.dpy, XK_c), False, CurrentTime);
+    XSync(client.dpy, False); /* the dead process's key is still down: let go */
+    cJSON_Delete(xt_client_events(&client));
+    teardown();
+}
+
 TEST(unknown_key_is_an_error_and_presses_nothing)
 {
     struct xtars_action a = key_action(XTARS_ACTION_HOTKEY, "ctrl", "xyz", NULL);
@@ -1108,7 +1201,7 @@ TEST(act_stops_on_sigint_and_releases_what_it_held)
     if (pid == 0) {
         devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
-        execl(bin, bin, "act", "--set", "wait_ms=60000", "press(key='shift')",
+        execl(bin, bin, "act", "--set", "wait_ms=60000", "key_down(key='shift')",
               "mouse_down(button='left')", "wait()", (char *)NULL);
         _exit(127);
     }

@@ -417,7 +417,7 @@ TEST(sigint_mid_run_stops_cleanly_and_releases_keys)
 
     xt_x_start(640, 480, NULL);
     xt_client_start(&client, "300x200+0+0");
-    xt_mserver_start(&server, "[\"Action: press(key='shift')\", "
+    xt_mserver_start(&server, "[\"Action: key_down(key='shift')\", "
                               "{\"reply\": \"Action: finished()\", \"delay_ms\": 20000}]", NULL);
     snprintf(endpoint, sizeof endpoint, "endpoint=%s", server.endpoint);
     snprintf(err_path, sizeof err_path, "%s/stderr", xt_tmpdir());
