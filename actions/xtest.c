@@ -82,6 +82,9 @@ struct xt {
     Window clicked_toplevel; /* top-level window of the last click, until keys follow it */
     double clicked_at;       /* when (exec_now_ms) */
     unsigned char listed[NKEYCODES / 8]; /* keycodes this executor put in the registry */
+    unsigned listed_buttons;             /* and buttons */
+    unsigned char published_down[NKEYCODES / 8]; /* keys down when last listed */
+    unsigned published_buttons;                  /* buttons down when last listed */
 
     /* keymap snapshot, taken at the start of each action */
     int have_snapshot;
@@ -483,10 +486,17 @@ static void wait_for_click_focus(struct xt *x)
  * executor on a local display undoes the bindings of processes that no longer
  * exist, when the keycode still carries the keysym they bound. A held key
  * whose auto-repeat the process turned off is listed as (pid, keycode, 0):
- * its auto-repeat is turned on again. */
+ * its auto-repeat is turned on again. Keys and buttons still down at the end
+ * of an action (key_down, mouse_down, held across steps) are listed as (pid,
+ * keycode, REGISTRY_KEY_DOWN) and (pid, button, REGISTRY_BUTTON_DOWN): the
+ * next executor releases them, so a killed xtars cannot leave Ctrl held on
+ * the desktop. The markers are above every keysym (keysyms end at
+ * 0x1fffffff). */
 
 #define XTARS_BINDINGS_PROPERTY "_XTARS_KEY_BINDINGS"
 #define MAX_REGISTRY 1024 /* triples */
+#define REGISTRY_KEY_DOWN 0x7ffffff1L
+#define REGISTRY_BUTTON_DOWN 0x7ffffff2L
 
 /* Reads the registry into out (3 longs per entry); returns the entry count. */
 static int registry_read(struct xt *x, long *out, int max)
@@ -519,6 +529,32 @@ static void registry_write(struct xt *x, const long *entries, int n)
                         (const unsigned char *)entries, 3 * n);
 }
 
+/* Appends this executor's keys and buttons that are down; returns the new
+ * entry count. */
+static int publish_down(struct xt *x, long *entries, int kept, long pid)
+{
+    x->listed_buttons = 0;
+    for (int i = 0; i < x->down_count && kept < MAX_REGISTRY; i++, kept++) {
+        KeyCode kc = x->down_order[i];
+        entries[3 * kept] = pid;
+        entries[3 * kept + 1] = kc;
+        entries[3 * kept + 2] = REGISTRY_KEY_DOWN;
+        x->listed[kc / 8] |= (unsigned char)(1u << (kc % 8));
+    }
+    for (int number = 1; number < 32 && kept < MAX_REGISTRY; number++) {
+        if (!(x->buttons & (1u << number)))
+            continue;
+        entries[3 * kept] = pid;
+        entries[3 * kept + 1] = number;
+        entries[3 * kept + 2] = REGISTRY_BUTTON_DOWN;
+        x->listed_buttons |= 1u << number;
+        kept++;
+    }
+    memcpy(x->published_down, x->down, sizeof x->down);
+    x->published_buttons = x->buttons;
+    return kept;
+}
+
 /* Replaces this executor's entries with its current bindings. Another
  * executor of the same process on the same display binds other keycodes (a
  * bound keycode is not spare), so entries are this executor's when they
@@ -534,7 +570,9 @@ static void registry_publish(struct xt *x)
     for (int i = 0; i < n; i++) {
         long kc = entries[3 * i + 1];
         int ours = entries[3 * i] == pid && kc >= 0 && kc < NKEYCODES &&
-                   (x->listed[kc / 8] >> (kc % 8) & 1);
+                   (entries[3 * i + 2] == REGISTRY_BUTTON_DOWN
+                        ? kc < 32 && (x->listed_buttons >> kc & 1)
+                        : (x->listed[kc / 8] >> (kc % 8) & 1));
         if (!ours) {
             memmove(&entries[3 * kept], &entries[3 * i], 3 * sizeof(long));
             kept++;
@@ -553,6 +591,7 @@ static void registry_publish(struct xt *x)
         x->listed[kc / 8] |= (unsigned char)(1u << (kc % 8));
         kept++;
     }
+    kept = publish_down(x, entries, kept, pid);
     registry_write(x, entries, kept);
     free(entries);
 }
@@ -583,12 +622,39 @@ static int is_local_display(Display *dpy)
     return name[0] == ':' || strncmp(name, "unix:", 5) == 0;
 }
 
+/* Lets go of a key or button a dead process left down, when the server
+ * still has it down. Returns 1 when something was released. */
+static int release_orphan(struct xt *x, int button, long code)
+{
+    if (button) {
+        Window root, child;
+        int rx, ry, wx, wy;
+        unsigned mask = 0;
+        if (code < 1 || code > 31)
+            return 0;
+        XQueryPointer(x->dpy, RootWindow(x->dpy, x->screen), &root, &child, &rx, &ry, &wx, &wy,
+                      &mask);
+        if (code <= 5 && !(mask & (Button1Mask << (code - 1))))
+            return 0;
+        XTestFakeButtonEvent(x->dpy, (unsigned)code, False, CurrentTime);
+    } else {
+        char keys[32];
+        if (code < 8 || code >= NKEYCODES)
+            return 0;
+        XQueryKeymap(x->dpy, keys);
+        if (!(keys[code / 8] >> (code % 8) & 1))
+            return 0;
+        XTestFakeKeyEvent(x->dpy, (unsigned)code, False, CurrentTime);
+    }
+    return 1;
+}
+
 /* Undoes bindings whose process is gone (checked only on a local display,
  * where the pids are this machine's). */
 static void registry_reclaim_orphans(struct xt *x)
 {
     long *entries;
-    int n, kept = 0, undone = 0;
+    int n, kept = 0, undone = 0, released = 0;
 
     if (!is_local_display(x->dpy) || (entries = malloc(3 * MAX_REGISTRY * sizeof(long))) == NULL)
         return;
@@ -609,6 +675,11 @@ static void registry_reclaim_orphans(struct xt *x)
                 set_auto_repeat(x, kc, 1);
             continue;
         }
+        if (entries[3 * i + 2] == REGISTRY_KEY_DOWN || entries[3 * i + 2] == REGISTRY_BUTTON_DOWN) {
+            released += release_orphan(x, entries[3 * i + 2] == REGISTRY_BUTTON_DOWN,
+                                        entries[3 * i + 1]);
+            continue;
+        }
         now = XGetKeyboardMapping(x->dpy, kc, 1, &per);
         if (now && per > 0 && now[0] == (KeySym)entries[3 * i + 2]) {
             KeySym none = NoSymbol;
@@ -627,6 +698,13 @@ static void registry_reclaim_orphans(struct xt *x)
         char line[256];
         snprintf(line, sizeof line, "exec: undid %d key binding%s left on %s by a process that died",
                  undone, undone == 1 ? "" : "s", x->display_name);
+        x->note(x->note_data, line);
+    }
+    if (released && x->note) {
+        char line[256];
+        snprintf(line, sizeof line, "exec: released %d key%s or button%s left held on %s by a "
+                 "process that died", released, released == 1 ? "" : "s",
+                 released == 1 ? "" : "s", x->display_name);
         x->note(x->note_data, line);
     }
 }
@@ -853,6 +931,9 @@ static xtars_err xt_end(void *impl, char *err)
         XkbLockModifiers(x->dpy, XkbUseCoreKbd, LockMask, LockMask);
         x->relock_caps = 0;
     }
+    if (!x->conn.dead && (x->buttons != x->published_buttons ||
+                          memcmp(x->down, x->published_down, sizeof x->down) != 0))
+        registry_publish(x); /* what stays held past this action is listed */
     rc = sync_checked(x, "sending input", err);
     free_snapshot(x);
     return x->conn.dead ? dead_error(x, err) : rc;

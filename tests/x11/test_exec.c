@@ -535,6 +535,47 @@ TEST(auto_repeat_left_off_by_a_killed_process_is_restored)
     teardown();
 }
 
+/* Keys and buttons a killed process left held (key_down, mouse_down across
+ * steps, then SIGKILL): the next executor on the display lets go of them,
+ * so the desktop is not left with Ctrl or a button stuck down. */
+TEST(keys_and_buttons_left_held_by_a_killed_process_are_released)
+{
+    int ready[2], status;
+    pid_t child;
+    char byte;
+
+    setup(NULL);
+    xtars_exec_free(ex);
+    ex = NULL;
+    ASSERT_EQ(pipe(ready), 0);
+    child = fork();
+    ASSERT(child >= 0);
+    if (child == 0) {
+        struct xtars_executor *own;
+        struct xtars_action ctrl = key_action(XTARS_ACTION_KEY_DOWN, "ctrl", NULL, NULL);
+        struct xtars_action button = pointer_action(XTARS_ACTION_MOUSE_DOWN, 200, 100);
+        char why[XTARS_ERRLEN];
+        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
+            xtars_exec_perform(own, &ctrl, NULL, why) != XTARS_OK ||
+            xtars_exec_perform(own, &button, NULL, why) != XTARS_OK)
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        pause(); /* killed here, ctrl and button 1 down */
+        _exit(0);
+    }
+    close(ready[1]);
+    ASSERT_EQ(read(ready[0], &byte, 1), 1);
+    close(ready[0]);
+    kill(child, SIGKILL);
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT(key_is_down(XK_Control_L)); /* nobody cleaned up */
+    open_executor();
+    assert_nothing_pressed();
+    cJSON_Delete(xt_client_events(&client));
+    teardown();
+}
+
 TEST(unknown_key_is_an_error_and_presses_nothing)
 {
     struct xtars_action a = key_action(XTARS_ACTION_HOTKEY, "ctrl", "xyz", NULL);
