@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/base/json.h"
+#include "xtars/log.h"
 #include "xtars/trajectory.h"
 
 #define LINE_MAX_BYTES (1 << 20)
@@ -52,6 +53,17 @@ static int put_key_string(struct xtars_buf *b, const char *key, const char *valu
            xtars_json_put_string(b, value && value[0] ? value : NULL) != XTARS_OK;
 }
 
+/* Free text (a task's instruction, a message quoting a server) with the
+ * registered secrets redacted, as trajectories have them. */
+static int put_key_redacted(struct xtars_buf *b, const char *key, const char *value)
+{
+    char *shown = value && value[0] ? xtars_log_redact(value) : NULL;
+    int failed = (value && value[0] && shown == NULL) || put_key_string(b, key, shown);
+
+    free(shown);
+    return failed;
+}
+
 xtars_err xtars_batch_result_format(const struct xtars_batch_result *r, struct xtars_buf *out)
 {
     size_t before = out->len;
@@ -66,11 +78,11 @@ xtars_err xtars_batch_result_format(const struct xtars_batch_result *r, struct x
                                "\"duration_s\": ", r->passed ? "true" : "false", r->exit_code,
                                r->steps) != XTARS_OK;
     failed |= xtars_json_put_number(out, round(r->duration_s * 1000.0) / 1000.0) != XTARS_OK;
-    failed |= put_key_string(out, "task", r->task);
+    failed |= put_key_redacted(out, "task", r->task);
     failed |= put_key_string(out, "trajectory", r->trajectory);
     failed |= put_key_string(out, "report", r->report);
     failed |= put_key_string(out, "log", r->log);
-    failed |= put_key_string(out, "message", r->message);
+    failed |= put_key_redacted(out, "message", r->message);
     failed |= put_key_string(out, "shard", r->shard);
     failed |= put_key_string(out, "started_at", r->started_at);
     failed |= put_key_string(out, "ended_at", r->ended_at);

@@ -8,6 +8,7 @@
 #include "test.h"
 #include "agent/run/batch.h"
 #include "xtars/buf.h"
+#include "xtars/log.h"
 
 static xtars_err parse_list(const char *text, struct xtars_batch_list *list, char *err)
 {
@@ -242,6 +243,27 @@ TEST(result_line_format_and_round_trip)
     ASSERT_STR_EQ(b.data, "kept");
     xtars_buf_cleanup(&b);
     xtars_batch_result_cleanup(&r);
+}
+
+/* results.jsonl is redacted like a trajectory: a task's instruction and a
+ * message quoting a server may hold a registered secret. */
+TEST(result_lines_have_secrets_redacted)
+{
+    struct xtars_batch_result r;
+    struct xtars_buf b;
+
+    ASSERT_EQ(xtars_log_add_secret("hunter2-batch-secret"), XTARS_OK);
+    sample(&r, "t1", "error", 0);
+    r.task = strdup("Log in with hunter2-batch-secret");
+    r.message = strdup("model: HTTP 401: key hunter2-batch-secret refused");
+    xtars_buf_init(&b, 1 << 16);
+    ASSERT_EQ(xtars_batch_result_format(&r, &b), XTARS_OK);
+    ASSERT(strstr(b.data, "hunter2") == NULL);
+    ASSERT_STR_CONTAINS(b.data, "\"task\": \"Log in with [redacted]\"");
+    ASSERT_STR_CONTAINS(b.data, "\"message\": \"model: HTTP 401: key [redacted] refused\"");
+    xtars_buf_cleanup(&b);
+    xtars_batch_result_cleanup(&r);
+    xtars_log_cleanup();
 }
 
 TEST(final_statuses)
