@@ -197,13 +197,18 @@ TEST(screen_scales_points_as_a_live_replay_does)
     xt_result_free(&r);
 }
 
-TEST(a_range_and_quiet_print_only_those_events)
+TEST(a_range_quiet_and_an_ignored_monitor)
 {
     struct xt_result r = replay(xt_tmp_path("range"), "--from=2", "--quiet");
 
     ASSERT_EQ(r.status, 0);
     ASSERT_STR_EQ(r.out, REST);
     ASSERT(strstr(r.err, "step 1/") == NULL);
+    xt_result_free(&r);
+    r = replay(xt_tmp_path("monitor"), "--monitor=1", "--quiet");
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_CONTAINS(r.err, "monitor '1' ignored: a dry run without a display has no monitors");
+    ASSERT_STR_EQ(r.out, CLICK_AT("100", "80") REST);
     xt_result_free(&r);
 }
 

@@ -307,6 +307,9 @@ static int choose_screen(struct replay_args *r, const struct xtars_config *cfg,
     if (r->launch_count)
         return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "--launch needs a display (give "
                         "--display or --xvfb WxH)");
+    if (cfg->monitor[0])
+        xtars_log_warn("monitor '%s' ignored: a dry run without a display has no monitors",
+                       cfg->monitor);
     xtars_log_info("dry run without a display: acting on %dx%d+%d+%d (%s); each step sees its "
                    "recorded screenshot", r->still.width, r->still.height, r->still.x, r->still.y,
                    r->have_screen ? "--screen" : "the recorded screen");
