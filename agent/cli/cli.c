@@ -133,6 +133,19 @@ int cli_need_file(const struct cli_command *cmd, const char *path)
     return CLI_EXIT_OK;
 }
 
+int cli_parse_rect(const char *text, int offset, struct xtars_rect *r)
+{
+    int size_end = -1, end = -1;
+
+    memset(r, 0, sizeof *r);
+    sscanf(text, "%dx%d%n+%d+%d%n", &r->width, &r->height, &size_end, &r->x, &r->y, &end);
+    if (r->width <= 0 || r->height <= 0 || r->x < 0 || r->y < 0)
+        return -1;
+    if (size_end > 0 && text[size_end] == '\0')
+        return offset == CLI_RECT_PLACED ? -1 : 0;
+    return end > 0 && text[end] == '\0' && offset != CLI_RECT_SIZE ? 0 : -1;
+}
+
 int cli_need_choice(const struct cli_command *cmd, const char *option, const char *value,
                     const char *const *choices)
 {

@@ -7,6 +7,7 @@
 #include <getopt.h>
 
 #include "agent/config/config_internal.h"
+#include "xtars/coords.h"
 #include "xtars/error.h"
 
 /* Documented exit codes (README, `xtars help`). */
@@ -162,6 +163,13 @@ int cli_need_file(const struct cli_command *cmd, const char *path);
  * when there is one): "--to: unknown value 'webarena' (valid: osworld)". */
 int cli_need_choice(const struct cli_command *cmd, const char *option, const char *value,
                     const char *const *choices);
+
+/* Reads a rectangle: "WxH" (origin 0,0) or "WxH+X+Y", as offset allows
+ * (CLI_RECT_SIZE: WxH only; CLI_RECT_ANY: either; CLI_RECT_PLACED: WxH+X+Y
+ * only). Sizes must be positive, offsets not negative. Returns 0, or -1
+ * for text that is not such a rectangle (the caller names the option). */
+enum { CLI_RECT_SIZE, CLI_RECT_ANY, CLI_RECT_PLACED };
+int cli_parse_rect(const char *text, int offset, struct xtars_rect *r);
 
 /* Maps a library error to the documented exit code. */
 int cli_exit_code(xtars_err err);

@@ -1,5 +1,6 @@
 /* agent.c: an agent's lifecycle: connecting capture, executor, policy and
- * trajectory, waiting for launched apps to start, recording how each call
+ * trajectory (or, for a dry run without a display, the still picture of
+ * still.c), waiting for launched apps to start, recording how each call
  * ended in run.json, and tearing down so that no input stays held and the
  * final status is written. One step and a run are in step.c, replays in
  * replay_loop.c. Logs nothing. */
@@ -157,6 +158,7 @@ void xtars_agent_free(struct xtars_agent *a)
     xtars_exec_free(a->exec);
     xtars_model_free(a->model);
     xtars_capture_free(a->capture);
+    agent_still_cleanup(a);
     xtars_policy_free(a->policy);
     xtars_shot_cleanup(&a->shot);
     free(a);
@@ -168,6 +170,8 @@ static xtars_err open_capture(struct xtars_agent *a, char *err)
     char reason[XTARS_ERRLEN];
     xtars_err rc;
 
+    if (a->opts.dry_screen.width != 0 || a->opts.dry_screen.height != 0)
+        return agent_still_open(a, err); /* no display: a dry run on a still picture */
     xtars_capture_options_from_config(&a->cfg, &copts);
     if (copts.display == NULL && getenv("DISPLAY") == NULL) {
         if (getenv("WAYLAND_DISPLAY"))
@@ -298,7 +302,7 @@ xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_age
     a->opts.out_dir = NULL;
     if (rc == XTARS_OK)
         rc = agent_write_run(a, NULL, err);
-    if (rc == XTARS_OK && a->opts.startup_wait_ms > 0)
+    if (rc == XTARS_OK && a->opts.startup_wait_ms > 0 && a->capture)
         rc = wait_for_startup(a, err);
     if (rc != XTARS_OK) {
         xtars_agent_free(a);

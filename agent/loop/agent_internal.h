@@ -39,6 +39,13 @@ struct xtars_agent {
     int sent_width, sent_height;
     struct xtars_shot_options shot_opts;
     struct xtars_shot shot;         /* this step's capture, resized and encoded */
+    /* No display (opts.dry_screen, still.c): the picture seen instead of the
+     * screen, already encoded as a step's screenshot, and decoded. */
+    struct {
+        struct xtars_buf encoded;
+        struct xtars_image frame;
+        int format;                 /* enum xtars_image_format of encoded */
+    } still;
     struct xtars_executor *exec;
     struct xtars_policy *policy;
     struct xtars_model *model;      /* created on first run */
@@ -103,6 +110,28 @@ xtars_err agent_write_run(struct xtars_agent *a, const char *ended_at, char *err
 /* Ends a run or replay call: see agent.c. */
 xtars_err agent_end_call(struct xtars_agent *a, struct xtars_agent_result *res, int first_step,
                          xtars_err rc, char *err);
+
+/* ---- still.c: the screen of an agent without a display ---- */
+
+/* Sets target, screen and sent size from opts.dry_screen and shows a blank
+ * frame. ECONFIG without dry_run or for a bad rectangle. */
+xtars_err agent_still_open(struct xtars_agent *a, char *err);
+void agent_still_cleanup(struct xtars_agent *a);
+/* Shows the screenshot recorded for a replayed step (a blank frame, with a
+ * note in s, when it has none or it cannot be read). EIO/ENOMEM only for
+ * failing to make the blank frame. */
+xtars_err agent_still_show_recorded(struct xtars_agent *a, const struct xtars_traj_run *run,
+                                    const struct xtars_traj_step *step, struct step_record *s,
+                                    char *err);
+/* Reads and decodes a recorded step's screenshot (file keeps the bytes;
+ * on failure both are empty and err names the file). */
+xtars_err agent_read_recorded(const struct xtars_traj_run *run, const struct xtars_traj_step *step,
+                              struct xtars_buf *file, struct xtars_image *out, char *err);
+/* What the loop uses instead of xtars_capture_grab() / xtars_capture_shot():
+ * the capture, or without a display the still picture (the frame borrowed
+ * from the agent until the next call). */
+xtars_err agent_grab(struct xtars_agent *a, struct xtars_image *frame, char *err);
+xtars_err agent_shoot(struct xtars_agent *a, char *err);
 
 /* ---- step.c ---- */
 

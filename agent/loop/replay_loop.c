@@ -59,16 +59,12 @@ xtars_err xtars_replay_use_recorded_timing(struct xtars_config *cfg, const struc
 static xtars_err load_recorded(const struct xtars_traj_run *run, const struct xtars_traj_step *step,
                                struct xtars_image *out, char *err)
 {
-    char path[PATH_MAX + 300], reason[XTARS_ERRLEN];
     struct xtars_buf file;
-    xtars_err rc;
+    xtars_err rc = agent_read_recorded(run, step, &file, out, err);
 
-    snprintf(path, sizeof path, "%s/%s", run->dir, step->screenshot);
-    if ((rc = xtars_buf_read_file_nofollow(&file, path, IMAGE_MAX_BYTES, reason)) != XTARS_OK)
-        return xtars_error(err, rc, "%s", reason);
-    rc = xtars_image_decode(file.data, file.len, out, reason);
-    xtars_buf_cleanup(&file);
-    return rc == XTARS_OK ? XTARS_OK : xtars_error(err, rc, "%s: %s", path, reason);
+    if (rc == XTARS_OK)
+        xtars_buf_cleanup(&file);
+    return rc;
 }
 
 /* The side-by-side image, captioned, as `name` in the replay's directory. */
@@ -193,7 +189,7 @@ static xtars_err pace(struct xtars_agent *a, double deadline, uint64_t before, s
         xtars_clock_sleep_ms(left > SETTLE_INTERVAL_MS ? SETTLE_INTERVAL_MS : (int)left + 1);
     }
     xtars_image_init(&frame);
-    if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
+    if ((rc = agent_grab(a, &frame, err)) != XTARS_OK)
         return rc;
     s->changed = xtars_image_fingerprint(&frame) != before;
     s->settle_ms = xtars_clock_ms() - start;
@@ -287,6 +283,22 @@ static void replay_actions(struct xtars_agent *a, const struct xtars_traj_run *r
     }
 }
 
+/* Without a display the step sees its recorded screenshot; there is
+ * nothing live to verify against, which ends the replay with ERROR. */
+static xtars_err no_display(struct xtars_agent *a, const struct xtars_traj_run *run,
+                            const struct xtars_traj_step *step, const struct xtars_replay_options *o,
+                            struct step_record *s, struct xtars_agent_result *res, char *err)
+{
+    if (o->verify) {
+        res->status = XTARS_RUN_ERROR;
+        snprintf(res->message, sizeof res->message, "replay: nothing to verify against: a dry run "
+                 "without a display sees only the recorded screenshots (replay on a display to "
+                 "verify)");
+        return XTARS_OK;
+    }
+    return agent_still_show_recorded(a, run, step, s, err);
+}
+
 xtars_err xtars_agent_replay_step(struct xtars_agent *a, const struct xtars_traj_run *run, int index,
                                   const struct xtars_replay_options *o,
                                   struct xtars_agent_result *res, char err[static XTARS_ERRLEN])
@@ -308,6 +320,10 @@ xtars_err xtars_agent_replay_step(struct xtars_agent *a, const struct xtars_traj
     xtars_clock_iso(s.started_at, sizeof s.started_at);
     s.recorded_step = step->step;
     s.reply = step->reply, s.thought = step->thought, s.reflection = step->reflection;
+    if (a->capture == NULL && (rc = no_display(a, run, step, o, &s, res, err)) != XTARS_OK)
+        return rc;
+    if (res->status != XTARS_RUN_RUNNING)
+        return XTARS_OK;
     if (agent_perceive(a, &before, &s.capture_ms, &s.encode_ms, reason) != XTARS_OK) {
         res->status = XTARS_RUN_ERROR;
         snprintf(res->message, sizeof res->message, "%s", reason);

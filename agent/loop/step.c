@@ -28,7 +28,7 @@ void agent_add_note(struct step_record *s, const char *text)
 xtars_err agent_perceive(struct xtars_agent *a, uint64_t *fingerprint, double *capture_ms,
                          double *encode_ms, char *err)
 {
-    xtars_err rc = xtars_capture_shot(a->capture, &a->shot_opts, &a->shot, err);
+    xtars_err rc = agent_shoot(a, err);
 
     if (rc != XTARS_OK)
         return rc;
@@ -51,13 +51,13 @@ xtars_err agent_settle(struct xtars_agent *a, uint64_t before, struct step_recor
     xtars_err rc;
 
     xtars_image_init(&frame);
-    if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
+    if ((rc = agent_grab(a, &frame, err)) != XTARS_OK)
         return rc;
     previous = xtars_image_fingerprint(&frame);
-    s->settled = a->cfg.settle_timeout_ms == 0;
+    s->settled = a->cfg.settle_timeout_ms == 0 || a->capture == NULL; /* a still never changes */
     while (!s->settled && !a->stop && xtars_clock_ms() - start < a->cfg.settle_timeout_ms) {
         xtars_clock_sleep_ms(SETTLE_INTERVAL_MS);
-        if ((rc = xtars_capture_grab(a->capture, &frame, err)) != XTARS_OK)
+        if ((rc = agent_grab(a, &frame, err)) != XTARS_OK)
             return rc;
         current = xtars_image_fingerprint(&frame);
         stable = current == previous ? stable + 1 : 0;
@@ -73,7 +73,7 @@ xtars_err agent_settle(struct xtars_agent *a, uint64_t before, struct step_recor
 xtars_err agent_save_shot(struct xtars_agent *a, struct step_record *s, char *err)
 {
     snprintf(s->screenshot, sizeof s->screenshot, "step-%04d.%s", a->step + 1,
-             a->cfg.image_format == XTARS_IMAGE_JPEG ? "jpg" : "png");
+             a->shot.format == XTARS_IMAGE_JPEG ? "jpg" : "png"); /* a still's may differ */
     return xtars_traj_write_file(a->traj, s->screenshot, a->shot.data.data, a->shot.data.len, err);
 }
 

@@ -88,6 +88,19 @@ struct xtars_agent_options {
      * launched app exited) into note, size bytes, and return nonzero to add
      * it to the step's notes. May be NULL. */
     int (*step_note)(char *note, size_t size, void *user);
+    /* A dry run without a display (docs/replay.md): with dry_run and a
+     * nonzero size, the agent connects to no X server. It acts on this
+     * rectangle of an imagined screen (x, y: its origin, >= 0) through the
+     * dry-run executor bounded to it, and sees a still picture instead of
+     * the screen: during a replay the screenshot recorded for the step being
+     * replayed (its bytes become the step's screenshot unchanged), otherwise,
+     * or for a recorded step without a readable screenshot, a grey frame of
+     * the size the model would get. The picture never changes: settling is
+     * immediate, no final screen is written, startup_wait_ms is ignored, and
+     * a replay with verify ends with status ERROR (nothing to verify
+     * against). Zero: capture the display as usual. ECONFIG without dry_run
+     * or for a bad rectangle. */
+    struct xtars_rect dry_screen;
 };
 
 struct xtars_agent_result {
@@ -98,8 +111,8 @@ struct xtars_agent_result {
 
 struct xtars_agent;
 
-/* Connects to the display (cfg->display or $DISPLAY), sets up capture, the
- * executor and the policy, creates the trajectory directory and writes
+/* Connects to the display (cfg->display or $DISPLAY; none for
+ * opts->dry_screen), sets up capture, the executor and the policy, creates the trajectory directory and writes
  * run.json with status "running". Errors: EDISPLAY (no display, with a hint
  * for Wayland sessions), ECONFIG (bad monitor, policy), EIO (output dir). */
 XTARS_API

@@ -73,21 +73,6 @@ struct act_options {
     int sent_width, sent_height;
 };
 
-/* "WxH" or "WxH+X+Y". */
-static int parse_rect(const char *s, int allow_offset, struct xtars_rect *r)
-{
-    char tail;
-    int n;
-
-    memset(r, 0, sizeof *r);
-    n = sscanf(s, "%dx%d+%d+%d%c", &r->width, &r->height, &r->x, &r->y, &tail);
-    if (n == 2 && strchr(s, '+') == NULL)
-        return r->width > 0 && r->height > 0 ? 0 : -1;
-    if (n == 4 && allow_offset)
-        return r->width > 0 && r->height > 0 && r->x >= 0 && r->y >= 0 ? 0 : -1;
-    return -1;
-}
-
 static int own_option(struct act_options *o, int opt, const char *arg)
 {
     struct xtars_rect sent;
@@ -105,13 +90,13 @@ static int own_option(struct act_options *o, int opt, const char *arg)
         o->dry_run = 1;
         return CLI_EXIT_OK;
     case OPT_SCREEN:
-        if (parse_rect(arg, 1, &o->screen) != 0)
+        if (cli_parse_rect(arg, CLI_RECT_ANY, &o->screen) != 0)
             return cli_fail(&cli_cmd_act, CLI_EXIT_USAGE,
                             "--screen must be WxH or WxH+X+Y (e.g. 1920x1080), not '%s'", arg);
         o->have_screen = 1;
         return CLI_EXIT_OK;
     case OPT_SENT:
-        if (parse_rect(arg, 0, &sent) != 0)
+        if (cli_parse_rect(arg, CLI_RECT_SIZE, &sent) != 0)
             return cli_fail(&cli_cmd_act, CLI_EXIT_USAGE, "--sent must be WxH, not '%s'", arg);
         o->have_sent = 1;
         o->sent_width = sent.width;

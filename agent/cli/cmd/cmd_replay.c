@@ -17,7 +17,7 @@
 enum {
     OPT_DISPLAY = 1, OPT_MONITOR, OPT_ENDPOINT, OPT_MODEL, OPT_FAMILY, OPT_XVFB, OPT_LAUNCH, OPT_OUT,
     OPT_FROM, OPT_TO, OPT_SPEED, OPT_STEP, OPT_DRY_RUN, OPT_VERIFY, OPT_THRESHOLD, OPT_ON_DIVERGE,
-    OPT_QUIET, OPT_NO_REPORT
+    OPT_QUIET, OPT_NO_REPORT, OPT_SCREEN
 };
 
 static int run_replay(int argc, char **argv);
@@ -46,7 +46,11 @@ const struct cli_command cli_cmd_replay = {
         "  --speed X            make each step last its recorded time / X (default: wait for\n"
         "                       the screen to settle, as run does)\n"
         "  --step               wait for Enter before each step (stdin a terminal; q stops)\n"
-        "  --dry-run            send no input; print the events it would send on stdout\n"
+        "  --dry-run            send no input; print the events it would send on stdout.\n"
+        "                       Without a display (no --display, $DISPLAY or --xvfb) each\n"
+        "                       step sees its recorded screenshot, on the recorded screen\n"
+        "  --screen WxH[+X+Y]   with --dry-run: act on a screen of this size without a\n"
+        "                       display (points scaled as on a live screen of that size)\n"
         "  --verify             compare the screen with the recording before each step\n"
         "  --threshold T        similarity (0..1) below which a step diverged (default 0.99;\n"
         "                       implies --verify)\n"
@@ -66,7 +70,9 @@ struct replay_args {
     int flag_count;
     const char *out, *xvfb;
     const char *launch[CLI_MAX_LAUNCH];
-    int launch_count, dry_run, quiet, step, no_report;
+    int launch_count, dry_run, quiet, step, no_report, have_screen;
+    struct xtars_rect screen;    /* --screen */
+    struct xtars_rect still;     /* a dry run without a display: the screen acted on; else 0 */
     struct xtars_replay_options replay;
 };
 
@@ -114,6 +120,12 @@ static int replay_option(struct replay_args *r, int opt, const char *arg)
     case OPT_STEP: r->step = 1; break;
     case OPT_NO_REPORT: r->no_report = 1; break;
     case OPT_VERIFY: r->replay.verify = 1; break;
+    case OPT_SCREEN:
+        if (cli_parse_rect(arg, CLI_RECT_ANY, &r->screen) != 0)
+            return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "--screen must be WxH or WxH+X+Y "
+                            "(e.g. 1920x1080), not '%s'", arg);
+        r->have_screen = 1;
+        break;
     case OPT_FROM:
     case OPT_TO:
         if ((rc = number_arg(opt == OPT_FROM ? "--from" : "--to", arg, 1, 1000000, &v)) == CLI_EXIT_OK)
@@ -167,6 +179,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
         {"on-diverge", required_argument, NULL, OPT_ON_DIVERGE},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"no-report", no_argument, NULL, OPT_NO_REPORT},
+        {"screen", required_argument, NULL, OPT_SCREEN},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -248,13 +261,59 @@ static int load_run(const char *dir, struct xtars_traj_run *run)
 
 static void print_outcome(const struct xtars_agent_result *res, const char *dir)
 {
+    const char *colon = res->message[0] ? ": " : ""; /* a recorded finished() may say nothing */
+
     if (res->status == XTARS_RUN_FINISHED)
-        xtars_log_info("replay %s after %d step%s: %s", xtars_run_status_name(res->status), res->steps,
-                       res->steps == 1 ? "" : "s", res->message);
+        xtars_log_info("replay %s after %d step%s%s%s", xtars_run_status_name(res->status), res->steps,
+                       res->steps == 1 ? "" : "s", colon, res->message);
     else
-        xtars_log_error("replay %s after %d step%s: %s", xtars_run_status_name(res->status),
-                        res->steps, res->steps == 1 ? "" : "s", res->message);
+        xtars_log_error("replay %s after %d step%s%s%s", xtars_run_status_name(res->status),
+                        res->steps, res->steps == 1 ? "" : "s", colon, res->message);
     xtars_log_info("trajectory: %s", dir);
+}
+
+/* A dry run acts without a display when given --screen, or when there is
+ * no display to capture (no --display, config 'display', $DISPLAY or
+ * --xvfb): on the recorded target then. Sets r->still, or leaves it zero
+ * for a replay on the display. */
+static int choose_screen(struct replay_args *r, const struct xtars_config *cfg,
+                         const struct xtars_traj_run *run)
+{
+    const char *display = getenv("DISPLAY");
+
+    if (!r->dry_run && r->have_screen)
+        return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "--screen is for --dry-run: a replay "
+                        "that sends input acts on the display's own screen");
+    if (!r->dry_run)
+        return CLI_EXIT_OK;
+    if (r->have_screen && r->xvfb)
+        return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "--screen (a dry run without a display) "
+                        "and --xvfb exclude each other");
+    if (!r->have_screen && (r->xvfb || cfg->display[0] || (display && display[0])))
+        return CLI_EXIT_OK; /* a dry run on the display: live screenshots */
+    r->still = r->have_screen ? r->screen
+                              : (struct xtars_rect){run->target_x, run->target_y, run->target_width,
+                                                    run->target_height};
+    if (r->still.width <= 0 || r->still.height <= 0)
+        r->still = (struct xtars_rect){0, 0, run->screen_width, run->screen_height};
+    if (r->still.width <= 0 || r->still.height <= 0)
+        return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "%s records no screen size: a dry run "
+                        "without a display needs --screen WxH", run->dir);
+    if (r->replay.verify)
+        return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "--verify compares the live screen with "
+                        "the recording, and a dry run without a display has none (replay on a "
+                        "display, e.g. --xvfb %dx%d, or drop --verify)", r->still.width,
+                        r->still.height);
+    if (r->launch_count)
+        return cli_fail(&cli_cmd_replay, CLI_EXIT_USAGE, "--launch needs a display (give "
+                        "--display or --xvfb WxH)");
+    if (cfg->monitor[0])
+        xtars_log_warn("monitor '%s' ignored: a dry run without a display has no monitors",
+                       cfg->monitor);
+    xtars_log_info("dry run without a display: acting on %dx%d+%d+%d (%s); each step sees its "
+                   "recorded screenshot", r->still.width, r->still.height, r->still.x, r->still.y,
+                   r->have_screen ? "--screen" : "the recorded screen");
+    return CLI_EXIT_OK;
 }
 
 /* Creates the agent and replays; returns the exit code. */
@@ -272,6 +331,7 @@ static int replay(const struct replay_args *r, struct xtars_config *cfg, struct 
     opts.source = "replay";
     opts.title = run->instruction;
     opts.dry_run = r->dry_run;
+    opts.dry_screen = r->still;
     opts.startup_wait_ms = session->launch_count ? 10000 : 0;
     opts.on_step = on_step;
     opts.confirm = cli_confirm;
@@ -319,6 +379,10 @@ static int run_replay(int argc, char **argv)
         return rc;
     if ((rc = load_run(argv[optind], &run)) != CLI_EXIT_OK)
         return rc;
+    if ((rc = choose_screen(&r, &cfg, &run)) != CLI_EXIT_OK) {
+        xtars_traj_run_cleanup(&run);
+        return rc;
+    }
     {
         char applied[XTARS_ERRLEN], err[XTARS_ERRLEN];
         if (xtars_replay_use_recorded_timing(&cfg, &run, applied, err) != XTARS_OK) {

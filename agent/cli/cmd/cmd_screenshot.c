@@ -101,15 +101,6 @@ static int parse_window(const char *text, unsigned long *out)
     return end != text && *end == '\0' && errno == 0 && *out != 0 && text[0] != '-';
 }
 
-/* "WxH+X+Y" */
-static int parse_region(const char *text, struct xtars_rect *r)
-{
-    char tail;
-
-    return sscanf(text, "%dx%d+%d+%d%c", &r->width, &r->height, &r->x, &r->y, &tail) == 4 &&
-           r->width > 0 && r->height > 0 && r->x >= 0 && r->y >= 0;
-}
-
 /* Handles one command-specific option; returns CLI_EXIT_OK or an exit code. */
 static int take_option(struct shot_args *a, int opt, const char *arg)
 {
@@ -133,7 +124,7 @@ static int take_option(struct shot_args *a, int opt, const char *arg)
                             "--window needs a window id such as 0x1e00007, not '%s'", arg);
         break;
     case OPT_REGION:
-        if (!parse_region(arg, &a->region))
+        if (cli_parse_rect(arg, CLI_RECT_PLACED, &a->region) != 0)
             return cli_fail(&cli_cmd_screenshot, CLI_EXIT_USAGE,
                             "--region needs WxH+X+Y such as 800x600+0+0, not '%s'", arg);
         break;
