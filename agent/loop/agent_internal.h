@@ -55,6 +55,10 @@ struct xtars_agent {
      * next recorded step line gets when the model takes a diverged step. */
     char replay_of[PATH_MAX];
     int replay_total, replay_skipped, replay_model_steps;
+    /* Task caches (agent/loop/look.h): steps replayed now come from a
+     * cache; the next run's history starts with the steps from this one. */
+    int from_cache;
+    int history_from;
     struct {
         int set;
         double similarity;
@@ -82,6 +86,9 @@ struct step_record {
     int has_similarity;      /* replay --verify */
     double similarity;
     int recorded_step;       /* replay: the recorded step this one replays */
+    const char *judge;       /* task question: its kind, or NULL */
+    const char *request;     /* task question: its text as sent, or NULL */
+    int cached;              /* answered from a task cache */
 };
 
 struct run_state {
@@ -103,6 +110,12 @@ xtars_err agent_write_run(struct xtars_agent *a, const char *ended_at, char *err
 /* Ends a run or replay call: see agent.c. */
 xtars_err agent_end_call(struct xtars_agent *a, struct xtars_agent_result *res, int first_step,
                          xtars_err rc, char *err);
+
+/* ---- look.c ---- */
+
+/* Adds the steps recorded since a->history_from (their screenshots and
+ * replies) to a run's fresh history, then clears history_from. */
+xtars_err agent_seed_history(struct xtars_agent *a, struct xtars_history *h, char *err);
 
 /* ---- step.c ---- */
 
