@@ -42,6 +42,8 @@ xtars_err xtars_agent_record_question(struct xtars_agent *a, const struct xtars_
     s.judge = q->judge;
     s.request = q->request;
     s.cached = q->cached;
+    s.has_similarity = q->similarity >= 0;
+    s.similarity = q->similarity;
     s.settled = 1;
     if (q->verdict)
         agent_add_note(&s, q->verdict);

@@ -40,6 +40,7 @@ struct xtars_agent_question {
     const char *reply;                     /* the answer's text */
     const char *verdict;                   /* one line for the notes: "assert passed: ..." */
     int cached;                            /* answered from a task cache */
+    double similarity;                     /* of the screen with the cached one, or -1 */
     double model_ms, total_ms;
 };
 

@@ -358,6 +358,7 @@ xtars_err xtars_task_cache_instruction(struct xtars_task_cache *c, struct xtars_
         rc = replay_entry(c, agent, &run, res, &replayed, err);
         xtars_traj_run_cleanup(&run);
         if (rc != XTARS_OK || res->status != XTARS_RUN_DIVERGED) {
+            res->steps = replayed;
             snprintf(note, note_size, "cache: %d step%s replayed", replayed, replayed == 1 ? "" : "s");
             goto done;
         }
@@ -379,8 +380,8 @@ done:
 }
 
 int xtars_task_cache_answer(const struct xtars_task_cache *c, const char *key,
-                            const struct xtars_image *live, char **reply, int *entry_exists,
-                            char *why)
+                            const struct xtars_image *live, char **reply, double *similarity,
+                            int *entry_exists, char *why)
 {
     struct xtars_traj_run run;
     struct xtars_image recorded, resized;
@@ -392,6 +393,7 @@ int xtars_task_cache_answer(const struct xtars_task_cache *c, const char *key,
 
     *reply = NULL;
     *entry_exists = 0;
+    *similarity = -1;
     if (xtars_task_cache_load(c, key, &run, why) != XTARS_OK)
         return 0;
     s = &run.steps[0];
@@ -405,7 +407,7 @@ int xtars_task_cache_answer(const struct xtars_task_cache *c, const char *key,
              xtars_image_resize(live, recorded.width, recorded.height, &resized, reason) != XTARS_OK ||
              xtars_replay_compare(&recorded, &resized, &cmp, reason) != XTARS_OK)
         xtars_error(why, XTARS_EFORMAT, "cache: entry %s: %.400s", key, reason);
-    else if (*entry_exists = 1, cmp.similarity < c->threshold)
+    else if (*entry_exists = 1, *similarity = cmp.similarity, cmp.similarity < c->threshold)
         xtars_error(why, XTARS_EFORMAT, "cache: the screen differs from the cached one (similarity "
                     "%.3f < %.3f)", cmp.similarity, c->threshold);
     else if ((*reply = strdup(s->reply)) == NULL)

@@ -82,9 +82,10 @@ xtars_err xtars_task_cache_instruction(struct xtars_task_cache *cache, struct xt
 
 /* Whether entry key holds a question's answer given on a screen that
  * `live` still verifies against: 1 and *reply (malloc'd), or 0 and a reason
- * in why. entry_exists is set when there is a usable entry at all. */
+ * in why. *similarity is the comparison's (-1 when none was made);
+ * entry_exists is set when there is a usable entry at all. */
 int xtars_task_cache_answer(const struct xtars_task_cache *cache, const char *key,
-                            const struct xtars_image *live, char **reply, int *entry_exists,
-                            char *why);
+                            const struct xtars_image *live, char **reply, double *similarity,
+                            int *entry_exists, char *why);
 
 #endif

@@ -496,7 +496,9 @@ static xtars_err ask_once(struct asking *q, const struct xtars_look *look, int u
     int pass = 0, exists = 0;
     xtars_err rc = XTARS_OK, asked = XTARS_OK;
 
-    if (q->cache && xtars_task_cache_answer(q->cache, q->key, look->frame, &cached, &exists, why))
+    rec.similarity = -1;
+    if (q->cache && xtars_task_cache_answer(q->cache, q->key, look->frame, &cached, &rec.similarity,
+                                            &exists, why))
         rec.cached = 1, rec.reply = cached;
     q->cache_entry = exists;
     if (!rec.cached && !use_model) {

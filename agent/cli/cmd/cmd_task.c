@@ -374,7 +374,7 @@ static void commit_cache(struct task_run *tr)
     if (xtars_task_cache_commit(tr->cache, tr->dir, &written, err) != XTARS_OK)
         xtars_log_warn("cache: %s", err);
     else if (written)
-        xtars_log_info("  cache: %d step%s recorded", written, written == 1 ? "" : "s");
+        xtars_log_info("  cache: %d entr%s written", written, written == 1 ? "y" : "ies");
 }
 
 /* Runs one task file; returns its exit code and prints its JSON line. */
