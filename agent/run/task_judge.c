@@ -322,23 +322,34 @@ static int type_matches(const cJSON *type, const cJSON *v)
 static int check_schema(const cJSON *schema, const cJSON *v, const char *path, int depth,
                         char *err);
 
+/* A key name for a one-line message: control characters become '?'. */
+static const char *shown_name(const char *name, char *out, size_t size)
+{
+    size_t n = 0;
+
+    for (; name[n] && n + 1 < size; n++)
+        out[n] = (unsigned char)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n];
+    out[n] = '\0';
+    return out;
+}
+
 static int check_members(const cJSON *schema, const cJSON *v, const char *path, int depth,
                          char *err)
 {
     const cJSON *required = cJSON_GetObjectItemCaseSensitive(schema, "required");
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items"), *one;
-    char sub[512];
+    char sub[512], name[101];
     int i = 0;
 
     if (cJSON_IsObject(v)) {
         cJSON_ArrayForEach(one, required)
             if (cJSON_IsString(one) && !cJSON_HasObjectItem(v, one->valuestring))
-                return xtars_error(err, XTARS_EPARSE, "%s: the required key \"%.60s\" is missing",
-                                   path, one->valuestring), 0;
+                return xtars_error(err, XTARS_EPARSE, "%s: the required key \"%s\" is missing",
+                                   path, shown_name(one->valuestring, name, 61)), 0;
         cJSON_ArrayForEach(one, props) {
             const cJSON *member = cJSON_GetObjectItemCaseSensitive(v, one->string);
-            snprintf(sub, sizeof sub, "%.300s.%.100s", path, one->string);
+            snprintf(sub, sizeof sub, "%.300s.%s", path, shown_name(one->string, name, sizeof name));
             if (member && cJSON_IsObject(one) && !check_schema(one, member, sub, depth + 1, err))
                 return 0;
         }
@@ -365,9 +376,9 @@ static int check_schema(const cJSON *schema, const cJSON *v, const char *path, i
         return xtars_error(err, XTARS_EPARSE, "%s: nested deeper than %d levels", path,
                            SCHEMA_DEPTH_MAX), 0;
     if (type && !type_matches(type, v)) {
-        char *want = cJSON_IsString(type) ? NULL : cJSON_PrintUnformatted(type);
+        char *want = cJSON_IsString(type) ? NULL : cJSON_PrintUnformatted(type), name[81];
         xtars_error(err, XTARS_EPARSE, "%s: expected %.80s, got %s", path,
-                    want ? want : type->valuestring, type_of(v));
+                    shown_name(want ? want : type->valuestring, name, sizeof name), type_of(v));
         free(want);
         return 0;
     }

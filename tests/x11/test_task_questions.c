@@ -63,29 +63,16 @@ static struct xt_result task(const struct xt_mserver *server, const char *cache,
     return xt_run(argv, NULL, NULL);
 }
 
-/* The text of "key": "..." in the JSON line (no escapes in our paths). */
-static const char *field(const char *line, const char *key)
-{
-    static char value[1024];
-    char pattern[64];
-    const char *p;
-    size_t n;
-
-    snprintf(pattern, sizeof pattern, "\"%s\": \"", key);
-    p = strstr(line, pattern);
-    ASSERT(p != NULL);
-    p += strlen(pattern);
-    n = strcspn(p, "\"");
-    ASSERT(n < sizeof value);
-    memcpy(value, p, n);
-    value[n] = '\0';
-    return value;
-}
-
+/* A file of the trajectory named in the task's JSON line on stdout. */
 static char *trajectory_file(const struct xt_result *r, const char *name)
 {
+    cJSON *line = cJSON_Parse(r->out);
+    const cJSON *dir = cJSON_GetObjectItem(line, "trajectory");
     char path[1200];
-    snprintf(path, sizeof path, "%s/%s", field(r->out, "trajectory"), name);
+
+    ASSERT(cJSON_IsString(dir));
+    snprintf(path, sizeof path, "%s/%s", dir->valuestring, name);
+    cJSON_Delete(line);
     return xt_slurp(path);
 }
 
