@@ -55,6 +55,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->history_images     = 5;                  /* what UI-TARS was trained with */
     cfg->max_steps          = 100;
     cfg->temperature        = 0.0;
+    cfg->seed               = -1;                 /* not sent */
     cfg->top_p              = 0.7;
     cfg->max_tokens         = 1000;               /* 65535 breaks 32k-context servers */
     cfg->timeout_ms         = 60000;              /* whole request */
@@ -114,6 +115,8 @@ static const struct field fields[] = {
     NAMES(redact, "Environment variables whose values must never appear in logs, trajectories or reports (comma-separated names, or a JSON list in files)"),
     HEADERS(extra_headers, "Extra HTTP headers for model requests, a JSON object of name to value; ${VAR} in a value reads the environment"),
     STR(ca_file, "PEM file of the certificate authorities trusted for an https endpoint (empty: the system's)"),
+    STR(judge_endpoint, "Base URL for the questions of task assert, query and wait_until steps (empty: endpoint)"),
+    STR(judge_model, "Model name for task assert, query and wait_until steps (empty: model)"),
     ENUMF(family, family_choices, "Coordinate space of the model's replies"),
     NUM(max_pixels, T_LONG, 784, 1e9, "smart_resize upper bound on sent image pixels"),
     NUM(min_pixels, T_LONG, 784, 1e9, "smart_resize lower bound on sent image pixels"),
@@ -123,6 +126,7 @@ static const struct field fields[] = {
     NUM(history_images, T_INT, 1, 50, "Screenshots kept in the request history"),
     NUM(max_steps, T_INT, 1, 100000, "Steps before a run stops as not completed"),
     NUM(temperature, T_DOUBLE, 0, 2, "Sampling temperature"),
+    NUM(seed, T_INT, -1, 2147483647, "Sampling seed sent with each request (-1: none), for repeatable runs"),
     NUM(top_p, T_DOUBLE, 0, 1, "Nucleus sampling top_p"),
     NUM(max_tokens, T_INT, 1, 1000000, "Reply token limit"),
     NUM(timeout_ms, T_INT, 100, 3600000, "Total time limit of one model request"),

@@ -29,6 +29,8 @@ struct xtars_config {
     char redact[512];       /* "A,B": variables whose values never appear in output */
     char extra_headers[2048]; /* "Name: value\n" lines; values may use ${VAR} */
     char ca_file[512];      /* PEM CAs trusted for https; empty: the system's */
+    char judge_endpoint[512]; /* task assert/query/wait_until; empty: endpoint */
+    char judge_model[128];  /* empty: model */
     int family;             /* enum xtars_family */
     long max_pixels;
     long min_pixels;
@@ -38,6 +40,7 @@ struct xtars_config {
     int history_images;
     int max_steps;
     double temperature;
+    int seed;               /* sent as "seed" when >= 0 */
     double top_p;
     int max_tokens;
     int timeout_ms;

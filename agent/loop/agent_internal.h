@@ -62,6 +62,10 @@ struct xtars_agent {
      * next recorded step line gets when the model takes a diverged step. */
     char replay_of[PATH_MAX];
     int replay_total, replay_skipped, replay_model_steps;
+    /* Task caches (agent/loop/look.h): steps replayed now come from a
+     * cache; the next run's history starts with the steps from this one. */
+    int from_cache;
+    int history_from;
     struct {
         int set;
         double similarity;
@@ -89,6 +93,9 @@ struct step_record {
     int has_similarity;      /* replay --verify */
     double similarity;
     int recorded_step;       /* replay: the recorded step this one replays */
+    const char *judge;       /* task question: its kind, or NULL */
+    const char *request;     /* task question: its text as sent, or NULL */
+    int cached;              /* answered from a task cache */
 };
 
 struct run_state {
@@ -132,6 +139,12 @@ xtars_err agent_read_recorded(const struct xtars_traj_run *run, const struct xta
  * from the agent until the next call). */
 xtars_err agent_grab(struct xtars_agent *a, struct xtars_image *frame, char *err);
 xtars_err agent_shoot(struct xtars_agent *a, char *err);
+
+/* ---- look.c ---- */
+
+/* Adds the steps recorded since a->history_from (their screenshots and
+ * replies) to a run's fresh history, then clears history_from. */
+xtars_err agent_seed_history(struct xtars_agent *a, struct xtars_history *h, char *err);
 
 /* ---- step.c ---- */
 

@@ -123,6 +123,10 @@ static void traj_step(const struct xtars_agent *a, const struct step_record *s,
     t->replayable = 1;
     t->similarity = s->has_similarity ? s->similarity : pending ? a->pending.similarity : -1;
     t->recorded_step = s->recorded_step ? s->recorded_step : pending ? a->pending.recorded_step : 0;
+    /* a diverged cached step performs nothing: it is not the cache's */
+    if (s->cached || (a->from_cache && s->recorded_step > 0 && s->action_count > 0))
+        t->origin = "cache";
+    t->judge = (char *)s->judge, t->request = (char *)s->request;
 }
 
 xtars_err agent_record_step(struct xtars_agent *a, const struct step_record *s, char *err)
@@ -444,6 +448,8 @@ static xtars_err prepare_run(struct xtars_agent *a, struct run_state *rs, const 
     xtars_buf_cleanup(&template_text);
     if (rc == XTARS_OK && xtars_history_new(a->cfg.history_images, &rs->history) != XTARS_OK)
         rc = xtars_error(err, XTARS_ENOMEM, "out of memory");
+    if (rc == XTARS_OK && a->history_from > 0)
+        rc = agent_seed_history(a, rs->history, err);
     return rc;
 }
 

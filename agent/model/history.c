@@ -316,6 +316,8 @@ static xtars_err put_params(struct xtars_buf *out, const struct xtars_config *cf
         rc = xtars_json_put_number(out, cfg->top_p);
     if (rc == XTARS_OK)
         rc = xtars_buf_printf(out, ",\"max_tokens\":%d", cfg->max_tokens);
+    if (rc == XTARS_OK && cfg->seed >= 0)
+        rc = xtars_buf_printf(out, ",\"seed\":%d", cfg->seed);
     /* include_usage: without it streaming servers (vLLM, OpenAI) report no
      * token counts. */
     if (rc == XTARS_OK && cfg->stream)

@@ -28,6 +28,8 @@ const char report_css[] =
     ".badge.model_error,.badge.parse_errors,.badge.stuck,.badge.diverged{background:var(--fail)}"
     ".badge.running,.badge.stopped,.badge.call_user,.badge.max_steps,.badge.note{background:var(--note)}\n"
     ".badge.kind{background:#eef1f8;color:var(--ink);font-weight:500}\n"
+    ".badge.origin{background:#fff;color:var(--ink);border:1px solid var(--line);font-weight:500}"
+    ".badge.cached{border-color:#5e81ac}.badge.verified{border-color:var(--pass)}\n"
     ".controls{display:flex;gap:14px;align-items:center;margin:8px 0 0;font-size:13px;"
     "color:var(--muted);flex-wrap:wrap}\n"
     "button{font:inherit;padding:3px 12px;border:1px solid var(--line);border-radius:6px;"

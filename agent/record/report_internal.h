@@ -16,8 +16,10 @@
 
 /* What a step is: a model turn, a literal action of a task file, a step
  * replayed from a recorded trajectory, or a task's check or wait (recorded
- * as a step with one note and nothing else). */
-enum report_kind { REPORT_MODEL, REPORT_ACTION, REPORT_REPLAY, REPORT_CHECK, REPORT_WAIT };
+ * as a step with one note and nothing else), or a task's question to a
+ * model (assert, query, wait_until: "judge" in the step). */
+enum report_kind { REPORT_MODEL, REPORT_ACTION, REPORT_REPLAY, REPORT_CHECK, REPORT_WAIT,
+                   REPORT_QUESTION };
 
 /* How it went: passed, failed, passed with something worth reading (a
  * note: no visible change, a policy note), or nothing to judge. */
@@ -26,7 +28,8 @@ enum report_outcome { REPORT_PASS, REPORT_FAIL, REPORT_NOTE };
 struct report_class {
     enum report_kind kind;
     enum report_outcome outcome;
-    const char *subject;   /* check: the command; wait: "1000 ms"; else NULL (borrowed) */
+    const char *subject;   /* check: the command; wait: "1000 ms"; question: its verdict;
+                              else NULL (borrowed) */
 };
 
 /* The screenshot of a step as the report needs it: its size in pixels

@@ -175,6 +175,21 @@ static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, in
     step_request(b, run, index, history_images);
 }
 
+/* Where the step's actions or answer came from: a task cache, a screen
+ * verified against a recording, the model. */
+static void step_origin(struct xtars_buf *b, const struct xtars_traj_step *s)
+{
+    if (s->origin && strcmp(s->origin, "cache") == 0)
+        xtars_buf_puts(b, "<span class=\"badge origin cached\" title=\"replayed or answered from "
+                          "the task cache, without the model\">cached</span>");
+    if (s->similarity >= 0 && (s->action_count > 0 || s->origin))
+        xtars_buf_printf(b, "<span class=\"badge origin verified\" title=\"the live screen matched "
+                            "the recorded one\">verified %.3f</span>", s->similarity);
+    if (s->model_called)
+        xtars_buf_puts(b, "<span class=\"badge origin model\" title=\"the model was asked\">"
+                          "model</span>");
+}
+
 static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
                         const struct report_class *c)
 {
@@ -188,9 +203,13 @@ static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
     xtars_buf_printf(b, "<section class=\"step %s %s\" id=\"step-%d\"><header><h2>Step %d</h2>"
                         "<span class=\"badge kind\">%s</span><span class=\"badge %s\">%s</span>",
                      report_kind_name(c->kind), report_outcome_name(c->outcome), s->step, s->step,
-                     c->kind == REPORT_ACTION ? "literal action" : report_kind_name(c->kind),
+                     c->kind == REPORT_ACTION     ? "literal action"
+                     : c->kind == REPORT_QUESTION ? s->judge
+                                                  : report_kind_name(c->kind),
                      report_outcome_name(c->outcome), outcome_words[c->outcome]);
-    if (c->kind == REPORT_MODEL || c->kind == REPORT_ACTION || c->kind == REPORT_REPLAY) {
+    step_origin(b, s);
+    if (c->kind == REPORT_MODEL || c->kind == REPORT_ACTION || c->kind == REPORT_REPLAY ||
+        c->kind == REPORT_QUESTION) {
         xtars_buf_printf(b, "<span class=\"t\">capture %.0f ms &middot; encode %.0f ms",
                          s->capture_ms, s->encode_ms);
         if (s->model_called)
@@ -274,9 +293,17 @@ void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, 
         xtars_buf_puts(b, "</pre></details>");
     }
     step_model(b, run, index, history_images);
+    if (s->request) {
+        xtars_buf_puts(b, "<details><summary>question as sent with the screenshot</summary><pre>");
+        report_html(b, s->request);
+        xtars_buf_puts(b, "</pre></details>");
+    }
     if (s->reply) {
         xtars_buf_printf(b, "<details><summary>%s</summary><pre>",
-                         s->model_called || c.kind == REPORT_MODEL ? "raw reply" : "the call as written");
+                         c.kind == REPORT_QUESTION ? (s->model_called ? "the model's answer"
+                                                                      : "the cached answer")
+                         : s->model_called || c.kind == REPORT_MODEL ? "raw reply"
+                                                                     : "the call as written");
         report_html(b, s->reply);
         xtars_buf_puts(b, "</pre></details>");
     }

@@ -24,7 +24,7 @@ void report_html(struct xtars_buf *b, const char *text)
 
 const char *report_kind_name(enum report_kind kind)
 {
-    static const char *const names[] = {"model", "action", "replay", "check", "wait"};
+    static const char *const names[] = {"model", "action", "replay", "check", "wait", "question"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "step";
 }
 
@@ -72,6 +72,16 @@ void report_classify(const struct xtars_traj_run *run, const struct xtars_traj_s
     if (note_step(s, "wait", &passed, &out->subject)) {
         out->kind = REPORT_WAIT;
         out->outcome = passed ? REPORT_PASS : REPORT_FAIL;
+        return;
+    }
+    if (s->judge) { /* the verdict note: "assert holds: ...", "query failed: ..." */
+        const char *verdict = s->note_count ? s->notes[0] : "";
+        out->kind = REPORT_QUESTION;
+        out->subject = verdict;
+        out->outcome = strstr(verdict, " holds: ") || strstr(verdict, " passed: ") ? REPORT_PASS
+                       : strcmp(s->judge, "wait_until") == 0 && strstr(verdict, " does not hold: ")
+                           ? REPORT_NOTE
+                           : REPORT_FAIL;
         return;
     }
     if (s->model_called || (s->thought && !s->recorded_step))

@@ -90,6 +90,9 @@ static void free_step(struct xtars_traj_step *s)
     free(s->reflection);
     free(s->parse_error);
     free(s->source_action);
+    free(s->origin);
+    free(s->judge);
+    free(s->request);
     memset(s, 0, sizeof *s);
 }
 
@@ -285,6 +288,9 @@ static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *
     s->reflection = dup_string(line, TRAJ_REFLECTION);
     s->parse_error = dup_string(line, TRAJ_PARSE_ERROR);
     s->source_action = dup_string(line, TRAJ_SOURCE_ACTION);
+    s->origin = dup_string(line, TRAJ_ORIGIN);
+    s->judge = dup_string(line, TRAJ_JUDGE);
+    s->request = dup_string(line, TRAJ_REQUEST);
     s->settled = get_bool(line, TRAJ_SETTLED, 1);
     s->screen_changed = get_bool(line, TRAJ_SCREEN_CHANGED, 1);
     s->replayable = get_bool(line, TRAJ_REPLAYABLE, 1);

@@ -75,7 +75,10 @@
     KEY(REPLAYABLE, "replayable", TRAJ_IN_STEP)             \
     KEY(SIMILARITY, "similarity", TRAJ_IN_STEP)             \
     KEY(RECORDED_STEP, "recorded_step", TRAJ_IN_STEP)       \
-    KEY(SOURCE_ACTION, "source_action", TRAJ_IN_STEP)
+    KEY(SOURCE_ACTION, "source_action", TRAJ_IN_STEP)       \
+    KEY(ORIGIN, "origin", TRAJ_IN_STEP)                     \
+    KEY(JUDGE, "judge", TRAJ_IN_STEP)                       \
+    KEY(REQUEST, "request", TRAJ_IN_STEP)
 
 enum traj_key {
 #define TRAJ_KEY_ID(id, name, where) TRAJ_##id,

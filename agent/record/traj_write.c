@@ -227,6 +227,12 @@ static void put_notes_and_origin(struct out *o, const struct xtars_traj_step *s,
         put_long(o, ", ", TRAJ_RECORDED_STEP, s->recorded_step);
     if (imported)
         put_string(o, ", ", TRAJ_SOURCE_ACTION, s->source_action);
+    if (s->origin)
+        put_string(o, ", ", TRAJ_ORIGIN, s->origin);
+    if (s->judge)
+        put_string(o, ", ", TRAJ_JUDGE, s->judge);
+    if (s->request)
+        put_string(o, ", ", TRAJ_REQUEST, s->request);
 }
 
 xtars_err xtars_traj_step_to_json(const struct xtars_traj_step *step, int imported,

@@ -14,11 +14,12 @@
 #include "xtars/buf.h"
 #include "agent/run/xvfb.h"
 
-static const char *const kind_names[] = {"instruction", "action", "wait", "check"};
+static const char *const kind_names[] = {"instruction", "action", "wait", "check",
+                                         "assert", "query", "wait_until"};
 
 const char *xtars_task_step_kind_name(enum xtars_task_step_kind kind)
 {
-    return (unsigned)kind <= XTARS_TASK_CHECK ? kind_names[kind] : "?";
+    return (unsigned)kind <= XTARS_TASK_LAST_KIND ? kind_names[kind] : "?";
 }
 
 void xtars_task_cleanup(struct xtars_task *task)
@@ -29,6 +30,8 @@ void xtars_task_cleanup(struct xtars_task *task)
         free(task->steps[i].text);
         free(task->steps[i].family);
         free(task->steps[i].name);
+        free(task->steps[i].schema);
+        free(task->steps[i].into);
     }
     for (int i = 0; i < task->setup_count; i++) {
         free(task->setup[i].launch);
@@ -134,10 +137,50 @@ static xtars_err only_keys(const cJSON *obj, const char *const *allowed, const s
     return XTARS_OK;
 }
 
+/* A key that belongs to one kind of step only. */
+static xtars_err only_with(const cJSON *obj, const char *key, enum xtars_task_step_kind kind,
+                          const struct xtars_task_step *step, const struct where *w)
+{
+    if (step->kind == kind || cJSON_GetObjectItemCaseSensitive(obj, key) == NULL)
+        return XTARS_OK;
+    return fail(w, XTARS_ECONFIG, key, "'%s' goes with '%s'", key, kind_names[kind]);
+}
+
+/* The keys of questions to a model: schema and into (query), interval_ms
+ * (wait_until). A variable name is what ${...} can refer to later. */
+static xtars_err parse_question(const cJSON *obj, struct xtars_task_step *step,
+                                const struct where *w)
+{
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(obj, "schema");
+    xtars_err rc;
+
+    if ((rc = only_with(obj, "schema", XTARS_TASK_QUERY, step, w)) != XTARS_OK ||
+        (rc = only_with(obj, "into", XTARS_TASK_QUERY, step, w)) != XTARS_OK ||
+        (rc = only_with(obj, "interval_ms", XTARS_TASK_WAIT_UNTIL, step, w)) != XTARS_OK)
+        return rc;
+    step->interval_ms = 1000;
+    if ((rc = take_int(obj, "interval_ms", 10, 600000, &step->interval_ms, w)) != XTARS_OK ||
+        (rc = take_string(obj, "into", &step->into, w)) != XTARS_OK)
+        return rc;
+    if (step->into) {
+        size_t n = strspn(step->into, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+        if (n == 0 || n > 64 || step->into[n] != '\0' || (step->into[0] >= '0' && step->into[0] <= '9'))
+            return fail(w, XTARS_ECONFIG, "into", "'into' must be a name of letters, digits and _ "
+                        "(at most 64, not starting with a digit), not '%.40s'", step->into);
+    }
+    if (schema == NULL)
+        return XTARS_OK;
+    if (!cJSON_IsObject(schema))
+        return fail(w, XTARS_ECONFIG, "schema", "'schema' must be a JSON Schema object");
+    step->schema = cJSON_PrintUnformatted(schema);
+    return step->schema ? XTARS_OK : fail(w, XTARS_ENOMEM, NULL, "out of memory");
+}
+
 static xtars_err parse_step(const cJSON *obj, struct xtars_task_step *step, const struct where *w)
 {
     static const char *const allowed[] = {"instruction", "action", "wait", "check", "max_steps",
-                                          "family", "timeout_ms", "name", NULL};
+                                          "family", "timeout_ms", "name", "assert", "query",
+                                          "wait_until", "schema", "into", "interval_ms", NULL};
     int kinds = 0;
     xtars_err rc;
 
@@ -145,7 +188,7 @@ static xtars_err parse_step(const cJSON *obj, struct xtars_task_step *step, cons
         return fail(w, XTARS_ECONFIG, NULL, "a step must be an object");
     if ((rc = only_keys(obj, allowed, w)) != XTARS_OK)
         return rc;
-    for (int k = 0; k <= XTARS_TASK_CHECK; k++) {
+    for (int k = 0; k <= XTARS_TASK_LAST_KIND; k++) {
         if (cJSON_GetObjectItemCaseSensitive(obj, kind_names[k])) {
             kinds++;
             step->kind = (enum xtars_task_step_kind)k;
@@ -153,7 +196,8 @@ static xtars_err parse_step(const cJSON *obj, struct xtars_task_step *step, cons
     }
     if (kinds != 1)
         return fail(w, XTARS_ECONFIG, NULL,
-                    "a step needs exactly one of instruction, action, wait, check");
+                    "a step needs exactly one of instruction, action, wait, check, assert, query, "
+                    "wait_until");
     if ((rc = take_string(obj, "name", &step->name, w)) != XTARS_OK)
         return rc;
     if (step->kind == XTARS_TASK_WAIT)
@@ -165,8 +209,10 @@ static xtars_err parse_step(const cJSON *obj, struct xtars_task_step *step, cons
                     kind_names[step->kind]);
     if ((rc = take_int(obj, "max_steps", 1, 100000, &step->max_steps, w)) != XTARS_OK)
         return rc;
-    step->ms = 10000;
+    step->ms = step->kind == XTARS_TASK_WAIT_UNTIL ? 15000 : 10000;
     if ((rc = take_int(obj, "timeout_ms", 1, 3600000, &step->ms, w)) != XTARS_OK)
+        return rc;
+    if ((rc = parse_question(obj, step, w)) != XTARS_OK)
         return rc;
     return take_string(obj, "family", &step->family, w);
 }

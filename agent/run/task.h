@@ -1,6 +1,7 @@
 /* xtars/task.h: task files (docs/tasks.md): a named desktop task with an
  * optional screen size, setup commands and files, and a list of steps
- * (agent instruction, literal action, wait, shell check).
+ * (agent instruction, literal action, wait, shell check, and the questions
+ * to a model: assert, query, wait_until).
  *
  * Ownership: xtars_task_load() fills a struct xtars_task whose strings and
  * arrays it owns; xtars_task_cleanup() frees them and accepts a zeroed or
@@ -27,16 +28,24 @@ enum xtars_task_step_kind {
     XTARS_TASK_INSTRUCTION = 0, /* run the agent loop on `text` */
     XTARS_TASK_ACTION,          /* perform the UI-TARS call in `text` */
     XTARS_TASK_WAIT,            /* sleep `ms` */
-    XTARS_TASK_CHECK            /* run shell command `text`; exit 0 passes */
+    XTARS_TASK_CHECK,           /* run shell command `text`; exit 0 passes */
+    XTARS_TASK_ASSERT,          /* ask a model whether statement `text` holds */
+    XTARS_TASK_QUERY,           /* ask a model for data `text` as JSON matching `schema` */
+    XTARS_TASK_WAIT_UNTIL       /* ask until statement `text` holds, within `ms` */
 };
+#define XTARS_TASK_LAST_KIND XTARS_TASK_WAIT_UNTIL
 
 struct xtars_task_step {
     enum xtars_task_step_kind kind;
     char *text;        /* instruction, action call or check command */
     char *family;      /* action: coordinate family name; NULL = "pixels" */
     int max_steps;     /* instruction: 0 = config max_steps */
-    int ms;            /* wait: duration; check: timeout (default 10000) */
+    int ms;            /* wait: duration; check: timeout (default 10000); wait_until:
+                          timeout (default 15000) */
     char *name;        /* optional label for the summary; may be NULL */
+    char *schema;      /* query: a JSON Schema as compact JSON text, or NULL */
+    char *into;        /* query: the variable the answer is stored in, or NULL */
+    int interval_ms;   /* wait_until: least time between two questions (default 1000) */
 };
 
 struct xtars_task_setup {

@@ -60,6 +60,10 @@ struct xtars_traj_step {
     int recorded_step;            /* replays: the recorded step replayed, or 0 */
     char *source_action;          /* imported steps: the action as the other tool recorded it
                                      (OSWorld pyautogui code), or NULL */
+    char *origin;                 /* task caches: "cache" when the step was replayed or answered
+                                     from a cache, else NULL */
+    char *judge;                  /* task questions: "assert", "query" or "wait_until", else NULL */
+    char *request;                /* task questions: the question's text as sent, else NULL */
 };
 
 /* run.json, and the steps read with it. Same ownership as a step. */

@@ -334,3 +334,69 @@ TEST(the_screen_after_the_last_action_is_shown_when_recorded)
     ASSERT_STR_CONTAINS(html, "<a href=\"#final\" data-step=\"final\">");
     free(html);
 }
+
+/* A cached task run (xtars task --cache): a step replayed from the cache, a
+ * question answered from it, one the model answered, and a wait_until
+ * answer that did not hold yet. */
+TEST(cached_verified_and_model_steps_are_marked)
+{
+    const char *dir = tmp("cached");
+    struct xtars_traj *t;
+    struct xtars_traj_run run;
+    struct xtars_traj_step s;
+    struct xtars_action click = {.type = XTARS_ACTION_CLICK, .has_point = 1, .x = 5, .y = 5};
+    char *held[1] = {"assert holds: it says Thanks, Ada"}, *read[1] = {"query passed: ${e} = \"a@b\""};
+    char *waiting[1] = {"wait_until does not hold: the dialog is still open"};
+    char err[XTARS_ERRLEN], path[1200], *html;
+    struct xtars_report_stats stats;
+
+    ASSERT_EQ(xtars_traj_open(dir, &t, err), XTARS_OK);
+    memset(&run, 0, sizeof run);
+    run.source = "task", run.instruction = "cached", run.status = "finished";
+    run.screen_width = 640, run.screen_height = 400, run.target_width = 640, run.target_height = 400;
+    ASSERT_EQ(xtars_traj_record_run(t, &run, err), XTARS_OK);
+    memset(&s, 0, sizeof s);
+    s.step = 1, s.screenshot = "step-0001.png", s.actions = &click, s.action_count = 1;
+    s.origin = "cache", s.similarity = 0.9987, s.recorded_step = 1, s.reply = "Action: click()";
+    write_png(t, s.screenshot, 0);
+    add_step(t, &s);
+    memset(&s, 0, sizeof s);
+    s.step = 2, s.screenshot = "step-0002.png", s.judge = "assert", s.origin = "cache";
+    s.similarity = 1, s.request = "Decide whether <this> holds", s.reply = "{\"pass\": true}";
+    s.notes = held, s.note_count = 1;
+    write_png(t, s.screenshot, 30);
+    add_step(t, &s);
+    memset(&s, 0, sizeof s);
+    s.step = 3, s.screenshot = "step-0003.png", s.judge = "query", s.model_called = 1;
+    s.attempts = 1, s.reply = "\"a@b\"", s.notes = read, s.note_count = 1;
+    write_png(t, s.screenshot, 60);
+    add_step(t, &s);
+    memset(&s, 0, sizeof s);
+    s.step = 4, s.screenshot = "step-0004.png", s.judge = "wait_until", s.model_called = 1;
+    s.attempts = 1, s.reply = "{\"pass\": false}", s.notes = waiting, s.note_count = 1;
+    write_png(t, s.screenshot, 90);
+    add_step(t, &s);
+    xtars_traj_close(t);
+
+    ASSERT_EQ(xtars_report_write(dir, NULL, &stats, err), XTARS_OK);
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    html = xt_slurp(path);
+    ASSERT_STR_CONTAINS(html, "<section class=\"step replay pass\" id=\"step-1\"><header><h2>Step 1"
+                              "</h2><span class=\"badge kind\">replay</span><span class=\"badge pass\">"
+                              "passed</span><span class=\"badge origin cached\"");
+    ASSERT_STR_CONTAINS(html, ">verified 0.999</span>");
+    ASSERT_STR_CONTAINS(html, "<section class=\"step question pass\" id=\"step-2\"><header><h2>Step 2"
+                              "</h2><span class=\"badge kind\">assert</span>");
+    ASSERT_STR_CONTAINS(html, ">verified 1.000</span>");
+    ASSERT_STR_CONTAINS(html, "<summary>the cached answer</summary>");
+    ASSERT_STR_CONTAINS(html, "Decide whether &lt;this&gt; holds");
+    ASSERT_STR_CONTAINS(html, "<section class=\"step question pass\" id=\"step-3\"><header><h2>Step 3"
+                              "</h2><span class=\"badge kind\">query</span>");
+    ASSERT_STR_CONTAINS(html, "<summary>the model's answer</summary>");
+    /* a wait_until answer that does not hold yet is a note, not a failure */
+    ASSERT_STR_CONTAINS(html, "<section class=\"step question note\" id=\"step-4\">");
+    ASSERT_EQ(count(html, "badge origin cached"), 2);
+    ASSERT_EQ(count(html, "badge origin verified"), 2);
+    ASSERT_EQ(count(html, "badge origin model"), 2);
+    free(html);
+}

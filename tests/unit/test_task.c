@@ -84,9 +84,11 @@ TEST(bad_files_name_the_problem)
     expect_error("{\"name\": \"n\", \"screen\": \"big\", \"steps\": [{\"wait\": 1}]}",
                  "task: t.json line 1: 'screen' must look like 1280x800, not 'big'");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": 1}, {\"wait\": 1, \"check\": \"x\"}]}",
-                 "task: t.json line 1: steps[1]: a step needs exactly one of instruction, action, wait, check");
+                 "task: t.json line 1: steps[1]: a step needs exactly one of instruction, action, wait, "
+                 "check, assert, query, wait_until");
     expect_error("{\"name\": \"n\", \"steps\": [{}]}",
-                 "task: t.json line 1: steps[0]: a step needs exactly one of instruction, action, wait, check");
+                 "task: t.json line 1: steps[0]: a step needs exactly one of instruction, action, wait, "
+                 "check, assert, query, wait_until");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": -5}]}",
                  "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": 1.5}]}",
@@ -129,7 +131,7 @@ TEST(errors_give_the_line_of_the_key_and_a_suggestion)
     /* No key at fault: the line where the step starts. */
     expect_error("{\"name\": \"n\",\n \"steps\": [\n{\"wait\": 1},\n\n {}]}",
                  "task: t.json line 5: steps[1]: a step needs exactly one of instruction, action, "
-                 "wait, check");
+                 "wait, check, assert, query, wait_until");
     /* Nothing near enough: no suggestion. */
     expect_error("{\"name\": \"n\", \"zzzzzz\": 1, \"steps\": [{\"wait\": 1}]}",
                  "task: t.json line 1: unknown key 'zzzzzz'");
@@ -182,4 +184,63 @@ TEST(huge_numbers_are_range_errors)
                  "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
     expect_error("{\"name\": \"n\", \"steps\": [{\"wait\": -1e300}]}",
                  "task: t.json line 1: steps[0]: 'wait' must be a whole number from 0 to 3600000");
+}
+
+TEST(questions_assert_query_wait_until)
+{
+    struct xtars_task t;
+    char err[XTARS_ERRLEN];
+    const char *text =
+        "{\"name\": \"q\", \"steps\": [\n"
+        " {\"assert\": \"The form says Thanks\", \"name\": \"thanked\"},\n"
+        " {\"query\": \"the email\", \"schema\": {\"type\": \"object\",\n"
+        "   \"required\": [\"email\"], \"properties\": {\"email\": {\"type\": \"string\"}}}, \"into\": \"who\"},\n"
+        " {\"query\": \"anything\"},\n"
+        " {\"wait_until\": \"The dialog has closed\", \"timeout_ms\": 3000, \"interval_ms\": 250},\n"
+        " {\"wait_until\": \"Done\"}]}";
+
+    if (parse(text, &t, err) != XTARS_OK)
+        FAIL("%s", err);
+    ASSERT_EQ(t.step_count, 5);
+    ASSERT_EQ(t.steps[0].kind, XTARS_TASK_ASSERT);
+    ASSERT_STR_EQ(t.steps[0].text, "The form says Thanks");
+    ASSERT_STR_EQ(xtars_task_step_kind_name(t.steps[0].kind), "assert");
+    ASSERT_EQ(t.steps[1].kind, XTARS_TASK_QUERY);
+    ASSERT_STR_EQ(t.steps[1].into, "who");
+    /* kept as compact JSON text: keys in the file's order */
+    ASSERT_STR_EQ(t.steps[1].schema, "{\"type\":\"object\",\"required\":[\"email\"],"
+                                     "\"properties\":{\"email\":{\"type\":\"string\"}}}");
+    ASSERT(t.steps[2].schema == NULL && t.steps[2].into == NULL);
+    ASSERT_EQ(t.steps[3].kind, XTARS_TASK_WAIT_UNTIL);
+    ASSERT_STR_EQ(xtars_task_step_kind_name(t.steps[3].kind), "wait_until");
+    ASSERT_EQ(t.steps[3].ms, 3000);
+    ASSERT_EQ(t.steps[3].interval_ms, 250);
+    ASSERT_EQ(t.steps[4].ms, 15000);         /* Midscene's aiWaitFor default */
+    ASSERT_EQ(t.steps[4].interval_ms, 1000);
+    xtars_task_cleanup(&t);
+}
+
+TEST(bad_questions_name_the_problem)
+{
+    expect_error("{\"name\": \"n\", \"steps\": [{\"assert\": \"\"}]}",
+                 "task: t.json line 1: steps[0]: 'assert' is empty");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"assert\": \"x\", \"query\": \"y\"}]}",
+                 "task: t.json line 1: steps[0]: a step needs exactly one of instruction, action, wait, check, "
+                 "assert, query, wait_until");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"assert\": \"x\", \"into\": \"v\"}]}",
+                 "task: t.json line 1: steps[0]: 'into' goes with 'query'");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"check\": \"true\", \"schema\": {}}]}",
+                 "task: t.json line 1: steps[0]: 'schema' goes with 'query'");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"query\": \"x\", \"interval_ms\": 100}]}",
+                 "task: t.json line 1: steps[0]: 'interval_ms' goes with 'wait_until'");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"query\": \"x\", \"schema\": \"string\"}]}",
+                 "task: t.json line 1: steps[0]: 'schema' must be a JSON Schema object");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"query\": \"x\", \"into\": \"my-var\"}]}",
+                 "task: t.json line 1: steps[0]: 'into' must be a name of letters, digits and _ (at most 64, "
+                 "not starting with a digit), not 'my-var'");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"query\": \"x\", \"into\": \"1st\"}]}",
+                 "task: t.json line 1: steps[0]: 'into' must be a name of letters, digits and _ (at most 64, "
+                 "not starting with a digit), not '1st'");
+    expect_error("{\"name\": \"n\", \"steps\": [{\"wait_until\": \"x\", \"interval_ms\": 5}]}",
+                 "task: t.json line 1: steps[0]: 'interval_ms' must be a whole number from 10 to 600000");
 }

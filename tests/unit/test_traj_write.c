@@ -78,6 +78,7 @@ static void full_step(struct xtars_traj_step *s, struct xtars_action *actions, i
     s->similarity = 0.8125;
     s->recorded_step = 5;
     s->source_action = "pyautogui.click(100, 200)";
+    s->origin = "cache", s->judge = "assert", s->request = "Is the \"form\" sent?";
 }
 
 /* A full run and step and the arrays the step points into. */
@@ -211,6 +212,9 @@ TEST(step_round_trips_every_field)
     ASSERT_NEAR(s->similarity, 0.8125, 0);
     ASSERT_EQ(s->recorded_step, 5);
     ASSERT_STR_EQ(s->source_action, in->source_action);
+    ASSERT_STR_EQ(s->origin, "cache");
+    ASSERT_STR_EQ(s->judge, "assert");
+    ASSERT_STR_EQ(s->request, "Is the \"form\" sent?");
     xtars_traj_run_cleanup(&out);
 }
 
@@ -350,6 +354,7 @@ TEST(optional_keys_are_left_out_and_nulls_read_as_absent)
     ASSERT_NEAR(out.steps[0].similarity, -1, 0);
     ASSERT_EQ(out.steps[0].recorded_step, 0);
     ASSERT(out.steps[0].source_action == NULL && out.steps[0].started_at == NULL);
+    ASSERT(out.steps[0].origin == NULL && out.steps[0].judge == NULL && out.steps[0].request == NULL);
     xtars_traj_run_cleanup(&out);
 }
 

@@ -166,6 +166,29 @@ TEST(xterm_example_passes)
     xt_mserver_stop(&server);
 }
 
+/* The GUI test example: the agent fills the form, a model asserts the
+ * confirmation and reads the email back, a shell check compares it. */
+TEST(gui_test_example_passes)
+{
+    struct xt_mserver server;
+    const char *files[] = {example("gui-test", "task.json")};
+    struct xt_result r = run_task("gui-test", files, 1, &server);
+    char report[1200];
+
+    if (r.status != 0)
+        FAIL("xtars task exited %d:\n%s", r.status, r.err);
+    ASSERT_STR_CONTAINS(r.out, "\"passed\": true, \"steps_passed\": 4, \"steps_failed\": 0");
+    ASSERT_STR_CONTAINS(r.err, "[2/4] PASS assert the confirmation is shown: Below the form it says "
+                               "'Thanks, Ada Lovelace!'");
+    ASSERT_STR_CONTAINS(r.err, "[4/4] PASS check the form saved the email the screen shows");
+    snprintf(report, sizeof report, "%s", json_field(r.out, "report"));
+    /* 7 agent steps, the assert, the query, the check and the screen after
+     * the last action; screenshots of 9 steps, that screen, 9 thumbnails */
+    check_report_in_chromium(report, 11, 19);
+    xt_result_free(&r);
+    xt_mserver_stop(&server);
+}
+
 TEST(literal_actions_need_no_model)
 {
     const char *files[] = {example("literal", "task.json")};

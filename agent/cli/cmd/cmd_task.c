@@ -23,10 +23,12 @@
 #include "agent/run/junit.h"
 #include "agent/run/launch.h"
 #include "agent/run/task.h"
+#include "agent/run/task_cache.h"
+#include "agent/run/task_judge.h"
 #include "xtars/trajectory.h"
 
 enum { OPT_XVFB = 1, OPT_DISPLAY, OPT_OUT, OPT_DRY_RUN, OPT_QUIET, OPT_NO_REPORT, OPT_ENDPOINT,
-       OPT_MODEL, OPT_FAMILY, OPT_JUNIT };
+       OPT_MODEL, OPT_FAMILY, OPT_JUNIT, OPT_SEED, OPT_CACHE, OPT_CACHE_MODE };
 
 #define CHECK_OUTPUT_MAX 4096 /* the tail of a check's output kept for the log and JUnit */
 
@@ -48,6 +50,11 @@ const struct cli_command cli_cmd_task = {
         "  --endpoint URL       model API base URL\n"
         "  --model NAME         model name\n"
         "  --family F           uitars-1.5, uitars-1.0, doubao or pixels\n"
+        "  --seed N             sampling seed sent with every model request\n"
+        "  --cache DIR          replay each step from DIR while the screen still matches;\n"
+        "                       the model takes over where it does not (docs/tasks.md)\n"
+        "  --cache-mode M       read-write (default), read-only (never update the cache)\n"
+        "                       or refresh (ignore it, record it anew)\n"
         "  --dry-run            perform no input events\n"
         "  --quiet              no per-step agent progress\n"
         "  --no-report          do not write report.html\n"
@@ -59,7 +66,8 @@ const struct cli_command cli_cmd_task = {
 };
 
 struct task_args {
-    const char *xvfb, *display, *out, *junit;
+    const char *xvfb, *display, *out, *junit, *cache;
+    int cache_mode;
     struct cli_flags flags;
     int dry_run, quiet, no_report;
 };
@@ -162,6 +170,8 @@ struct task_run {
     struct xtars_agent *agent;
     char dir[4096], workdir[4200];
     const char *display;
+    struct xtars_judge *judge;     /* assert, query, wait_until; the ${variables} */
+    struct xtars_task_cache *cache; /* --cache, or NULL */
     enum xtars_run_status status;  /* FINISHED when every step passed */
     char message[1100];
     int passed, failed, skipped;
@@ -204,25 +214,50 @@ static void print_step(const struct task_run *tr, int index)
     }
 }
 
+/* An assert, query or wait_until step (agent/run/task_judge.c). */
+static int run_question(struct task_run *tr, int index, const char *text, char *detail, size_t size)
+{
+    struct xtars_judge_outcome out;
+    char err[XTARS_ERRLEN];
+
+    if (xtars_judge_run_step(tr->judge, tr->agent, tr->cache, &tr->task->steps[index], index, text,
+                             &out, err) != XTARS_OK) {
+        snprintf(detail, size, "%s", err);
+        tr->status = XTARS_RUN_ERROR;
+        return 0;
+    }
+    xtars_log_redact_copy(detail, size, out.detail);
+    if (!out.passed)
+        tr->status = out.status;
+    return out.passed;
+}
+
 /* Runs one step; returns 1 if it passed. Sets tr->status on failure. */
-static int run_step(struct task_run *tr, int index, char *detail, size_t size)
+static int run_step(struct task_run *tr, int index, const char *text, char *detail, size_t size)
 {
     const struct xtars_task_step *s = &tr->task->steps[index];
     struct xtars_agent_result res;
-    char err[XTARS_ERRLEN], shown[301];
+    char err[XTARS_ERRLEN], shown[301], note[400] = "", key[XTARS_TASK_CACHE_KEY_LEN];
     int family = XTARS_FAMILY_PIXELS, ok;
+    xtars_err rc;
 
     detail[0] = '\0';
     switch (s->kind) {
     case XTARS_TASK_INSTRUCTION:
         tr->progress->first_step = 0; /* "step N/max" counts this instruction's steps */
-        if (xtars_agent_run(tr->agent, s->text, s->max_steps, &res, err) != XTARS_OK) {
+        if (tr->cache)
+            xtars_task_cache_key(tr->cache, index, "instruction", text, key);
+        rc = tr->cache ? xtars_task_cache_instruction(tr->cache, tr->agent, key, text,
+                                                      s->max_steps, &res, note, sizeof note, err)
+                       : xtars_agent_run(tr->agent, text, s->max_steps, &res, err);
+        if (rc != XTARS_OK) {
             res.status = XTARS_RUN_ERROR;
             snprintf(res.message, sizeof res.message, "%s", err);
         }
         xtars_log_redact_copy(shown, sizeof shown, res.message); /* redacted, then cut */
-        snprintf(detail, size, "%s after %d step%s%s%s", xtars_run_status_name(res.status),
-                 res.steps, res.steps == 1 ? "" : "s", res.message[0] ? ": " : "", shown);
+        snprintf(detail, size, "%s after %d step%s%s%s%s%s", xtars_run_status_name(res.status),
+                 res.steps, res.steps == 1 ? "" : "s", res.message[0] ? ": " : "", shown,
+                 note[0] ? "; " : "", note);
         if (res.status != XTARS_RUN_FINISHED)
             tr->status = res.status == XTARS_RUN_MODEL_ERROR || res.status == XTARS_RUN_STOPPED ||
                                  res.status == XTARS_RUN_ERROR
@@ -235,7 +270,7 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
             tr->status = XTARS_RUN_FAILED;
             return 0;
         }
-        if (xtars_agent_act(tr->agent, s->text, family, &res, err) != XTARS_OK) {
+        if (xtars_agent_act(tr->agent, text, family, &res, err) != XTARS_OK) {
             snprintf(detail, size, "%s", err);
             tr->status = XTARS_RUN_ERROR;
             return 0;
@@ -252,15 +287,40 @@ static int run_step(struct task_run *tr, int index, char *detail, size_t size)
         xtars_agent_record_note(tr->agent, "wait", detail, 1, err);
         return !cli_signals_pending();
     case XTARS_TASK_CHECK:
-        ok = run_check(s->text, tr->workdir, tr->display, s->ms, detail, size,
+        ok = run_check(text, tr->workdir, tr->display, s->ms, detail, size,
                        &tr->outcomes[index].output);
-        if (xtars_agent_record_note(tr->agent, "check", s->text, ok, err) != XTARS_OK)
+        if (xtars_agent_record_note(tr->agent, "check", text, ok, err) != XTARS_OK)
             snprintf(detail, size, "%s", err), ok = 0;
         if (!ok)
             tr->status = XTARS_RUN_FAILED;
         return ok;
+    case XTARS_TASK_ASSERT:
+    case XTARS_TASK_QUERY:
+    case XTARS_TASK_WAIT_UNTIL:
+        return run_question(tr, index, text, detail, size);
     }
     return 0;
+}
+
+/* ${name} in the step's text becomes a query's answer (task_judge.h),
+ * quoted for where it goes; then the step runs on the expanded copy. */
+static int expand_and_run(struct task_run *tr, int index, char *detail, size_t size)
+{
+    const struct xtars_task_step *s = &tr->task->steps[index];
+    enum xtars_judge_quoting quoting = s->kind == XTARS_TASK_CHECK    ? XTARS_QUOTE_SHELL
+                                       : s->kind == XTARS_TASK_ACTION ? XTARS_QUOTE_CALL
+                                                                      : XTARS_QUOTE_NONE;
+    char err[XTARS_ERRLEN], *expanded = NULL;
+    int ok;
+
+    if (s->text && xtars_judge_expand(tr->judge, s->text, quoting, &expanded, err) != XTARS_OK) {
+        snprintf(detail, size, "%s", err);
+        tr->status = XTARS_RUN_FAILED;
+        return 0;
+    }
+    ok = run_step(tr, index, expanded, detail, size);
+    free(expanded);
+    return ok;
 }
 
 static void run_steps(struct task_run *tr)
@@ -271,7 +331,7 @@ static void run_steps(struct task_run *tr)
     for (i = 0; i < tr->task->step_count; i++) {
         struct step_outcome *o = &tr->outcomes[i];
         double t0 = xtars_clock_ms();
-        o->ok = run_step(tr, i, o->detail, sizeof o->detail);
+        o->ok = expand_and_run(tr, i, o->detail, sizeof o->detail);
         o->ran = 1;
         o->seconds = (xtars_clock_ms() - t0) / 1000.0;
         if (cli_signals_pending() && tr->status == XTARS_RUN_FINISHED && !o->ok)
@@ -385,6 +445,21 @@ static void print_json_line(const struct xtars_task *task, const char *file,
     xtars_buf_cleanup(&b);
 }
 
+/* A passing task updates its cache (--cache); a failed update is a
+ * warning: the task itself passed. */
+static void commit_cache(struct task_run *tr)
+{
+    char err[XTARS_ERRLEN];
+    int written = 0;
+
+    if (tr->cache == NULL || tr->status != XTARS_RUN_FINISHED)
+        return;
+    if (xtars_task_cache_commit(tr->cache, tr->dir, &written, err) != XTARS_OK)
+        xtars_log_warn("cache: %s", err);
+    else if (written)
+        xtars_log_info("  cache: %d entr%s written", written, written == 1 ? "y" : "ies");
+}
+
 /* The task's testsuite: a testcase per step; steps after a failure are
  * skipped, a setup that failed is the one errored case. */
 static xtars_err junit_task(struct xtars_junit *j, const struct task_run *tr, int setup_rc,
@@ -452,6 +527,10 @@ static int run_one(const struct xtars_task *loaded, const struct task_args *a,
     opts.user = &progress;
     if (rc == CLI_EXIT_OK && xtars_agent_new(&cfg, &opts, &tr.agent, err) != XTARS_OK)
         rc = cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
+    if (rc == CLI_EXIT_OK && (xtars_judge_new(&cfg, &tr.judge, err) != XTARS_OK ||
+                              (a->cache && xtars_task_cache_open(a->cache, a->cache_mode, 0, task.name,
+                                                                 &tr.cache, err) != XTARS_OK)))
+        rc = cli_fail(&cli_cmd_task, CLI_EXIT_RUNTIME, "%s", err);
     setup_rc = rc;
     if (rc == CLI_EXIT_OK) {
         cli_signals_target(tr.agent);
@@ -462,6 +541,7 @@ static int run_one(const struct xtars_task *loaded, const struct task_args *a,
         else
             run_steps(&tr);
         cli_signals_target(NULL);
+        commit_cache(&tr);
         xtars_agent_finish(tr.agent, tr.status, tr.message);
         xtars_agent_free(tr.agent);
         rc = xtars_run_status_exit_code(tr.status);
@@ -480,6 +560,8 @@ static int run_one(const struct xtars_task *loaded, const struct task_args *a,
     for (int i = 0; i < task.step_count; i++)
         free(tr.outcomes[i].output);
     free(tr.outcomes);
+    xtars_judge_free(tr.judge);
+    xtars_task_cache_free(tr.cache);
     return rc;
 }
 
@@ -524,6 +606,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct t
         {"model", required_argument, NULL, OPT_MODEL},
         {"family", required_argument, NULL, OPT_FAMILY},
         {"junit", required_argument, NULL, OPT_JUNIT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"cache", required_argument, NULL, OPT_CACHE},
+        {"cache-mode", required_argument, NULL, OPT_CACHE_MODE},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -544,11 +629,19 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct t
         case OPT_QUIET: a->quiet = 1; break;
         case OPT_NO_REPORT: a->no_report = 1; break;
         case OPT_JUNIT: a->junit = optarg; break;
+        case OPT_CACHE: a->cache = optarg; break;
+        case OPT_CACHE_MODE:
+            if (xtars_task_cache_mode_from_name(optarg, &a->cache_mode) != XTARS_OK)
+                return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "--cache-mode must be read-write, "
+                                "read-only or refresh, not '%.40s'", optarg);
+            break;
         case OPT_ENDPOINT:
         case OPT_MODEL:
         case OPT_FAMILY:
+        case OPT_SEED:
             if (cli_flags_add(&cli_cmd_task, &a->flags,
-                              opt == OPT_ENDPOINT ? "endpoint" : opt == OPT_MODEL ? "model" : "family",
+                              opt == OPT_ENDPOINT ? "endpoint" : opt == OPT_MODEL ? "model"
+                              : opt == OPT_SEED ? "seed" : "family",
                               optarg) != CLI_EXIT_OK)
                 return CLI_EXIT_USAGE;
             break;
@@ -576,6 +669,8 @@ static int run_task(int argc, char **argv)
         return cli_print_usage(&cli_cmd_task);
     if (optind >= argc)
         return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "needs at least one task FILE.json");
+    if (a.cache_mode != XTARS_CACHE_READ_WRITE && a.cache == NULL)
+        return cli_fail(&cli_cmd_task, CLI_EXIT_USAGE, "--cache-mode needs --cache DIR");
     if (a.display && cli_flags_add(&cli_cmd_task, &a.flags, "display", a.display) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
     if ((rc = cli_config_load(&cli_cmd_task, &common, a.flags.items, a.flags.count, &cfg)) !=
