@@ -212,13 +212,15 @@ static void answer_call(struct xtars_mcp *m, const struct mcp_call *call, struct
 
     if (r->rpc_code)
         return mcp_send_error(m, call->id, r->rpc_code, r->rpc_message);
-    xtars_buf_init(&b, MCP_RESULT_MAX_BYTES);
-    xtars_buf_puts(&b, "{\"content\":[");
+    /* The whole message in one buffer: a screenshot makes it megabytes
+     * (send_result()'s 1 MiB is for the small answers). */
+    xtars_buf_init(&b, MCP_RESULT_MAX_BYTES + 4096);
+    xtars_buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":[", call->id);
     if (r->content.data)
         xtars_buf_append(&b, r->content.data, r->content.len);
-    xtars_buf_printf(&b, "],\"isError\":%s}", r->is_error ? "true" : "false");
+    xtars_buf_printf(&b, "],\"isError\":%s}}", r->is_error ? "true" : "false");
     if (b.data && r->content.data)
-        send_result(m, call->id, b.data);
+        mcp_send(m, b.data, b.len);
     else
         mcp_send_error(m, call->id, MCP_INTERNAL_ERROR, "tool result too large or out of memory");
     xtars_buf_cleanup(&b);
