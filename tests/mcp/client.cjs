@@ -184,6 +184,31 @@ const cases = {
     await client.close();
   },
 
+  // Unicode typed into a real terminal: xterm runs `cat > FILE`, so what it
+  // received comes back as the file's UTF-8 once Return ends the line
+  async xterm() {
+    const typed = path.join(tmp, 'typed.txt');
+    const client = await start([], { launch: `xterm -u8 -geometry 60x10+0+0 -e sh -c 'exec cat > ${typed}'` });
+    // no window manager: the keyboard follows the pointer, so point into xterm first
+    let r = await client.callTool({ name: 'move', arguments: { x: 150, y: 60, space: 'screen' } });
+    check(!r.isError, 'move into the xterm: ' + textOf(r));
+    for (let i = 0; i < 100 && !fs.existsSync(typed); i++) await sleep(100);
+    check(fs.existsSync(typed), 'xterm started cat > typed.txt');
+    await sleep(500); // the pty in place before the first key
+    const text = 'Grüße ✓ Ωμέγα 日本語 €½ — ok';
+    r = await client.callTool({ name: 'type', arguments: { text } });
+    check(!r.isError, 'type into xterm: ' + textOf(r));
+    r = await client.callTool({ name: 'key', arguments: { keys: 'Return' } });
+    check(!r.isError, 'key Return: ' + textOf(r));
+    let got = '';
+    for (let i = 0; i < 100 && !got.endsWith('\n'); i++) {
+      await sleep(100);
+      got = fs.readFileSync(typed, 'utf8');
+    }
+    check(got === text + '\n', `xterm passed the line on exactly: ${JSON.stringify(got)}`);
+    await client.close();
+  },
+
   // a screenshot whose response is megabytes (a noise picture compresses
   // badly): one JSON-RPC line, decoded whole by the SDK
   async large() {

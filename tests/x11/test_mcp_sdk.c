@@ -93,6 +93,14 @@ static void need_programs(const char *const *programs)
     }
 }
 
+/* Unicode with characters outside Latin-1 typed into xterm (UTF-8 locale)
+ * running `cat > FILE`, then Return: the file holds exactly the text. */
+TEST(xterm)
+{
+    need_programs((const char *const[]){"xterm", NULL});
+    run_case("xterm", NULL);
+}
+
 /* A screenshot whose response is megabytes is one message the SDK decodes
  * (responses were capped at 1 MiB before). */
 TEST(large_screenshot)
