@@ -68,10 +68,16 @@ async function connect(name, command, args, ownCost) {
   return server;
 }
 
+// xtars's debug line: "mcp: NAME answered in T ms (parse and queue P, tool
+// X, response R)"; the parts are kept for the screenshot's breakdown.
+const xtarsParts = [];
 function xtarsOwn(line) {
   try {
-    const m = /^mcp: \S+ answered in ([0-9.]+) ms/.exec(JSON.parse(line).msg || '');
-    return m ? parseFloat(m[1]) : null;
+    const m = /^mcp: \S+ answered in ([0-9.]+) ms \(parse and queue ([0-9.]+), tool ([0-9.]+), response ([0-9.]+)\)/
+      .exec(JSON.parse(line).msg || '');
+    if (!m) return null;
+    xtarsParts.push(m.slice(2, 5).map(parseFloat));
+    return parseFloat(m[1]);
   } catch (e) { return null; }
 }
 
@@ -151,6 +157,11 @@ const fmt = (v) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(3) : v.toFixed(1)) 
     console.log(`${c.label.padEnd(19)}${fmt(xo)} ${fmt(xr)}  ${fmt(oo)}  ${fmt(or)} ` +
       `${(oo / xo).toFixed(1).padStart(8)}x ${(or / xr).toFixed(1).padStart(8)}x`);
   }
+  const shots = xtars.order.map((label, k) => (label === 'screenshot' ? xtarsParts[k] : null)).filter((p) => p);
+  if (shots.length)
+    console.log(`xtars mcp screenshot, own cost split (medians): parse and queue ${fmt(median(shots.map((p) => p[0]))).trim()}, ` +
+      `tool (capture, resize, PNG, base64) ${fmt(median(shots.map((p) => p[1]))).trim()}, ` +
+      `response (JSON message, write) ${fmt(median(shots.map((p) => p[2]))).trim()} ms`);
   for (const s of servers)
     if (s.bytes.screenshot) console.log(`${s.name}: screenshot PNG ${s.bytes.screenshot} bytes`);
   for (const s of servers)

@@ -41,15 +41,15 @@ export DISPLAY=":$(head -n1 "$tmp/display")"
 convert -size "${width}x${height}" gradient:'#1d3557-#a8dadc' "$tmp/wallpaper.png"
 convert -size 860x440 -seed 7 plasma:fractal "$tmp/photo.png"
 # (display -window root fails on Xvfb without a window manager: a window it is)
-display -geometry +0+0 "$tmp/wallpaper.png" &
+display -geometry +0+0 "$tmp/wallpaper.png" 2>/dev/null &
 pids+=($!)
 sleep 0.5
-display -geometry +1000+40 "$tmp/photo.png" &
+display -geometry +1000+40 "$tmp/photo.png" 2>/dev/null &
 pids+=($!)
-xterm -geometry 120x62+10+10 -e sh -c 'cat agent/mcp/tools.c; exec sleep 100000' &
+xterm -geometry 120x62+10+10 -e sh -c 'cat agent/mcp/tools.c; exec sleep 100000' 2>/dev/null &
 pids+=($!)
 # The input target: its centre is (TARGET_X, TARGET_Y).
-xterm -geometry 100x24+1000+560 -e sh -c 'exec cat >/dev/null' &
+xterm -geometry 100x24+1000+560 -e sh -c 'exec cat >/dev/null' 2>/dev/null &
 pids+=($!)
 for _ in $(seq 100); do
   [ "$(xdotool search --onlyvisible --class xterm 2>/dev/null | wc -l)" -ge 2 ] && break
@@ -60,5 +60,4 @@ sleep 1
 status=0
 XTARS_BIN="$PWD/$BUILD/xtars" NODE_PATH="$PWD/$BUILD/mcp-sdk/node_modules" SCREEN="$SCREEN" \
   TARGET_X=1300 TARGET_Y=750 node bench/bench_mcp.cjs || status=$?
-exec 2>/dev/null # the apps' "X connection broken" as the Xvfb goes
 exit $status
