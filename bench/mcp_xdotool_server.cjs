@@ -55,7 +55,7 @@ server.registerTool('click', {
     count: z.number().int().min(1).max(3).optional() },
 }, async ({ x, y, button, count }) => {
   await run('xdotool', ['mousemove', String(x), String(y), 'click', '--repeat', String(count || 1),
-    buttons[button || 'left']]);
+    '--delay', '0', buttons[button || 'left']]);
   return done(`clicked at (${x},${y})`);
 });
 
@@ -70,7 +70,8 @@ server.registerTool('scroll', {
   return done(`scrolled ${direction} at (${x},${y})`);
 });
 
-// --delay 0: xdotool's default pauses 12 ms between keys; xtars's key_delay_ms is 0.
+// --delay 0 everywhere: xdotool's defaults pause 100 ms after each click and
+// 12 ms after each key; xtars's pauses are 0 in the bench as well.
 server.registerTool('type', { description: 'type text', inputSchema: { text: z.string() } },
   async ({ text }) => {
     await run('xdotool', ['type', '--delay', '0', '--', text]);
@@ -79,7 +80,7 @@ server.registerTool('type', { description: 'type text', inputSchema: { text: z.s
 
 server.registerTool('key', { description: 'press a key combination', inputSchema: { keys: z.string() } },
   async ({ keys }) => {
-    await run('xdotool', ['key', '--', keys]);
+    await run('xdotool', ['key', '--delay', '0', '--', keys]);
     return done(`pressed ${keys}`);
   });
 
