@@ -113,9 +113,11 @@ clean:
 
 # Benchmarks print figures next to the peers' (docs/performance.md); they never
 # fail on slowness. Parser, executor, capture pipeline (against scrot, import and
-# the nut-js stack), and the loop's own overhead per step.
+# the nut-js stack), the loop's own overhead per step, and an MCP tool call (against
+# an xdotool+scrot MCP server).
 bench: deps build
 	./$(BUILD)/bench/bench_parse tests/data/parse
 	./$(BUILD)/bench/bench_exec
 	BUILD=$(BUILD) bench/capture.sh
 	./$(BUILD)/bench/bench_loop
+	BUILD=$(BUILD) bench/mcp.sh

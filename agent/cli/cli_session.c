@@ -64,6 +64,36 @@ static void path_with_own_dir(void)
     setenv("PATH", path, 1);
 }
 
+int cli_session_option(const struct cli_command *cmd, struct cli_session_args *a, int opt,
+                       const char *arg)
+{
+    static const char *const keys[] = {"endpoint", "model", "display", "monitor"};
+
+    switch (opt) {
+    case CLI_OPT_ENDPOINT:
+    case CLI_OPT_MODEL:
+    case CLI_OPT_DISPLAY:
+    case CLI_OPT_MONITOR:
+        return cli_flags_add(cmd, &a->flags, keys[opt - CLI_OPT_ENDPOINT], arg);
+    case CLI_OPT_OUT:
+        a->out = arg;
+        return CLI_EXIT_OK;
+    case CLI_OPT_DRY_RUN:
+        a->dry_run = 1;
+        return CLI_EXIT_OK;
+    case CLI_OPT_XVFB:
+        a->xvfb = arg;
+        return CLI_EXIT_OK;
+    case CLI_OPT_LAUNCH:
+        if (a->launch_count == CLI_MAX_LAUNCH)
+            return cli_fail(cmd, CLI_EXIT_USAGE, "at most %d --launch commands", CLI_MAX_LAUNCH);
+        a->launch[a->launch_count++] = (struct cli_app){arg, NULL};
+        return CLI_EXIT_OK;
+    default:
+        return -1;
+    }
+}
+
 int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
                       const char *const *launch, int launch_count, struct xtars_config *cfg,
                       struct cli_session *s)

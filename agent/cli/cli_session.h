@@ -28,6 +28,49 @@ struct cli_app {
     const char *wait_for;
 };
 
+/* The options of the commands that drive a session of their own (run,
+ * mcp), parsed by one helper so that they mean the same everywhere. Their
+ * getopt values sit below CLI_OPT_COMMON; a command numbers its own from 1. */
+enum {
+    CLI_OPT_SESSION = 900,
+    CLI_OPT_ENDPOINT, /* the four settings first: --endpoint URL is "endpoint=URL" */
+    CLI_OPT_MODEL,
+    CLI_OPT_DISPLAY,
+    CLI_OPT_MONITOR,
+    CLI_OPT_OUT,
+    CLI_OPT_DRY_RUN,
+    CLI_OPT_XVFB,
+    CLI_OPT_LAUNCH
+};
+
+#define CLI_SESSION_LONGOPTS                                  \
+    {"endpoint", required_argument, NULL, CLI_OPT_ENDPOINT},  \
+    {"model", required_argument, NULL, CLI_OPT_MODEL},        \
+    {"display", required_argument, NULL, CLI_OPT_DISPLAY},    \
+    {"monitor", required_argument, NULL, CLI_OPT_MONITOR},    \
+    {"out", required_argument, NULL, CLI_OPT_OUT},            \
+    {"dry-run", no_argument, NULL, CLI_OPT_DRY_RUN},          \
+    {"xvfb", required_argument, NULL, CLI_OPT_XVFB},          \
+    {"launch", required_argument, NULL, CLI_OPT_LAUNCH}
+
+/* What the session options gave. flags holds the settings in command-line
+ * order (a repeated option: the last one wins); a command adds its own
+ * settings there too, for cli_config_load(). */
+struct cli_session_args {
+    struct cli_flags flags;
+    const char *out;     /* --out DIR, or NULL */
+    const char *xvfb;    /* --xvfb WxH, or NULL */
+    struct cli_app launch[CLI_MAX_LAUNCH]; /* wait_for: the command's (run's --wait-for) */
+    int launch_count;
+    int dry_run;
+};
+
+/* Takes opt into a when it is a session option: returns -1 when it is not
+ * one, else CLI_EXIT_OK or, after printing the error, CLI_EXIT_USAGE (too
+ * many --launch or settings). For cli_parse_options()'s own callback. */
+int cli_session_option(const struct cli_command *cmd, struct cli_session_args *a, int opt,
+                       const char *arg);
+
 /* Starts a private Xvfb when xvfb_size ("WxH") is given, pointing
  * cfg->display at it, then every launch command on the display (as
  * cli_session_launch() without a log directory). Prints the error and

@@ -399,7 +399,13 @@ void mcp_desktop_act(struct xtars_mcp *m, const char *tool, const char *call_tex
         }
         ms[i] = er.duration_ms;
     }
-    xtars_exec_release_all(m->desk.exec);
+    /* No tool holds a key or a button past its action (a failed action has
+     * released everything already). Bindings of characters missing from the
+     * layout stay for later calls, as in a run: undoing them here would cost
+     * every such `type` the 100 ms settle pause (docs/actions.md); closing
+     * the desktop undoes them. */
+    if (failure[0])
+        xtars_exec_release_all(m->desk.exec);
     if (failure[0])
         mcp_result_fail(r, "%s%s%s failed: %s", done, done[0] ? "; then " : "", tool, failure);
     else

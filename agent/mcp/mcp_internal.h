@@ -46,6 +46,7 @@ struct mcp_call {
     char token[MCP_ID_LEN];     /* _meta.progressToken as JSON text, or "" */
     cJSON *params;              /* owned: the request's params */
     int cancelled;              /* notifications/cancelled named it: send nothing */
+    double read_ms;             /* xtars_clock_ms() when its line was read, before parsing */
 };
 
 /* The display side: opened on first use, on the thread running tool calls. */
@@ -72,6 +73,7 @@ struct xtars_mcp {
     pthread_mutex_t emit_lock;
 
     int initialized;            /* initialize answered */
+    double read_ms;             /* when the message being handled was read (its calls' read_ms) */
     char protocol[16];          /* negotiated version */
 
     struct xtars_policy *policy;

@@ -4,12 +4,15 @@
 //   XTARS_BIN   the xtars binary          XCLIENT      tests/support xclient
 //   MCP_TMP     scratch directory         MCP_ENDPOINT scripted model server URL
 // The server runs on its own Xvfb (--xvfb 640x480) with xclient's window at
-// 400x300+100+50 recording every event to $MCP_TMP/events.jsonl. Prints what
-// it checked; exits 1 with the reason on the first failure.
+// 400x300+100+50 recording every event to $MCP_TMP/events.jsonl; the xterm
+// case launches xterm (cat into a file) instead, the large one ImageMagick's
+// display showing noise on 1024x768. Prints what it checked; exits 1 with
+// the reason on the first failure.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
+const { execFileSync } = require('child_process');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
 
@@ -24,17 +27,22 @@ function check(cond, what) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function start(extra) {
-  const args = ['mcp', '--xvfb', '640x480', '--out', out,
-    '--launch', `${process.env.XCLIENT} --geometry 400x300+100+50 --out ${events}`,
+// Starts xtars mcp on its own Xvfb, by default with xclient recording into
+// events.jsonl; opts.size and opts.launch replace the screen and the app.
+async function start(extra, opts) {
+  const o = opts || {};
+  const launch = o.launch || `${process.env.XCLIENT} --geometry 400x300+100+50 --out ${events}`;
+  const args = ['mcp', '--xvfb', o.size || '640x480', '--out', out, '--launch', launch,
     '--set', 'settle_timeout_ms=500', ...(extra || [])];
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME || tmp };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME || tmp, LANG: 'C.UTF-8' };
   for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'XTARS_API_KEY'])
     if (process.env[k]) env[k] = process.env[k];
   const transport = new StdioClientTransport({ command: process.env.XTARS_BIN, args, env,
     stderr: 'inherit' });
   const client = new Client({ name: 'xtars-sdk-test', version: '1.0.0' });
   await client.connect(transport);
+  if (o.launch)
+    return client; // --launch waited for the app's window
   // the launched app needs a moment to map its window and take the focus
   for (let i = 0; i < 100 && !fs.existsSync(events); i++) await sleep(100);
   await sleep(300);
@@ -173,6 +181,52 @@ const cases = {
     const dir = /trajectory: (.*)/.exec(textOf(r))[1];
     check(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).status === 'finished',
       'the task trajectory says finished');
+    await client.close();
+  },
+
+  // Unicode typed into a real terminal: xterm runs `cat > FILE`, so what it
+  // received comes back as the file's UTF-8 once Return ends the line
+  async xterm() {
+    const typed = path.join(tmp, 'typed.txt');
+    const client = await start([], { launch: `xterm -u8 -geometry 60x10+0+0 -e sh -c 'exec cat > ${typed}'` });
+    // no window manager: the keyboard follows the pointer, so point into xterm first
+    let r = await client.callTool({ name: 'move', arguments: { x: 150, y: 60, space: 'screen' } });
+    check(!r.isError, 'move into the xterm: ' + textOf(r));
+    for (let i = 0; i < 100 && !fs.existsSync(typed); i++) await sleep(100);
+    check(fs.existsSync(typed), 'xterm started cat > typed.txt');
+    await sleep(500); // the pty in place before the first key
+    const text = 'Grüße ✓ Ωμέγα 日本語 €½ — ok';
+    r = await client.callTool({ name: 'type', arguments: { text } });
+    check(!r.isError, 'type into xterm: ' + textOf(r));
+    r = await client.callTool({ name: 'key', arguments: { keys: 'Return' } });
+    check(!r.isError, 'key Return: ' + textOf(r));
+    let got = '';
+    for (let i = 0; i < 100 && !got.endsWith('\n'); i++) {
+      await sleep(100);
+      got = fs.readFileSync(typed, 'utf8');
+    }
+    check(got === text + '\n', `xterm passed the line on exactly: ${JSON.stringify(got)}`);
+    await client.close();
+  },
+
+  // a screenshot whose response is megabytes (a noise picture compresses
+  // badly): one JSON-RPC line, decoded whole by the SDK
+  async large() {
+    const noise = path.join(tmp, 'noise.png');
+    execFileSync('convert', ['-size', '1024x768', 'xc:', '+noise', 'Random', noise]);
+    const client = await start([], { size: '1024x768', launch: `display -geometry +0+0 ${noise}` });
+    // display maps its window before it draws the picture
+    let shot, image;
+    for (let i = 0; i < 50 && !(image && image.data.length > (2 << 20)); i++) {
+      if (i) await sleep(200);
+      shot = await client.callTool({ name: 'screenshot', arguments: {} });
+      check(!shot.isError, 'screenshot succeeded: ' + textOf(shot));
+      image = shot.content.find((c) => c.type === 'image');
+    }
+    check(image && image.data.length > (2 << 20), `the image is over 2 MiB of base64 (${image && image.data.length})`);
+    const png = decodePng(Buffer.from(image.data, 'base64'));
+    // smart_resize(1024, 768): round(1024/28)*28 = 1036, round(768/28)*28 = 756
+    check(png.width === 1036 && png.height === 756, 'the image is smart_resized to 1036x756');
     await client.close();
   },
 

@@ -257,6 +257,43 @@ TEST(bad_input_exit_codes_name_the_thing)
     }
 }
 
+/* run and mcp take the session options (--display, --monitor, --xvfb,
+ * --launch, --out, --dry-run, --endpoint, --model) through one helper: the
+ * same mistakes get the same errors. */
+TEST(run_and_mcp_share_the_session_options)
+{
+    const char *const commands[] = {"run", "mcp"};
+
+    for (size_t c = 0; c < 2; c++) {
+        const char *cmd = commands[c];
+        const char *operand = strcmp(cmd, "run") == 0 ? "x" : NULL; /* run's INSTRUCTION */
+        const char *argv[40] = {"@xtars", cmd};
+        struct bad_input rows[] = {
+            {{cmd, "--launch", NULL}, 2, "option '--launch' needs a value"},
+            {{cmd, "--dry-runn", operand, NULL}, 2, "unknown option '--dry-runn' (did you mean '--dry-run'?)"},
+            {{cmd, "--outt", "d", operand, NULL}, 2, "did you mean '--out'?"},
+            {{cmd, "--xvfb", "12", "--dry-run", operand, NULL}, 2,
+             "--xvfb needs WIDTHxHEIGHT such as 1280x800, not '12'"},
+            {{cmd, "--endpoint", "http://127.0.0.1:1", "--set", "max_steps=abc", operand, NULL}, 2,
+             "'max_steps' (command line) must be"},
+        };
+        struct xt_result r;
+        int n = 2;
+
+        run_table(rows, sizeof rows / sizeof rows[0]);
+        for (int i = 0; i <= 16; i++) { /* one --launch too many */
+            argv[n++] = "--launch";
+            argv[n++] = "true";
+        }
+        argv[n++] = operand;
+        argv[n] = NULL;
+        r = xt_run(argv, (const char *const[]){"DISPLAY=", NULL}, "");
+        ASSERT_EQ(r.status, 2);
+        ASSERT_STR_CONTAINS(r.err, "at most 16 --launch commands");
+        xt_result_free(&r);
+    }
+}
+
 TEST(json_commands_fail_with_a_json_error_object)
 {
     struct xt_result r;

@@ -1,8 +1,8 @@
 /* test_mcp_sdk.c: `xtars mcp` driven by the official MCP TypeScript SDK
  * client (npm @modelcontextprotocol/sdk, pinned in tests/mcp/sdk.sh) through
  * tests/mcp/client.cjs: each case starts `xtars mcp --xvfb 640x480 --launch
- * xclient` over stdio, the way Claude Code or Cursor would, and checks what
- * the X client recorded. Without node and npm the cases are skipped, except
+ * xclient` (or xterm, or a picture) over stdio, the way Claude Code or Cursor
+ * would, and checks what the X client recorded. Without node and npm the cases are skipped, except
  * in CI ($CI set), where that fails; an npm install that fails always fails. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +60,8 @@ static void run_case(const char *name, const char *endpoint)
 }
 
 /* tools/list, a decoded screenshot, clicks in screen and image space landing
- * where xclient records them, Unicode typing read back, a hotkey, --out. */
+ * where xclient records them, Unicode typing as xclient reads it, a hotkey,
+ * --out. */
 TEST(desktop) { run_case("desktop", NULL); }
 
 /* Unknown tools and bad arguments are JSON-RPC errors; a point off the screen
@@ -77,6 +78,35 @@ TEST(run_task)
                          " \"Action: finished(content='done it')\"]", NULL);
     run_case("task", s.endpoint);
     xt_mserver_stop(&s);
+}
+
+/* The apps a case launches instead of xclient are in the test packages
+ * (Makefile): missing, they skip the case, except in CI. */
+static void need_programs(const char *const *programs)
+{
+    for (int i = 0; programs[i]; i++) {
+        if (on_path(programs[i]))
+            continue;
+        if (getenv("CI"))
+            FAIL("%s is needed (make deps; CI is set: not skipping)", programs[i]);
+        SKIP("%s not installed (make deps)", programs[i]);
+    }
+}
+
+/* Unicode with characters outside Latin-1 typed into xterm (UTF-8 locale)
+ * running `cat > FILE`, then Return: the file holds exactly the text. */
+TEST(xterm)
+{
+    need_programs((const char *const[]){"xterm", NULL});
+    run_case("xterm", NULL);
+}
+
+/* A screenshot whose response is megabytes is one message the SDK decodes
+ * (responses were capped at 1 MiB before). */
+TEST(large_screenshot)
+{
+    need_programs((const char *const[]){"convert", "display", NULL});
+    run_case("large", NULL);
 }
 
 /* A cancelled run_task stops (its trajectory says so) and the server goes on. */

@@ -14,9 +14,6 @@
 #include "agent/mcp/mcp.h"
 #include "xtars/log.h"
 
-enum { OPT_ENDPOINT = 1, OPT_MODEL, OPT_DISPLAY, OPT_MONITOR, OPT_OUT, OPT_DRY_RUN, OPT_XVFB,
-       OPT_LAUNCH };
-
 static int run_mcp(int argc, char **argv);
 
 const struct cli_command cli_cmd_mcp = {
@@ -46,46 +43,10 @@ const struct cli_command cli_cmd_mcp = {
     .run = run_mcp,
 };
 
-struct mcp_args {
-    const char *flags[8];
-    char flag_text[8][600];
-    int flag_count;
-    const char *out, *xvfb;
-    const char *launch[CLI_MAX_LAUNCH];
-    int launch_count, dry_run;
-};
-
+/* Every option is a session option, as run's (cli_session.h). */
 static int own_option(void *ctx, int opt, const char *arg)
 {
-    static const char *const keys[] = {NULL, "endpoint", "model", "display", "monitor"};
-    struct mcp_args *a = ctx;
-
-    if (opt >= OPT_ENDPOINT && opt <= OPT_MONITOR) {
-        if (a->flag_count == 8)
-            return cli_fail(&cli_cmd_mcp, CLI_EXIT_USAGE, "too many options");
-        snprintf(a->flag_text[a->flag_count], sizeof a->flag_text[0], "%s=%s", keys[opt], arg);
-        a->flags[a->flag_count] = a->flag_text[a->flag_count];
-        a->flag_count++; /* a repeated option: the last one wins */
-        return CLI_EXIT_OK;
-    }
-    switch (opt) {
-    case OPT_OUT:
-        a->out = arg;
-        return CLI_EXIT_OK;
-    case OPT_DRY_RUN:
-        a->dry_run = 1;
-        return CLI_EXIT_OK;
-    case OPT_XVFB:
-        a->xvfb = arg;
-        return CLI_EXIT_OK;
-    case OPT_LAUNCH:
-        if (a->launch_count == CLI_MAX_LAUNCH)
-            return cli_fail(&cli_cmd_mcp, CLI_EXIT_USAGE, "at most %d --launch commands",
-                            CLI_MAX_LAUNCH);
-        a->launch[a->launch_count++] = arg;
-        return CLI_EXIT_OK;
-    }
-    return -1;
+    return cli_session_option(&cli_cmd_mcp, ctx, opt, arg);
 }
 
 static atomic_int mcp_stop; /* SIGTERM, SIGINT, SIGHUP (xtars/error.h's flag type) */
@@ -120,7 +81,7 @@ static void emit_line(void *user, const char *text, size_t len)
     }
 }
 
-static int serve(const struct mcp_args *a, const struct xtars_config *cfg)
+static int serve(const struct cli_session_args *a, const struct xtars_config *cfg)
 {
     struct xtars_mcp_options opts;
     static struct xtars_mcp *server;
@@ -152,19 +113,13 @@ static int serve(const struct mcp_args *a, const struct xtars_config *cfg)
 static int run_mcp(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"display", required_argument, NULL, OPT_DISPLAY},
-        {"monitor", required_argument, NULL, OPT_MONITOR},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"xvfb", required_argument, NULL, OPT_XVFB},
-        {"launch", required_argument, NULL, OPT_LAUNCH},
+        CLI_SESSION_LONGOPTS,
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct cli_common common = {0};
-    struct mcp_args a;
+    struct cli_session_args a;
+    const char *launch[CLI_MAX_LAUNCH];
     struct xtars_config cfg;
     struct cli_session session;
     int rc;
@@ -180,10 +135,13 @@ static int run_mcp(int argc, char **argv)
                         "requests on stdin", argv[optind]);
     if (isatty(1))
         xtars_log_warn("mcp: stdout is a terminal; xtars mcp is meant to be started by an MCP client");
-    if ((rc = cli_config_load(&cli_cmd_mcp, &common, a.flags, a.flag_count, &cfg)) != CLI_EXIT_OK)
+    if ((rc = cli_config_load(&cli_cmd_mcp, &common, a.flags.items, a.flags.count, &cfg)) !=
+        CLI_EXIT_OK)
         return rc;
     cli_catch_stop_signals(on_signal);
-    rc = cli_session_start(&cli_cmd_mcp, a.xvfb, a.launch, a.launch_count, &cfg, &session);
+    for (int i = 0; i < a.launch_count; i++)
+        launch[i] = a.launch[i].command;
+    rc = cli_session_start(&cli_cmd_mcp, a.xvfb, launch, a.launch_count, &cfg, &session);
     if (rc != CLI_EXIT_OK)
         return rc;
     rc = serve(&a, &cfg);

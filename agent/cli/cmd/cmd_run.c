@@ -13,10 +13,7 @@
 #include "xtars/log.h"
 #include "agent/record/report.h"
 
-enum {
-    OPT_ENDPOINT = 1, OPT_MODEL, OPT_FAMILY, OPT_MAX_STEPS, OPT_HISTORY, OPT_DISPLAY, OPT_MONITOR,
-    OPT_OUT, OPT_DRY_RUN, OPT_XVFB, OPT_LAUNCH, OPT_WAIT_FOR, OPT_QUIET, OPT_NO_REPORT
-};
+enum { OPT_FAMILY = 1, OPT_MAX_STEPS, OPT_HISTORY, OPT_WAIT_FOR, OPT_QUIET, OPT_NO_REPORT };
 
 static int run_run(int argc, char **argv);
 
@@ -52,27 +49,13 @@ const struct cli_command cli_cmd_run = {
 };
 
 struct run_args {
-    const char *flags[16];
-    int flag_count;
-    char flag_text[16][600];
-    const char *out, *xvfb;
-    struct cli_app launch[CLI_MAX_LAUNCH];
-    int launch_count, dry_run, quiet, no_report;
+    struct cli_session_args session; /* --endpoint, --xvfb, --launch... as mcp's */
+    int quiet, no_report;
 };
-
-static int add_flag(struct run_args *r, const char *key, const char *value)
-{
-    if (r->flag_count == 16)
-        return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "too many options");
-    snprintf(r->flag_text[r->flag_count], sizeof r->flag_text[0], "%s=%s", key, value);
-    r->flags[r->flag_count] = r->flag_text[r->flag_count];
-    r->flag_count++;
-    return CLI_EXIT_OK;
-}
 
 /* --wait-for belongs to the --launch just before it, as "wait_for" belongs
  * to its setup entry in a task file. */
-static int add_wait_for(struct run_args *r, const char *text)
+static int add_wait_for(struct cli_session_args *r, const char *text)
 {
     if (r->launch_count == 0)
         return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "--wait-for TEXT goes after the --launch CMD "
@@ -86,59 +69,47 @@ static int add_wait_for(struct run_args *r, const char *text)
     return CLI_EXIT_OK;
 }
 
+static int own_option(void *ctx, int opt, const char *arg)
+{
+    static const char *const keys[] = {NULL, "family", "max_steps", "history_images"};
+    struct run_args *r = ctx;
+    int rc = cli_session_option(&cli_cmd_run, &r->session, opt, arg);
+
+    if (rc >= 0)
+        return rc;
+    switch (opt) {
+    case OPT_FAMILY:
+    case OPT_MAX_STEPS:
+    case OPT_HISTORY:
+        return cli_flags_add(&cli_cmd_run, &r->session.flags, keys[opt], arg);
+    case OPT_WAIT_FOR:
+        return add_wait_for(&r->session, arg);
+    case OPT_QUIET:
+        r->quiet = 1;
+        return CLI_EXIT_OK;
+    case OPT_NO_REPORT:
+        r->no_report = 1;
+        return CLI_EXIT_OK;
+    default:
+        return -1;
+    }
+}
+
 static int parse_args(int argc, char **argv, struct cli_common *common, struct run_args *r)
 {
     static const struct option longopts[] = {
-        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-        {"model", required_argument, NULL, OPT_MODEL},
+        CLI_SESSION_LONGOPTS,
         {"family", required_argument, NULL, OPT_FAMILY},
         {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
         {"history-images", required_argument, NULL, OPT_HISTORY},
-        {"display", required_argument, NULL, OPT_DISPLAY},
-        {"monitor", required_argument, NULL, OPT_MONITOR},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"xvfb", required_argument, NULL, OPT_XVFB},
-        {"launch", required_argument, NULL, OPT_LAUNCH},
         {"wait-for", required_argument, NULL, OPT_WAIT_FOR},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"no-report", no_argument, NULL, OPT_NO_REPORT},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    static const char *const keys[] = {NULL, "endpoint", "model", "family", "max_steps",
-                                       "history_images", "display", "monitor"};
-    int opt, rc = CLI_EXIT_OK;
 
-    optind = 0;
-    while (rc == CLI_EXIT_OK && (opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int handled = cli_common_option(&cli_cmd_run, common, opt, optarg);
-        if (handled < 0)
-            return CLI_EXIT_USAGE;
-        if (handled)
-            continue;
-        if (opt >= OPT_ENDPOINT && opt <= OPT_MONITOR)
-            rc = add_flag(r, keys[opt], optarg);
-        else if (opt == OPT_OUT)
-            r->out = optarg;
-        else if (opt == OPT_DRY_RUN)
-            r->dry_run = 1;
-        else if (opt == OPT_XVFB)
-            r->xvfb = optarg;
-        else if (opt == OPT_LAUNCH && r->launch_count < CLI_MAX_LAUNCH)
-            r->launch[r->launch_count++] = (struct cli_app){optarg, NULL};
-        else if (opt == OPT_LAUNCH)
-            rc = cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "at most %d --launch commands", CLI_MAX_LAUNCH);
-        else if (opt == OPT_WAIT_FOR)
-            rc = add_wait_for(r, optarg);
-        else if (opt == OPT_QUIET)
-            r->quiet = 1;
-        else if (opt == OPT_NO_REPORT)
-            r->no_report = 1;
-        else
-            return cli_bad_option(&cli_cmd_run, longopts, argv, opt);
-    }
-    return rc;
+    return cli_parse_options(&cli_cmd_run, argc, argv, longopts, common, own_option, r);
 }
 
 /* Prints the outcome: the finished() content on stdout, a summary on stderr. */
@@ -169,8 +140,8 @@ static void run_dir(const struct run_args *r, const struct xtars_config *cfg, ch
     time_t now = time(NULL);
     struct tm tm;
 
-    if (r->out) {
-        snprintf(out, size, "%s", r->out);
+    if (r->session.out) {
+        snprintf(out, size, "%s", r->session.out);
         return;
     }
     localtime_r(&now, &tm);
@@ -186,11 +157,11 @@ static int start_apps(const struct run_args *r, const struct xtars_config *cfg,
     char err[XTARS_ERRLEN];
 
     failure[0] = '\0';
-    if (r->launch_count == 0)
+    if (r->session.launch_count == 0)
         return CLI_EXIT_OK;
     if (xtars_mkdir_p(dir, err) != XTARS_OK)
         return cli_fail(&cli_cmd_run, CLI_EXIT_RUNTIME, "%s", err);
-    if (cli_session_launch(session, r->launch, r->launch_count,
+    if (cli_session_launch(session, r->session.launch, r->session.launch_count,
                            cfg->display[0] ? cfg->display : NULL, NULL, dir, err) != XTARS_OK)
         snprintf(failure, XTARS_ERRLEN, "%s", err);
     return CLI_EXIT_OK;
@@ -218,10 +189,11 @@ static int run_run(int argc, char **argv)
         return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "needs exactly one INSTRUCTION (quote it)");
     if (argv[optind][0] == '\0')
         return cli_fail(&cli_cmd_run, CLI_EXIT_USAGE, "the instruction is empty");
-    if ((rc = cli_config_load(&cli_cmd_run, &common, r.flags, r.flag_count, &cfg)) != CLI_EXIT_OK)
+    if ((rc = cli_config_load(&cli_cmd_run, &common, r.session.flags.items, r.session.flags.count,
+                              &cfg)) != CLI_EXIT_OK)
         return rc;
     cli_signals_install();
-    if ((rc = cli_session_start(&cli_cmd_run, r.xvfb, NULL, 0, &cfg, &session)) != CLI_EXIT_OK)
+    if ((rc = cli_session_start(&cli_cmd_run, r.session.xvfb, NULL, 0, &cfg, &session)) != CLI_EXIT_OK)
         return rc;
     run_dir(&r, &cfg, dir, sizeof dir);
     if ((rc = start_apps(&r, &cfg, &session, dir, failure)) != CLI_EXIT_OK) {
@@ -233,8 +205,8 @@ static int run_run(int argc, char **argv)
     memset(&opts, 0, sizeof opts);
     opts.out_dir = dir;
     opts.title = argv[optind]; /* in run.json even when no step runs */
-    opts.dry_run = r.dry_run;
-    opts.startup_wait_ms = r.launch_count && !failure[0] ? 10000 : 0;
+    opts.dry_run = r.session.dry_run;
+    opts.startup_wait_ms = r.session.launch_count && !failure[0] ? 10000 : 0;
     opts.on_step = cli_progress;
     opts.confirm = cli_confirm;
     opts.step_note = cli_step_note;
