@@ -138,7 +138,9 @@ void xtars_agent_free(struct xtars_agent *a)
     xtars_exec_free(a->exec);
     xtars_model_free(a->model);
     xtars_capture_free(a->capture);
+    xtars_policy_state_free(a->policy_state);
     xtars_policy_free(a->policy);
+    xtars_xdesk_close(a->desk);
     xtars_shot_cleanup(&a->shot);
     free(a);
 }
@@ -187,11 +189,24 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 
 static xtars_err open_policy(struct xtars_agent *a, char *err)
 {
+    xtars_err rc;
+
     if (a->cfg.policy[0] == '\0')
-        return xtars_policy_new_default(&a->policy, err);
-    if (strcmp(a->cfg.policy, "none") == 0)
-        return xtars_policy_new_empty(&a->policy, err);
-    return xtars_policy_load(a->cfg.policy, &a->policy, err);
+        rc = xtars_policy_new_default(&a->policy, err);
+    else if (strcmp(a->cfg.policy, "none") == 0)
+        rc = xtars_policy_new_empty(&a->policy, err);
+    else
+        rc = xtars_policy_load(a->cfg.policy, &a->policy, err);
+    if (rc == XTARS_OK)
+        rc = xtars_policy_state_new(a->policy, (enum xtars_policy_mode)a->cfg.policy_mode,
+                                    &a->policy_state, err);
+    return rc;
+}
+
+/* The policy's own view of the desktop (after capture: same display). */
+static xtars_err open_desk(struct xtars_agent *a, char *err)
+{
+    return xtars_xdesk_open(a->cfg.display, &a->desk, err);
 }
 
 static xtars_err open_trajectory(struct xtars_agent *a, char *err)
@@ -261,7 +276,7 @@ xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_age
     xtars_clock_iso(a->started_at, sizeof a->started_at);
     if ((rc = xtars_log_add_secret_vars(a->cfg.redact, err)) != XTARS_OK ||
         (rc = open_policy(a, err)) != XTARS_OK || (rc = open_capture(a, err)) != XTARS_OK ||
-        (rc = open_executor(a, err)) != XTARS_OK) {
+        (rc = open_desk(a, err)) != XTARS_OK || (rc = open_executor(a, err)) != XTARS_OK) {
         xtars_agent_free(a);
         return rc;
     }

@@ -17,7 +17,9 @@
 #include "xtars/exec.h"
 #include "xtars/model.h"
 #include "xtars/parse.h"
+#include "actions/selection.h"
 #include "agent/reply/policy.h"
+#include "agent/reply/policy_state.h"
 #include "agent/model/prompt.h"
 #include "xtars/trajectory.h"
 
@@ -41,6 +43,9 @@ struct xtars_agent {
     struct xtars_shot shot;         /* this step's capture, resized and encoded */
     struct xtars_executor *exec;
     struct xtars_policy *policy;
+    struct xtars_policy_state *policy_state; /* the input stream as the policy follows it */
+    struct xtars_xdesk *desk;       /* focus, WM_CLASS and selections for the policy */
+    int pressed;                    /* the last action pressed a button: focus may be moving */
     struct xtars_model *model;      /* created on first run */
     struct xtars_traj *traj;
     char dir[PATH_MAX];
@@ -103,6 +108,14 @@ xtars_err agent_write_run(struct xtars_agent *a, const char *ended_at, char *err
 /* Ends a run or replay call: see agent.c. */
 xtars_err agent_end_call(struct xtars_agent *a, struct xtars_agent_result *res, int first_step,
                          xtars_err rc, char *err);
+
+/* ---- guard.c ---- */
+
+/* The policy's verdict on x, about to be executed (asks opts.confirm). */
+enum xtars_policy_effect agent_policy_check(struct xtars_agent *a, const struct xtars_action *x,
+                                            char *reason, size_t reason_size);
+/* After executing x (ok: it succeeded). */
+void agent_policy_performed(struct xtars_agent *a, const struct xtars_action *x, int ok);
 
 /* ---- step.c ---- */
 
