@@ -53,8 +53,9 @@ enum xtars_policy_effect agent_policy_check(struct xtars_agent *a, const struct 
         rc = xtars_xdesk_window_at(a->desk, x->has_point, x->x, x->y, &win, err);
     else if (a->desk) /* after a click a window manager may still be moving the focus */
         rc = xtars_xdesk_focus(a->desk, a->pressed ? XTARS_EXEC_FOCUS_WAIT_MS : 0, &win, err);
-    if (rc != XTARS_OK) {
-        xtars_log(XTARS_LOG_WARN, "policy: %s; the window is unknown for this check", err);
+    if (rc != XTARS_OK) { /* a server that went away fails the action itself: no warning */
+        if (rc != XTARS_EDISPLAY)
+            xtars_log(XTARS_LOG_WARN, "policy: %s; the window is unknown for this check", err);
         memset(&win, 0, sizeof win);
     }
     memset(&in, 0, sizeof in);
