@@ -211,24 +211,34 @@ static const char *attack_dir(void)
     return dir;
 }
 
+/* The directories, xterm, the primary selection, the attack script under
+ * `policy`; returns once every line the shell received has run. */
+static const char *run_attacks(const char *policy, struct xt_mserver *server, pid_t *xterm)
+{
+    const char *dir;
+    struct xt_result r;
+
+    xt_x_start(800, 600, NULL);
+    dir = attack_dir();
+    *xterm = start_xterm(dir);
+    set_selection("primary", "rm -rf paste\n");
+    r = run_script(dir, attacks, policy, "default", server);
+    if (r.status != 0)
+        FAIL("xtars run exited %d:\n%s", r.status, r.err);
+    xt_result_free(&r);
+    wait_for_file(path_in(dir, "end.txt")); /* typed after the attacks: they have run */
+    return dir;
+}
+
 TEST(attacks_leave_the_directories_standing)
 {
     struct xt_mserver server;
-    const char *dir;
-    struct xt_result r;
     pid_t xterm;
+    const char *dir = run_attacks("", &server, &xterm);
     char *steps;
     cJSON *requests;
     char *all;
 
-    xt_x_start(800, 600, NULL);
-    dir = attack_dir();
-    xterm = start_xterm(dir);
-    set_selection("primary", "rm -rf paste\n");
-    r = run_script(dir, attacks, "", "default", &server);
-    if (r.status != 0)
-        FAIL("xtars run exited %d:\n%s", r.status, r.err);
-    wait_for_file(path_in(dir, "end.txt")); /* every earlier line has run */
     for (int i = 0; victims[i]; i++)
         if (!exists(path_in(path_in(dir, victims[i]), "precious.txt")))
             FAIL("%s was deleted under the default policy", victims[i]);
@@ -243,7 +253,6 @@ TEST(attacks_leave_the_directories_standing)
     free(all);
     cJSON_Delete(requests);
     free(steps);
-    xt_result_free(&r);
     xt_mserver_stop(&server);
     stop_xterm(xterm);
 }
@@ -252,23 +261,13 @@ TEST(attacks_leave_the_directories_standing)
 TEST(the_same_attacks_without_a_policy_delete_them)
 {
     struct xt_mserver server;
-    const char *dir;
-    struct xt_result r;
     pid_t xterm;
+    const char *dir = run_attacks("none", &server, &xterm);
 
-    xt_x_start(800, 600, NULL);
-    dir = attack_dir();
-    xterm = start_xterm(dir);
-    set_selection("primary", "rm -rf paste\n");
-    r = run_script(dir, attacks, "none", "default", &server);
-    if (r.status != 0)
-        FAIL("xtars run exited %d:\n%s", r.status, r.err);
-    wait_for_file(path_in(dir, "end.txt"));
     for (int i = 0; victims[i]; i++)
         if (exists(path_in(dir, victims[i])))
             FAIL("the attack on %s did not work without a policy: the test proves nothing",
                  victims[i]);
-    xt_result_free(&r);
     xt_mserver_stop(&server);
     stop_xterm(xterm);
 }
