@@ -696,7 +696,18 @@ static void replay(struct check *c, const struct xtars_action *a)
         if (middle || a->type == XTARS_ACTION_DRAG) /* a drag may drop the selected text */
             paste(c, 0, 1);
         break;
-    default:
+    case XTARS_ACTION_HOVER:
+    case XTARS_ACTION_SCROLL:
+    case XTARS_ACTION_MOUSE_UP:
+    case XTARS_ACTION_WAIT:
+    case XTARS_ACTION_FINISHED:
+    case XTARS_ACTION_CALL_USER:
+        break;
+    default: /* a kind added later: its keys are pressed, its text typed */
+        if (a->key_count > 0)
+            press_keys(c, a, 0);
+        if (a->text)
+            feed_text(c, a->text, held_mods(c), 1);
         break;
     }
 }
