@@ -29,7 +29,7 @@ DEMO_PACKAGES := \
 # only in CI is a bug.
 TEST_PACKAGES := \
 	clang x11-utils xdotool scrot imagemagick chromium fonts-dejavu-core valgrind xterm \
-	openssl openbox
+	openssl openbox xclip
 PACKAGES := $(DEMO_PACKAGES) $(TEST_PACKAGES)
 # The programs examples/demo/run.sh runs.
 DEMO_TARGETS := xtars xtars-demo-app xtars-model-server

@@ -81,6 +81,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     cfg->stuck_limit        = 3;
     cfg->parse_fail_limit   = 3;
     cfg->policy[0]          = '\0';               /* empty: the built-in default policy */
+    cfg->policy_mode        = 0;                  /* default: strict also confirms every terminal Enter */
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "runs");
     cfg->log_level          = 2;                  /* info */
 }
@@ -99,6 +100,7 @@ struct field {
 
 static const char *const family_choices[] = {"uitars-1.5", "uitars-1.0", "doubao", "pixels", NULL};
 static const char *const format_choices[] = {"png", "jpeg", NULL};
+static const char *const policy_mode_choices[] = {"default", "strict", NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug", NULL};
 
 #define OFF(f) offsetof(struct xtars_config, f)
@@ -152,6 +154,7 @@ static const struct field fields[] = {
     NUM(stuck_limit, T_INT, 1, 1000, "Repeats of one action without screen change before the run stops"),
     NUM(parse_fail_limit, T_INT, 1, 1000, "Unparseable replies in a row that are told to the model; one more stops the run"),
     STR(policy, "Action policy file (docs/policy.md); empty: built-in default; none: no policy"),
+    ENUMF(policy_mode, policy_mode_choices, "strict: also confirm every Enter or paste into a terminal window (headless: refuse)"),
     STR(out_dir, "Directory under which run trajectories are written"),
     ENUMF(log_level, level_choices, "Log verbosity"),
 };

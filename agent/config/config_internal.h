@@ -66,6 +66,7 @@ struct xtars_config {
     int stuck_limit;
     int parse_fail_limit;
     char policy[1024];      /* "": built-in default policy; "none"; or a file */
+    int policy_mode;        /* enum xtars_policy_mode: 0 default, 1 strict */
     char out_dir[1024];
     int log_level;          /* enum xtars_log_level */
 

@@ -159,7 +159,9 @@ void xtars_agent_free(struct xtars_agent *a)
     xtars_model_free(a->model);
     xtars_capture_free(a->capture);
     agent_still_cleanup(a);
+    xtars_policy_state_free(a->policy_state);
     xtars_policy_free(a->policy);
+    xtars_xdesk_close(a->desk);
     xtars_shot_cleanup(&a->shot);
     free(a);
 }
@@ -208,7 +210,22 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 
 static xtars_err open_policy(struct xtars_agent *a, char *err)
 {
-    return xtars_policy_from_setting(a->cfg.policy, &a->policy, err);
+    xtars_err rc = xtars_policy_from_setting(a->cfg.policy, &a->policy, err);
+
+    if (rc == XTARS_OK)
+        rc = xtars_policy_state_new(a->policy, (enum xtars_policy_mode)a->cfg.policy_mode,
+                                    &a->policy_state, err);
+    return rc;
+}
+
+/* The policy's own view of the desktop (after capture: same display). A dry
+ * run without a display (still.c) has none: the policy then knows no window
+ * and no selection, and checks typed text alone. */
+static xtars_err open_desk(struct xtars_agent *a, char *err)
+{
+    if (a->opts.dry_screen.width != 0 || a->opts.dry_screen.height != 0)
+        return XTARS_OK;
+    return xtars_xdesk_open(a->cfg.display, &a->desk, err);
 }
 
 static xtars_err open_trajectory(struct xtars_agent *a, char *err)
@@ -293,7 +310,7 @@ xtars_err xtars_agent_new(const struct xtars_config *cfg, const struct xtars_age
     if ((rc = xtars_log_add_secret_vars(a->cfg.redact, err)) != XTARS_OK ||
         (rc = add_config_secrets(&a->cfg, err)) != XTARS_OK ||
         (rc = open_policy(a, err)) != XTARS_OK || (rc = open_capture(a, err)) != XTARS_OK ||
-        (rc = open_executor(a, err)) != XTARS_OK) {
+        (rc = open_desk(a, err)) != XTARS_OK || (rc = open_executor(a, err)) != XTARS_OK) {
         xtars_agent_free(a);
         return rc;
     }

@@ -194,9 +194,7 @@ void agent_act(struct xtars_agent *a, struct run_state *rs, struct step_record *
             *done = 1;
             return;
         }
-        effect = xtars_policy_check(a->policy, x, &a->target, reason, sizeof reason);
-        if (effect == XTARS_POLICY_CONFIRM && a->opts.confirm && a->opts.confirm(x, reason, a->opts.user))
-            effect = XTARS_POLICY_ALLOW;
+        effect = agent_policy_check(a, x, reason, sizeof reason); /* asks opts.confirm */
         if (effect != XTARS_POLICY_ALLOW) {
             snprintf(s->errors[i], sizeof s->errors[i], "denied by policy: %.170s", reason);
             /* The model is told in its own terms (rs->note); people (progress
@@ -212,9 +210,9 @@ void agent_act(struct xtars_agent *a, struct run_state *rs, struct step_record *
             agent_add_note(s, note);
             continue;
         }
-        if (xtars_exec_perform(a->exec, x, &er, failure) == XTARS_OK) {
-            s->ok[i] = 1;
-        } else {
+        s->ok[i] = xtars_exec_perform(a->exec, x, &er, failure) == XTARS_OK;
+        agent_policy_performed(a, x, s->ok[i]);
+        if (!s->ok[i]) {
             snprintf(s->errors[i], sizeof s->errors[i], "%.199s", failure);
             snprintf(note, sizeof note, "Your action %s failed: %s.", xtars_action_type_name(x->type),
                      s->errors[i]);

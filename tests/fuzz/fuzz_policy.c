@@ -3,12 +3,16 @@
  * against a few fixed actions of every kind (the regular expressions and
  * regions run on them); errors must be one "policy: " line. Every input is
  * also typed text: analysed by xtars_shell_parse (every command walked and
- * matched) and checked against the default policy. */
+ * matched) and checked against the default policy; and a stream of actions
+ * (chunks separated by 0x01; a chunk's first byte picks the action, window
+ * and terminal-ness, the rest is its text or the selection) fed to one
+ * stateful policy in strict and default mode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/reply/policy.h"
+#include "agent/reply/policy_state.h"
 #include "agent/reply/shell.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -77,12 +81,84 @@ static void check_typed(const unsigned char *data, size_t size)
     free(text);
 }
 
+static const char *selection_now;
+
+static xtars_err read_selection(void *data, enum xtars_policy_selection which, char **text,
+                                char *err)
+{
+    (void)data;
+    if (which == XTARS_POLICY_PRIMARY && selection_now[0] == 'x')
+        return xtars_error(err, XTARS_ETIMEOUT, "no answer");
+    *text = strdup(selection_now);
+    return *text ? XTARS_OK : XTARS_ENOMEM;
+}
+
+static void check_stream(const unsigned char *data, size_t size, enum xtars_policy_mode mode)
+{
+    static const char *const keys[] = {"enter", "backspace", "ctrl", "shift", "alt", "v", "u",
+                                       "y", "w", "k", "c", "left", "home", "end", "tab", "up",
+                                       "insert", "delete", "m", "r", "-", "space", "esc", "a"};
+    static struct xtars_policy *defaults;
+    struct xtars_policy_state *state;
+    char err[XTARS_ERRLEN], reason[200], *copy;
+    size_t start = 0;
+
+    if (defaults == NULL && xtars_policy_new_default(&defaults, err) != XTARS_OK)
+        abort();
+    if (xtars_policy_state_new(defaults, mode, &state, err) != XTARS_OK)
+        abort();
+    if ((copy = malloc(size + 1)) == NULL)
+        abort();
+    memcpy(copy, data, size);
+    copy[size] = '\0';
+    while (start < size) {
+        size_t end = start;
+        unsigned char pick;
+        struct xtars_action a;
+        struct xtars_policy_input in;
+        while (end < size && copy[end] != 0x01)
+            end++;
+        copy[end] = '\0';
+        pick = (unsigned char)copy[start];
+        memset(&a, 0, sizeof a);
+        memset(&in, 0, sizeof in);
+        in.window = pick >> 6;
+        in.wm_class = pick & 0x20 ? "XTerm" : "Gedit";
+        in.read_selection = read_selection;
+        selection_now = copy + start + 1;
+        a.text = copy + start + 1;
+        a.has_point = 1;
+        switch (pick % 8) {
+        case 0: a.type = XTARS_ACTION_TYPE; break;
+        case 1: case 2: case 3:
+            a.type = pick % 8 == 1 ? XTARS_ACTION_HOTKEY : pick % 8 == 2 ? XTARS_ACTION_KEY_DOWN
+                                                                         : XTARS_ACTION_KEY_UP;
+            for (size_t i = start + 1; i < end && a.key_count < 3; i++)
+                snprintf(a.keys[a.key_count++], sizeof a.keys[0], "%s",
+                         keys[(unsigned char)copy[i] % (sizeof keys / sizeof keys[0])]);
+            a.text = NULL;
+            break;
+        case 4: a.type = XTARS_ACTION_CLICK; break;
+        case 5: a.type = XTARS_ACTION_MIDDLE_CLICK; break;
+        case 6: a.type = XTARS_ACTION_MOUSE_DOWN, a.button = XTARS_BUTTON_MIDDLE; break;
+        default: xtars_policy_state_released(state); a.type = XTARS_ACTION_WAIT; break;
+        }
+        if ((unsigned)xtars_policy_state_check(state, &a, &in, reason, sizeof reason) >
+            XTARS_POLICY_DENY)
+            abort();
+        start = end + 1;
+    }
+    free(copy);
+    xtars_policy_state_free(state);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     struct xtars_policy *policy = NULL;
     char err[XTARS_ERRLEN];
 
     check_typed(data, size);
+    check_stream(data, size, size % 2 ? XTARS_POLICY_MODE_STRICT : XTARS_POLICY_MODE_DEFAULT);
 
     if (xtars_policy_parse("fuzz.json", (const char *)data, size, &policy, err) != XTARS_OK) {
         if (policy != NULL || strncmp(err, "policy: ", 8) != 0 || strchr(err, '\n') != NULL) {

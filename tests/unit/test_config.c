@@ -165,6 +165,13 @@ TEST(ranges_and_enums)
     ASSERT_EQ(xtars_config_set_from(&c, "stream", "true", XTARS_SOURCE_FLAG, err), XTARS_OK);
     ASSERT_EQ(c.stream, 1);
     ASSERT_EQ(xtars_config_set_from(&c, "stream", "maybe", XTARS_SOURCE_FLAG, err), XTARS_ECONFIG);
+    ASSERT_EQ(c.policy_mode, 0);
+    ASSERT_EQ(xtars_config_set_from(&c, "policy_mode", "paranoid", XTARS_SOURCE_FLAG, err),
+              XTARS_ECONFIG);
+    ASSERT_STR_EQ(err, "config: 'policy_mode' (command line) must be one of default, strict, not "
+                       "'paranoid'");
+    ASSERT_EQ(xtars_config_set_from(&c, "policy_mode", "strict", XTARS_SOURCE_FLAG, err), XTARS_OK);
+    ASSERT_EQ(c.policy_mode, 1);
     ASSERT_EQ(c.max_steps, 100); /* failed sets changed nothing */
     ASSERT_NEAR(c.top_p, 0.7, 1e-12);
 }
