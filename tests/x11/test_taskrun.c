@@ -147,8 +147,8 @@ TEST(demo_task_passes_and_its_report_renders)
         free(form);
     }
     /* 7 agent steps with screenshots, the check's step and the screen after
-     * the last action; 7 thumbnails */
-    check_report_in_chromium(report, 9, 15);
+     * the last action; 8 thumbnails (the last one of that screen) */
+    check_report_in_chromium(report, 9, 16);
     xt_result_free(&r);
     xt_mserver_stop(&server);
 }
