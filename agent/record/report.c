@@ -413,7 +413,7 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     filmstrip(&b, &run, shots, final);
     xtars_buf_puts(&b, "<main>\n");
     for (int i = 0; i < run.step_count; i++) {
-        report_step_section(&b, &run, i, &shots[i], history_images);
+        report_step_section(&b, &run, i, shots, history_images);
         images += shots[i].present;
     }
     images += final_section(&b, &run);

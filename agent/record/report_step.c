@@ -127,21 +127,22 @@ static const char *request_prompt(const char *request, cJSON **root)
     return cJSON_IsString(first) ? first->valuestring : NULL;
 }
 
-/* The nearest earlier step that recorded the same prompt, or 0: a prompt
- * is shown once, then referred to. */
-static int same_prompt_before(const struct xtars_traj_run *run, int index, const char *prompt)
+/* Where the prompt is shown in full: the nearest earlier step with a
+ * recorded prompt, if it is the same one (then wherever that one points),
+ * else this step. A prompt is shown once per instruction, then referred to;
+ * each step parses only its neighbour's request. */
+static int prompt_shown_at(const struct xtars_traj_run *run, int index, const char *prompt,
+                           const struct report_shot *shots)
 {
     for (int i = index - 1; i >= 0; i--) {
         cJSON *root;
         const char *earlier = request_prompt(run->steps[i].request, &root);
         int same = earlier && strcmp(earlier, prompt) == 0;
         cJSON_Delete(root);
-        if (same)
-            return run->steps[i].step;
-        if (earlier) /* the prompt changed there (a new instruction) */
-            return 0;
+        if (earlier)
+            return same && shots[i].prompt_shown ? shots[i].prompt_shown : run->steps[index].step;
     }
-    return 0;
+    return run->steps[index].step;
 }
 
 /* One user message's image parts: each screenshot by name, linked to its step. */
@@ -166,7 +167,7 @@ static void request_images(struct xtars_buf *b, const struct xtars_traj_run *run
 }
 
 static void request_message(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                            const cJSON *m, int first)
+                            const cJSON *m, int first, struct report_shot *shots)
 {
     const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
@@ -177,13 +178,17 @@ static void request_message(struct xtars_buf *b, const struct xtars_traj_run *ru
     report_html(b, cJSON_IsString(role) ? role->valuestring : "?");
     xtars_buf_puts(b, "</span> ");
     if (cJSON_IsNumber(reply_of) && reply_of->valuedouble >= 1 && reply_of->valuedouble <= 1e7) {
-        xtars_buf_printf(b, "the reply of <a href=\"#step-%d\">step %d</a> (its Reflection "
-                            "left out)", reply_of->valueint, reply_of->valueint);
+        xtars_buf_printf(b, "<span title=\"sent back as the history does: a Reflection: "
+                            "section left out, uitars-1.5 coordinates in box tokens\">the reply "
+                            "of <a href=\"#step-%d\">step %d</a></span>", reply_of->valueint,
+                         reply_of->valueint);
     } else if (cJSON_IsArray(content)) {
         request_images(b, run, content);
     } else if (cJSON_IsString(content)) {
-        same = first ? same_prompt_before(run, index, content->valuestring) : 0;
-        if (same > 0) {
+        same = first ? prompt_shown_at(run, index, content->valuestring, shots) : 0;
+        if (first)
+            shots[index].prompt_shown = same;
+        if (same > 0 && same != run->steps[index].step) {
             xtars_buf_printf(b, "the prompt, as in <a href=\"#step-%d\">step %d</a>", same, same);
         } else {
             xtars_buf_puts(b, first ? "the prompt<pre>" : "<pre>");
@@ -196,7 +201,8 @@ static void request_message(struct xtars_buf *b, const struct xtars_traj_run *ru
 
 /* What the model was sent, as recorded (the request's "messages" with
  * screenshots by name and earlier replies by step). */
-static int step_request_recorded(struct xtars_buf *b, const struct xtars_traj_run *run, int index)
+static int step_request_recorded(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
+                                 struct report_shot *shots)
 {
     cJSON *root = cJSON_Parse(run->steps[index].request ? run->steps[index].request : "");
     const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root, "messages"), *m;
@@ -218,7 +224,7 @@ static int step_request_recorded(struct xtars_buf *b, const struct xtars_traj_ru
                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "stream")) ? "streamed"
                                                                                    : "not streamed");
     cJSON_ArrayForEach(m, messages)
-        request_message(b, run, index, m, n++ == 0);
+        request_message(b, run, index, m, n++ == 0, shots);
     xtars_buf_puts(b, "</ol></details>");
     cJSON_Delete(root);
     return 1;
@@ -229,11 +235,11 @@ static int step_request_recorded(struct xtars_buf *b, const struct xtars_traj_ru
  * instruction, then the last history_images screenshots, each earlier
  * reply as text. */
 static void step_request(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                         int history_images)
+                         struct report_shot *shots, int history_images)
 {
     int first = index;
 
-    if (step_request_recorded(b, run, index))
+    if (step_request_recorded(b, run, index, shots))
         return;
     while (first > 0 && run->steps[first - 1].model_called)
         first--;
@@ -255,13 +261,13 @@ static void step_request(struct xtars_buf *b, const struct xtars_traj_run *run, 
 }
 
 static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                       int history_images)
+                       struct report_shot *shots, int history_images)
 {
     const struct xtars_traj_step *s = &run->steps[index];
 
     if (!s->model_called) {
         if (s->request) /* sent, but no answer came (the notes say why) */
-            step_request_recorded(b, run, index);
+            step_request_recorded(b, run, index, shots);
         return;
     }
     xtars_buf_printf(b, "<dl class=\"kv model\"><dt>tokens</dt><dd>%ld prompt, %ld completion</dd>"
@@ -276,7 +282,7 @@ static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, in
         xtars_buf_puts(b, "</dd>");
     }
     xtars_buf_puts(b, "</dl>\n");
-    step_request(b, run, index, history_images);
+    step_request(b, run, index, shots, history_images);
 }
 
 static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
@@ -365,8 +371,9 @@ static void note_body(struct xtars_buf *b, const struct xtars_traj_step *s,
 }
 
 void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                         const struct report_shot *shot, int history_images)
+                         struct report_shot *shots, int history_images)
 {
+    const struct report_shot *shot = &shots[index];
     const struct xtars_traj_step *s = &run->steps[index];
     struct report_class c;
 
@@ -413,7 +420,7 @@ void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, 
         report_html(b, s->source_action);
         xtars_buf_puts(b, "</pre></details>");
     }
-    step_model(b, run, index, history_images);
+    step_model(b, run, index, shots, history_images);
     if (s->reply) {
         xtars_buf_printf(b, "<details><summary>%s</summary><pre>",
                          s->model_called || c.kind == REPORT_MODEL ? "raw reply" : "the call as written");

@@ -364,7 +364,7 @@ static const char *write_recorded_run(const char *name)
     run.sent_width = 64, run.sent_height = 40;
     ASSERT_EQ(xtars_traj_record_run(t, &run, err), XTARS_OK);
 
-    for (int i = 1; i <= 2; i++) {
+    for (int i = 1; i <= 3; i++) {
         char shot[32], request[1024];
         memset(&s, 0, sizeof s);
         snprintf(shot, sizeof shot, "step-%04d.png", i);
@@ -377,13 +377,13 @@ static const char *write_recorded_run(const char *name)
                  "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"},%s"
                  "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":"
                  "\"%s\"}}]}%s],\"temperature\":0,\"top_p\":0.7,\"max_tokens\":1000}",
-                 prompt, i == 2 ? "{\"role\":\"assistant\",\"reply_of_step\":1}," : "", shot,
-                 i == 2 ? ",{\"role\":\"user\",\"content\":\"note " JSON_HOSTILE "\"}" : "");
+                 prompt, i >= 2 ? "{\"role\":\"assistant\",\"reply_of_step\":1}," : "", shot,
+                 i >= 2 ? ",{\"role\":\"user\",\"content\":\"note " JSON_HOSTILE "\"}" : "");
         s.request = request;
         add_step(t, &s);
     }
     memset(&s, 0, sizeof s);
-    s.step = 3, s.notes = check_note, s.note_count = 1, s.settled = 1;
+    s.step = 4, s.notes = check_note, s.note_count = 1, s.settled = 1;
     s.check_command = "grep -q '" HOSTILE "' out.txt";
     s.check_exit_status = 1, s.check_error = "exit status 1";
     s.check_output = "grep: out.txt: " HOSTILE "\n";
@@ -424,9 +424,12 @@ TEST(the_request_sent_is_shown_with_images_and_replies_by_reference)
                               "&gt;</pre>");
     ASSERT(step2 != NULL);
     ASSERT_STR_CONTAINS(step2, "the prompt, as in <a href=\"#step-1\">step 1</a>");
-    ASSERT_STR_CONTAINS(step2, "the reply of <a href=\"#step-1\">step 1</a>");
+    ASSERT_STR_CONTAINS(step2, "\">the reply of <a href=\"#step-1\">step 1</a></span>");
     ASSERT_STR_CONTAINS(step2, "screenshot of <a href=\"#step-2\">step 2</a> (step-0002.png)");
     ASSERT_STR_CONTAINS(step2, "<pre>note &lt;/script&gt;&lt;script&gt;alert(1)");
+    /* step 3 points to where the prompt is shown, not to step 2's reference */
+    ASSERT_STR_CONTAINS(strstr(html, "id=\"step-3\""), "the prompt, as in <a href=\"#step-1\">");
+    ASSERT_EQ(count(html, "the prompt<pre>"), 1);
     /* images by reference: the screenshots are embedded once each */
     ASSERT_EQ(count(html, "alt=\"step 1 screenshot\""), 1);
     free(html);
@@ -441,7 +444,7 @@ TEST(instructions_and_checks_are_shown_as_recorded)
     ASSERT_STR_CONTAINS(html, "<p class=\"instr\"><span class=\"badge kind\">instruction</span> "
                               "fill in &lt;/script&gt;");
     ASSERT_EQ(count(html, "<p class=\"instr\">"), 1); /* step 2 continues the same one */
-    ASSERT_STR_CONTAINS(html, "<section class=\"step check fail\" id=\"step-3\">");
+    ASSERT_STR_CONTAINS(html, "<section class=\"step check fail\" id=\"step-4\">");
     ASSERT_STR_CONTAINS(html, "<code>grep -q &#39;&lt;/script&gt;");
     ASSERT_STR_CONTAINS(html, "It exited with status <b>1</b>: failed.</p>");
     ASSERT_STR_CONTAINS(html, "<pre class=\"output\">grep: out.txt: &lt;/script&gt;&lt;script&gt;");
@@ -458,7 +461,7 @@ TEST(the_final_screen_has_a_real_thumbnail)
     ASSERT(end != NULL);
     ASSERT(strncmp(end + strlen("<a href=\"#final\" data-step=\"final\">"),
                    "<img alt=\"\" loading=\"lazy\" src=\"data:image/jpeg;base64,", 55) == 0);
-    ASSERT_EQ(count(html, "alt=\"\" loading=\"lazy\" src=\"data:image/jpeg;base64,"), 3);
+    ASSERT_EQ(count(html, "alt=\"\" loading=\"lazy\" src=\"data:image/jpeg;base64,"), 4);
     free(html);
 }
 
