@@ -76,7 +76,7 @@ void xtars_html_relative_dir(const char *from, const char *to, char *out, size_t
         if (*p == '/' && p[1] != '\0' && used + 4 < size)
             used += (size_t)snprintf(out + used, size - used, "%s..", used ? "/" : "");
     if (t[common] == '/' && t[common + 1] != '\0')
-        snprintf(out + used, size - used, "%s%s", used ? "" : ".", t + common);
+        snprintf(out + used, size - used, "%s", t + common + (used ? 0 : 1));
     else if (used == 0)
         snprintf(out, size, ".");
 }

@@ -25,8 +25,8 @@ xtars_err xtars_html_href(struct xtars_buf *b, const char *path);
 xtars_err xtars_html_csp_hash(struct xtars_buf *b, const char *text);
 
 /* The path from directory `from` to `to` (both existing directories,
- * resolved with realpath) as "../../a/b", "." when they are the same; to
- * itself (absolute) when either cannot be resolved. */
+ * resolved with realpath) as "../../a/b" or "a/b", "." when they are the
+ * same; `to` itself when either cannot be resolved. */
 void xtars_html_relative_dir(const char *from, const char *to, char *out, size_t size);
 
 #endif

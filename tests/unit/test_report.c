@@ -14,6 +14,7 @@
 #include "agent/base/base64.h"
 #include "agent/base/files.h"
 #include "agent/base/sha256.h"
+#include "agent/record/html.h"
 #include "agent/record/report.h"
 #include "agent/record/report_internal.h"
 #include "agent/record/traj_file.h"
@@ -481,4 +482,27 @@ TEST(launch_logs_are_linked_relative_to_the_report_file)
     html = report_to(dir, out);
     ASSERT_STR_CONTAINS(html, "<a href=\"../logs/launch-1.log\">launch-1.log</a>");
     free(html);
+}
+
+TEST(relative_dir_between_real_directories)
+{
+    char a[1100], b[1100], out[1200];
+
+    snprintf(a, sizeof a, "%s/rel-a", xt_tmpdir());
+    snprintf(b, sizeof b, "%s/rel-a/b/c", xt_tmpdir());
+    ASSERT(mkdir(a, 0755) == 0);
+    snprintf(out, sizeof out, "%s/rel-a/b", xt_tmpdir());
+    ASSERT(mkdir(out, 0755) == 0);
+    ASSERT(mkdir(b, 0755) == 0);
+    xtars_html_relative_dir(a, b, out, sizeof out);
+    ASSERT_STR_EQ(out, "b/c");
+    xtars_html_relative_dir(b, a, out, sizeof out);
+    ASSERT_STR_EQ(out, "../..");
+    xtars_html_relative_dir(a, a, out, sizeof out);
+    ASSERT_STR_EQ(out, ".");
+    snprintf(out, sizeof out, "%s/rel-a/b/../b/c/", xt_tmpdir()); /* resolved first */
+    xtars_html_relative_dir(out, a, out + 600, 600);
+    ASSERT_STR_EQ(out + 600, "../..");
+    xtars_html_relative_dir("/nonexistent-dir-x", a, out, sizeof out);
+    ASSERT_STR_EQ(out, a);
 }
