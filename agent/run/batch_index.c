@@ -17,7 +17,7 @@ static const char page_css[] =
     ".totals span{display:inline-block;margin-right:16px}\n"
     ".controls{display:none;gap:12px;align-items:center;margin-top:12px;color:#57606a}\n"
     ".js .controls{display:flex}\n"
-    "input,select{font:inherit;padding:2px 6px}\n"
+    "input,select{font:inherit;padding:2px 6px}input{width:17em}\n"
     "table{border-collapse:collapse;margin-top:12px;background:#fff}\n"
     "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}\n"
     "th{background:#eee;white-space:nowrap}\n"
