@@ -12,6 +12,24 @@
 
 #include "xtars/buf.h"
 
+/* How every inline script of xtars's pages begins (a string literal, to be
+ * joined with the rest of the script at compile time): strict mode inside
+ * a function, any error counted on <html data-js-errors> and written into
+ * the page's <p id="js-errors" hidden> (so it cannot go unnoticed; the
+ * browser tests read both), and class "js" on <html> for the CSS that
+ * shows what only works with the script. Variables d (document) and root
+ * (<html>) are defined for the rest. */
+#define XTARS_HTML_SCRIPT_START                                                                 \
+    "\n(function () {\n"                                                                        \
+    "'use strict';\n"                                                                           \
+    "var d = document, root = d.documentElement, errors = 0;\n"                                 \
+    "window.addEventListener('error', function (e) {\n"                                         \
+    "  errors++; root.setAttribute('data-js-errors', String(errors));\n"                        \
+    "  var p = d.getElementById('js-errors');\n"                                                \
+    "  if (p) { p.hidden = false; p.textContent += 'script error: ' + e.message + '\\n'; }\n"   \
+    "});\n"                                                                                     \
+    "root.classList.add('js');\n"
+
 /* Appends at most max bytes of text (NULL: nothing) with & < > " '
  * as entities, safe in element content and quoted attributes, and
  * "&hellip;" when it was cut. */

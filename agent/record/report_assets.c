@@ -110,15 +110,7 @@ const char report_css[] =
  * the markers and the zoom. Any error is counted on <html data-js-errors>
  * and written into #js-errors, so it cannot go unnoticed (tests read it). */
 const char report_js[] =
-    "\n(function () {\n"
-    "'use strict';\n"
-    "var d = document, root = d.documentElement, errors = 0;\n"
-    "window.addEventListener('error', function (e) {\n"
-    "  errors++; root.setAttribute('data-js-errors', String(errors));\n"
-    "  var p = d.getElementById('js-errors');\n"
-    "  if (p) { p.hidden = false; p.textContent += 'script error: ' + e.message + '\\n'; }\n"
-    "});\n"
-    "root.classList.add('js');\n"
+    XTARS_HTML_SCRIPT_START
     "var steps = Array.prototype.slice.call(d.querySelectorAll('section.step'));\n"
     "/* the script shows the step itself: without an element of that id the\n"
     "   browser's own jump to #step-N, which would scroll the header away, never comes */\n"

@@ -34,15 +34,7 @@ static const char page_css[] =
  * xtars, hold the exact numbers. Errors are counted on <html
  * data-js-errors> and shown, as the report does. */
 static const char page_js[] =
-    "\n(function () {\n"
-    "'use strict';\n"
-    "var d = document, root = d.documentElement, errors = 0;\n"
-    "window.addEventListener('error', function (e) {\n"
-    "  errors++; root.setAttribute('data-js-errors', String(errors));\n"
-    "  var p = d.getElementById('js-errors');\n"
-    "  if (p) { p.hidden = false; p.textContent += 'script error: ' + e.message + '\\n'; }\n"
-    "});\n"
-    "root.classList.add('js');\n"
+    XTARS_HTML_SCRIPT_START
     "var table = d.getElementById('tasks'), body = table.tBodies[0];\n"
     "var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);\n"
     "var text = d.getElementById('filter'), status = d.getElementById('status');\n"

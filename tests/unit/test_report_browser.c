@@ -18,16 +18,22 @@
 #include "test.h"
 #include "xtars/buf.h"
 
-static const char harness[] =
-    "<!DOCTYPE html><html><head><title>pending</title></head><body>"
-    "<iframe id=\"f\" width=\"1366\" height=\"768\" src=\"report.html#step-2\"></iframe>"
-    "<script>\n"
-    "var out = [];\n"
-    "function say(k, v) { out.push(k + '=' + v); }\n"
-    "document.getElementById('f').addEventListener('load', function () {\n"
-    "  try { check(this); } catch (e) { document.title = 'done harness error ' + e; }\n"
-    "});\n"
+/* A harness page: the page under test (src) in a frame and, once it has
+ * loaded, check(frame), which says what it finds; the title then reads
+ * "done k=v k=v ...". */
+#define HARNESS(src)                                                                      \
+    "<!DOCTYPE html><html><head><title>pending</title></head><body>"                      \
+    "<iframe id=\"f\" width=\"1366\" height=\"768\" src=\"" src "\"></iframe>"            \
+    "<script>\n"                                                                          \
+    "var out = [];\n"                                                                     \
+    "function say(k, v) { out.push(k + '=' + v); }\n"                                     \
+    "document.getElementById('f').addEventListener('load', function () {\n"               \
+    "  try { check(this); } catch (e) { document.title = 'done harness error ' + e; }\n"  \
+    "});\n"                                                                               \
     "function check(frame) {\n"
+
+static const char harness[] =
+    HARNESS("report.html#step-2")
     "  var w = frame.contentWindow, d = w.document, html = d.documentElement;\n"
     "  function key(k) { d.dispatchEvent(new w.KeyboardEvent('keydown', {key: k, bubbles: true})); }\n"
     "  function shown() {\n"
@@ -65,11 +71,40 @@ static const char harness[] =
     "}\n"
     "</script></body></html>\n";
 
+/* Writes the harness page to path, loads it in headless Chromium and
+ * returns what it dumped: the harness reports in its <title> ("done ...").
+ * Fails on any console message (a CSP violation, a script error). */
+static struct xt_result run_harness(const char *path, const char *page, const char *profile_name,
+                                    int budget_ms)
+{
+    char url[1000], profile[900], budget[64];
+    struct xt_result r;
+    FILE *f = fopen(path, "w");
+
+    ASSERT(f != NULL);
+    fputs(page, f);
+    fclose(f);
+    snprintf(url, sizeof url, "file://%s", path);
+    snprintf(profile, sizeof profile, "--user-data-dir=%s/%s", xt_tmpdir(), profile_name);
+    snprintf(budget, sizeof budget, "--virtual-time-budget=%d", budget_ms);
+    r = xt_run((const char *const[]){"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                     "--no-first-run", "--disable-background-networking",
+                                     "--disable-component-update", "--disable-sync",
+                                     "--allow-file-access-from-files", "--enable-logging=stderr",
+                                     "--v=0", budget, profile, "--dump-dom", url, NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    if (strstr(r.err, ":CONSOLE"))
+        FAIL("the page logged to the console:\n%s", r.err);
+    if (!strstr(r.out, "<title>done "))
+        FAIL("the harness did not finish:\n%s\n%s", r.out, r.err);
+    return r;
+}
+
 TEST(keys_deep_links_markers_and_images_work_in_chromium)
 {
-    char dir[700], src[800], url[1000], profile[900], page[900];
+    char dir[700], src[800], page[900];
     struct xt_result r;
-    FILE *f;
 
     if (access("/usr/bin/chromium", X_OK) != 0)
         SKIP("/usr/bin/chromium is not installed (make deps installs it)");
@@ -89,24 +124,7 @@ TEST(keys_deep_links_markers_and_images_work_in_chromium)
     xt_result_free(&r);
 
     snprintf(page, sizeof page, "%s/harness.html", dir);
-    f = fopen(page, "w");
-    ASSERT(f != NULL);
-    fputs(harness, f);
-    fclose(f);
-    snprintf(url, sizeof url, "file://%s", page);
-    snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium-profile", xt_tmpdir());
-    r = xt_run((const char *const[]){"chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                     "--no-first-run", "--disable-background-networking",
-                                     "--disable-component-update", "--disable-sync",
-                                     "--allow-file-access-from-files", "--enable-logging=stderr",
-                                     "--v=0", "--virtual-time-budget=30000", profile,
-                                     "--dump-dom", url, NULL},
-               NULL, NULL);
-    ASSERT_EQ(r.status, 0);
-    if (strstr(r.err, ":CONSOLE"))
-        FAIL("the report logged to the console:\n%s", r.err);
-    if (!strstr(r.out, "<title>done "))
-        FAIL("the harness did not finish:\n%s\n%s", r.out, r.err);
+    r = run_harness(page, harness, "chromium-profile", 30000);
     /* basic.json imports as 3 steps: click, type, hotkey + finished */
     ASSERT_STR_CONTAINS(r.out, "js=true deeplink=step-2 marks=absent");
     ASSERT_STR_CONTAINS(r.out, " j=step-3 right=step-3 back=step-1 end=step-3 home=step-1 ");
@@ -128,15 +146,7 @@ TEST(keys_deep_links_markers_and_images_work_in_chromium)
 }
 
 static const char index_harness[] =
-    "<!DOCTYPE html><html><head><title>pending</title></head><body>"
-    "<iframe id=\"f\" width=\"1200\" height=\"700\" src=\"index.html\"></iframe>"
-    "<script>\n"
-    "var out = [];\n"
-    "function say(k, v) { out.push(k + '=' + v); }\n"
-    "document.getElementById('f').addEventListener('load', function () {\n"
-    "  try { check(this); } catch (e) { document.title = 'done harness error ' + e; }\n"
-    "});\n"
-    "function check(frame) {\n"
+    HARNESS("index.html")
     "  var w = frame.contentWindow, d = w.document, html = d.documentElement;\n"
     "  var heads = d.querySelectorAll('thead th');\n"
     "  function ids() {\n"
@@ -181,7 +191,7 @@ TEST(batch_index_sorts_and_filters_in_chromium)
 {
     struct xtars_batch_result rows[4];
     struct xtars_buf page;
-    char dir[800], path[900], url[1000], profile[900];
+    char dir[800], path[900];
     struct xt_result r;
     FILE *f;
 
@@ -203,24 +213,7 @@ TEST(batch_index_sorts_and_filters_in_chromium)
     fclose(f);
     xtars_buf_cleanup(&page);
     snprintf(path, sizeof path, "%s/harness.html", dir);
-    f = fopen(path, "w");
-    ASSERT(f != NULL);
-    fputs(index_harness, f);
-    fclose(f);
-    snprintf(url, sizeof url, "file://%s", path);
-    snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium-profile-batch", xt_tmpdir());
-    r = xt_run((const char *const[]){"chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                     "--no-first-run", "--disable-background-networking",
-                                     "--disable-component-update", "--disable-sync",
-                                     "--allow-file-access-from-files", "--enable-logging=stderr",
-                                     "--v=0", "--virtual-time-budget=10000", profile,
-                                     "--dump-dom", url, NULL},
-               NULL, NULL);
-    ASSERT_EQ(r.status, 0);
-    if (strstr(r.err, ":CONSOLE"))
-        FAIL("the index logged to the console:\n%s", r.err);
-    if (!strstr(r.out, "<title>done "))
-        FAIL("the harness did not finish:\n%s\n%s", r.out, r.err);
+    r = run_harness(path, index_harness, "chromium-profile-batch", 10000);
     ASSERT_STR_CONTAINS(r.out, "js=true controls=flex initial=delta,alpha,charlie,beta ");
     /* a task that did not run has no time or steps: last, either way */
     ASSERT_STR_CONTAINS(r.out, " time_up=beta,delta,alpha,charlie "
