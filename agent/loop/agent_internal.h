@@ -82,7 +82,7 @@ struct step_record {
     int has_similarity;      /* replay --verify */
     double similarity;
     int recorded_step;       /* replay: the recorded step this one replays */
-    const char *request;     /* the request as recorded (history.c), or NULL */
+    const char *model_request; /* the request as recorded (history.c), or NULL */
     const char *instruction; /* the first step of a run: its instruction, or NULL */
     const char *check_command, *check_error, *check_output;  /* a task's check, or NULLs */
     int check_exit_status;

@@ -126,7 +126,7 @@ static void traj_step(const struct xtars_agent *a, const struct step_record *s,
     t->replayable = 1;
     t->similarity = s->has_similarity ? s->similarity : pending ? a->pending.similarity : -1;
     t->recorded_step = s->recorded_step ? s->recorded_step : pending ? a->pending.recorded_step : 0;
-    t->request = (char *)s->request, t->instruction = (char *)s->instruction;
+    t->model_request = (char *)s->model_request, t->instruction = (char *)s->instruction;
     t->check_command = (char *)s->check_command, t->check_error = (char *)s->check_error;
     t->check_output = (char *)s->check_output, t->check_exit_status = s->check_exit_status;
 }
@@ -290,7 +290,7 @@ static int think(struct xtars_agent *a, struct run_state *rs, struct xtars_model
                                       rs->note[0] ? rs->note : NULL, &rs->body, &rs->record, NULL,
                                       err);
     rs->note[0] = '\0';
-    s->request = rs->record.len ? rs->record.data : NULL;
+    s->model_request = rs->record.len ? rs->record.data : NULL;
     if (rc == XTARS_OK)
         rc = xtars_model_complete(a->model, rs->body.data, rs->body.len, reply, err);
     s->model_ms = xtars_clock_ms() - t0;

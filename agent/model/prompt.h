@@ -98,7 +98,7 @@ xtars_err xtars_request_build(const struct xtars_config *cfg, const char *prompt
                               char *err);
 
 /* The same, and into record (reset first; may be NULL) the request as the
- * trajectory keeps it (docs/trajectory.md, "request"): the same JSON body
+ * trajectory keeps it (docs/trajectory.md, "model_request"): the same JSON body
  * except that each screenshot's image_url is its file name (from
  * xtars_history_label(); "" when unlabelled), each labelled earlier reply is
  * {"role":"assistant","reply_of_step":N} (the trajectory holds its text),

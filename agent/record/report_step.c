@@ -136,7 +136,7 @@ static int prompt_shown_at(const struct xtars_traj_run *run, int index, const ch
 {
     for (int i = index - 1; i >= 0; i--) {
         cJSON *root;
-        const char *earlier = request_prompt(run->steps[i].request, &root);
+        const char *earlier = request_prompt(run->steps[i].model_request, &root);
         int same = earlier && strcmp(earlier, prompt) == 0;
         cJSON_Delete(root);
         if (earlier)
@@ -204,7 +204,7 @@ static void request_message(struct xtars_buf *b, const struct xtars_traj_run *ru
 static int step_request_recorded(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
                                  struct report_shot *shots)
 {
-    cJSON *root = cJSON_Parse(run->steps[index].request ? run->steps[index].request : "");
+    cJSON *root = cJSON_Parse(run->steps[index].model_request ? run->steps[index].model_request : "");
     const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root, "messages"), *m;
     const char *params[] = {"temperature", "top_p", "max_tokens"};
     int n = 0;
@@ -266,7 +266,7 @@ static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, in
     const struct xtars_traj_step *s = &run->steps[index];
 
     if (!s->model_called) {
-        if (s->request) /* sent, but no answer came (the notes say why) */
+        if (s->model_request) /* sent, but no answer came (the notes say why) */
             step_request_recorded(b, run, index, shots);
         return;
     }

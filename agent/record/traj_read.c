@@ -89,7 +89,7 @@ static void free_step(struct xtars_traj_step *s)
     free(s->reflection);
     free(s->parse_error);
     free(s->source_action);
-    free(s->request);
+    free(s->model_request);
     free(s->instruction);
     free(s->check_command);
     free(s->check_error);
@@ -274,10 +274,10 @@ static xtars_err parse_notes(struct xtars_traj_step *s, const cJSON *line)
 /* instruction, request, check: what only some steps have. */
 static xtars_err parse_extras(struct xtars_traj_step *s, const cJSON *line)
 {
-    const cJSON *request = item(line, TRAJ_REQUEST), *check = item(line, TRAJ_CHECK);
+    const cJSON *request = item(line, TRAJ_MODEL_REQUEST), *check = item(line, TRAJ_CHECK);
 
     s->instruction = dup_string(line, TRAJ_INSTRUCTION);
-    if (cJSON_IsObject(request) && (s->request = cJSON_PrintUnformatted(request)) == NULL)
+    if (cJSON_IsObject(request) && (s->model_request = cJSON_PrintUnformatted(request)) == NULL)
         return XTARS_ENOMEM;
     if (cJSON_IsObject(check) && (s->check_command = dup_string(check, TRAJ_COMMAND)) != NULL) {
         s->check_exit_status = get_int(check, TRAJ_EXIT_STATUS, 0, 255, -1);

@@ -76,7 +76,7 @@
     KEY(SIMILARITY, "similarity", TRAJ_IN_STEP)             \
     KEY(RECORDED_STEP, "recorded_step", TRAJ_IN_STEP)       \
     KEY(SOURCE_ACTION, "source_action", TRAJ_IN_STEP)       \
-    KEY(REQUEST, "request", TRAJ_IN_STEP)                   \
+    KEY(MODEL_REQUEST, "model_request", TRAJ_IN_STEP)       \
     KEY(CHECK, "check", TRAJ_IN_STEP)                       \
     KEY(COMMAND, "command", TRAJ_IN_STEP)                   \
     KEY(EXIT_STATUS, "exit_status", TRAJ_IN_STEP)           \

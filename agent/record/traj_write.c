@@ -248,9 +248,9 @@ static void put_step_extras(struct out *o, const struct xtars_traj_step *s)
 {
     if (s->instruction)
         put_string(o, ", ", TRAJ_INSTRUCTION, s->instruction);
-    if (is_json_object(s->request)) {
-        put_key(o, ", ", TRAJ_REQUEST);
-        put_text(o, s->request);
+    if (is_json_object(s->model_request)) {
+        put_key(o, ", ", TRAJ_MODEL_REQUEST);
+        put_text(o, s->model_request);
     }
     if (s->check_command) {
         put_key(o, ", ", TRAJ_CHECK);
@@ -358,7 +358,7 @@ static xtars_err record_shortened(struct xtars_traj *traj, const struct xtars_tr
                              (const char **)&copy.instruction, (const char **)&copy.check_output};
     xtars_err rc = XTARS_OK;
 
-    copy.request = NULL; /* bounded when built (history.c); the first thing to go */
+    copy.model_request = NULL; /* bounded when built (history.c); the first thing to go */
     for (int i = 0; i < 6; i++) {
         const char *kept = shortened(*texts[i], &cuts[i]);
         if (kept == NULL && *texts[i] != NULL)

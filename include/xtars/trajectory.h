@@ -62,7 +62,7 @@ struct xtars_traj_step {
                                      (OSWorld pyautogui code), or NULL */
     /* Added in 0.1 after the first release of this struct (at the end: the offsets above
        stay): */
-    char *request;                /* the request sent to the model, a JSON object as text: the
+    char *model_request;          /* the request sent to the model, a JSON object as text: the
                                      chat body with each screenshot by file name and each earlier
                                      reply by its step (docs/trajectory.md), or NULL */
     char *instruction;            /* the first step of each instruction: its text, or NULL */

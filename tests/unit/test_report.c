@@ -380,7 +380,7 @@ static const char *write_recorded_run(const char *name)
                  "\"%s\"}}]}%s],\"temperature\":0,\"top_p\":0.7,\"max_tokens\":1000}",
                  prompt, i >= 2 ? "{\"role\":\"assistant\",\"reply_of_step\":1}," : "", shot,
                  i >= 2 ? ",{\"role\":\"user\",\"content\":\"note " JSON_HOSTILE "\"}" : "");
-        s.request = request;
+        s.model_request = request;
         add_step(t, &s);
     }
     memset(&s, 0, sizeof s);

@@ -78,7 +78,7 @@ static void full_step(struct xtars_traj_step *s, struct xtars_action *actions, i
     s->similarity = 0.8125;
     s->recorded_step = 5;
     s->source_action = "pyautogui.click(100, 200)";
-    s->request = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"p\"},"
+    s->model_request = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"p\"},"
                  "{\"role\":\"assistant\",\"reply_of_step\":1}],\"max_tokens\":9}";
     s->instruction = "second instruction";
     s->check_command = "test -f \"out\"";
@@ -218,7 +218,7 @@ TEST(step_round_trips_every_field)
     ASSERT_NEAR(s->similarity, 0.8125, 0);
     ASSERT_EQ(s->recorded_step, 5);
     ASSERT_STR_EQ(s->source_action, in->source_action);
-    ASSERT_STR_EQ(s->request, in->request); /* compact JSON in, the same out */
+    ASSERT_STR_EQ(s->model_request, in->model_request); /* compact JSON in, the same out */
     ASSERT_STR_EQ(s->instruction, in->instruction);
     ASSERT_STR_EQ(s->check_command, in->check_command);
     ASSERT_EQ(s->check_exit_status, 3);
@@ -244,7 +244,7 @@ static void collect_keys(const cJSON *obj, int *seen)
             if (!known)
                 FAIL("key \"%s\" is written but not in traj_schema.h", item->string);
             if (strcmp(item->string, "config") == 0 || strcmp(item->string, "actions") == 0 ||
-                strcmp(item->string, "request") == 0)
+                strcmp(item->string, "model_request") == 0)
                 continue;
         }
         if (cJSON_IsObject(item) || cJSON_IsArray(item))
@@ -343,7 +343,7 @@ TEST(optional_keys_are_left_out_and_nulls_read_as_absent)
     action.type = XTARS_ACTION_WAIT;
     step.step = 1, step.actions = &action, step.action_count = 1, step.similarity = -1;
     step.model_called = 1, step.prompt_tokens = -1, step.completion_tokens = -1;
-    step.request = "{\"messages\": [ cut"; /* not whole JSON: left out, the line stays valid */
+    step.model_request = "{\"messages\": [ cut"; /* not whole JSON: left out, the line stays valid */
     xtars_buf_init(&b, 1 << 20);
     ASSERT_EQ(xtars_traj_run_to_json(&run, &b), XTARS_OK);
     ASSERT(strstr(b.data, "replay_of") == NULL && strstr(b.data, "imported_from") == NULL);
@@ -366,7 +366,7 @@ TEST(optional_keys_are_left_out_and_nulls_read_as_absent)
     ASSERT_NEAR(out.steps[0].similarity, -1, 0);
     ASSERT_EQ(out.steps[0].recorded_step, 0);
     ASSERT(out.steps[0].source_action == NULL && out.steps[0].started_at == NULL);
-    ASSERT(out.steps[0].request == NULL && out.steps[0].instruction == NULL);
+    ASSERT(out.steps[0].model_request == NULL && out.steps[0].instruction == NULL);
     ASSERT(out.steps[0].check_command == NULL && out.steps[0].check_output == NULL);
     xtars_traj_run_cleanup(&out);
 }
@@ -419,7 +419,7 @@ TEST(request_instruction_and_check_output_are_redacted)
     ASSERT_EQ(xtars_log_add_secret("tok-7f3e9a"), XTARS_OK);
     memset(&step, 0, sizeof step);
     step.step = 1, step.similarity = -1;
-    step.request = "{\"messages\":[{\"role\":\"user\",\"content\":\"use tok-7f3e9a\"}]}";
+    step.model_request = "{\"messages\":[{\"role\":\"user\",\"content\":\"use tok-7f3e9a\"}]}";
     step.instruction = "log in with tok-7f3e9a";
     step.check_command = "grep tok-7f3e9a out.txt", step.check_exit_status = 1;
     step.check_output = "out.txt: tok-7f3e9a not found";
@@ -429,7 +429,7 @@ TEST(request_instruction_and_check_output_are_redacted)
     snprintf(path, sizeof path, "%s/steps.jsonl", dir);
     ASSERT_EQ(xtars_buf_read_file(&text, path, 1 << 20, err), XTARS_OK);
     ASSERT(strstr(text.data, "tok-7f3e9a") == NULL);
-    ASSERT_STR_CONTAINS(text.data, "\"request\": {\"messages\":[{\"role\":\"user\",\"content\":"
+    ASSERT_STR_CONTAINS(text.data, "\"model_request\": {\"messages\":[{\"role\":\"user\",\"content\":"
                                    "\"use [redacted]\"}]}");
     ASSERT_STR_CONTAINS(text.data, "\"check\": {\"command\": \"grep [redacted] out.txt\", "
                                    "\"exit_status\": 1, \"error\": null, \"output\": \"out.txt: "
