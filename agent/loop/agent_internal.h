@@ -101,12 +101,18 @@ struct step_record {
     const char *judge;       /* task question: its kind, or NULL */
     const char *request;     /* task question: its text as sent, or NULL */
     int cached;              /* answered from a task cache */
+    const char *model_request; /* the request as recorded (history.c), or NULL */
+    const char *instruction; /* the first step of a run: its instruction, or NULL */
+    const char *check_command, *check_error, *check_output;  /* a task's check, or NULLs */
+    int check_exit_status;
 };
 
 struct run_state {
     struct xtars_history *history;
     struct xtars_buf prompt;        /* rendered template + instruction */
     struct xtars_buf body;          /* the request */
+    struct xtars_buf record;        /* the request as the step records it */
+    const char *instruction;        /* until the run's first step is recorded */
     char note[2 * NOTE_LEN];        /* told to the model with the next request */
     int parse_failures;
     char last_summary[512];

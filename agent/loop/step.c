@@ -16,6 +16,9 @@
 #include "xtars/log.h"
 
 #define SETTLE_STABLE_FRAMES 2
+/* The request as a step records it: the prompt, notes and one short message
+ * per earlier step (history.c); a record past this is left out. */
+#define REQUEST_RECORD_MAX (1u << 20)
 
 void agent_add_note(struct step_record *s, const char *text)
 {
@@ -127,6 +130,9 @@ static void traj_step(const struct xtars_agent *a, const struct step_record *s,
     if (s->cached || (a->from_cache && s->recorded_step > 0 && s->action_count > 0))
         t->origin = "cache";
     t->judge = (char *)s->judge, t->request = (char *)s->request;
+    t->model_request = (char *)s->model_request, t->instruction = (char *)s->instruction;
+    t->check_command = (char *)s->check_command, t->check_error = (char *)s->check_error;
+    t->check_output = (char *)s->check_output, t->check_exit_status = s->check_exit_status;
 }
 
 xtars_err agent_record_step(struct xtars_agent *a, const struct step_record *s, char *err)
@@ -282,9 +288,11 @@ static int think(struct xtars_agent *a, struct run_state *rs, struct xtars_model
     double t0 = xtars_clock_ms();
     xtars_err rc;
 
-    rc = xtars_request_build(&a->cfg, rs->prompt.data, rs->history, rs->note[0] ? rs->note : NULL,
-                             &rs->body, NULL, err);
+    rc = xtars_request_build_recorded(&a->cfg, rs->prompt.data, rs->history,
+                                      rs->note[0] ? rs->note : NULL, &rs->body, &rs->record, NULL,
+                                      err);
     rs->note[0] = '\0';
+    s->model_request = rs->record.len ? rs->record.data : NULL;
     if (rc == XTARS_OK)
         rc = xtars_model_complete(a->model, rs->body.data, rs->body.len, reply, err);
     s->model_ms = xtars_clock_ms() - t0;
@@ -394,8 +402,11 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
     if (rc == XTARS_OK)
         rc = xtars_history_add_image(rs->history, a->shot.data.data, a->shot.data.len,
                                      a->cfg.image_format);
+    if (rc == XTARS_OK)
+        rc = xtars_history_label(rs->history, a->step + 1, s.screenshot);
     if (rc != XTARS_OK)
         return rc;
+    s.instruction = rs->instruction;
     if (think(a, rs, &reply, &s, res, reason)) {
         *done = 1;
     } else {
@@ -416,6 +427,8 @@ static xtars_err run_step(struct xtars_agent *a, struct run_state *rs,
     s.total_ms = xtars_clock_ms() - t0;
     if (rc == XTARS_OK)
         rc = agent_record_step(a, &s, err);
+    if (rc == XTARS_OK)
+        rs->instruction = NULL; /* recorded with the run's first step */
     if (rc == XTARS_OK)
         agent_report_step(a, rs, &s, summary, done, res);
     xtars_reply_cleanup(&parsed);
@@ -462,6 +475,8 @@ xtars_err xtars_agent_run(struct xtars_agent *a, const char *instruction, int ma
     memset(&rs, 0, sizeof rs);
     xtars_buf_init(&rs.prompt, XTARS_PROMPT_MAX_BYTES * 2);
     xtars_buf_init(&rs.body, (size_t)a->cfg.max_request_bytes + (1u << 20));
+    xtars_buf_init(&rs.record, REQUEST_RECORD_MAX);
+    rs.instruction = instruction;
     rs.max_steps = max_steps > 0 ? max_steps : a->cfg.max_steps;
     rc = prepare_run(a, &rs, instruction, err);
     if (rc != XTARS_OK) {
@@ -492,6 +507,7 @@ out:
     xtars_history_free(rs.history);
     xtars_buf_cleanup(&rs.prompt);
     xtars_buf_cleanup(&rs.body);
+    xtars_buf_cleanup(&rs.record);
     return rc;
 }
 
@@ -539,8 +555,9 @@ xtars_err xtars_agent_act(struct xtars_agent *a, const char *call, int family,
     return rc;
 }
 
-xtars_err xtars_agent_record_note(struct xtars_agent *a, const char *kind, const char *note, int ok,
-                                  char err[static XTARS_ERRLEN])
+/* A step that is a note only; check may add what a check did. */
+static xtars_err record_note_step(struct xtars_agent *a, const char *kind, const char *note, int ok,
+                                  const struct xtars_agent_check *check, char *err)
 {
     struct step_record s;
     char text[NOTE_LEN];
@@ -550,5 +567,24 @@ xtars_err xtars_agent_record_note(struct xtars_agent *a, const char *kind, const
     snprintf(text, sizeof text, "%s %s: %s", kind, ok ? "passed" : "failed", note);
     agent_add_note(&s, text);
     s.settled = 1;
+    if (check) {
+        s.check_command = check->command;
+        s.check_exit_status = check->exit_status;
+        s.check_error = check->error && check->error[0] ? check->error : NULL;
+        s.check_output = check->output;
+    }
     return agent_record_step(a, &s, err);
+}
+
+xtars_err xtars_agent_record_note(struct xtars_agent *a, const char *kind, const char *note, int ok,
+                                  char err[static XTARS_ERRLEN])
+{
+    return record_note_step(a, kind, note, ok, NULL, err);
+}
+
+xtars_err xtars_agent_record_check(struct xtars_agent *a, const struct xtars_agent_check *check,
+                                   char err[static XTARS_ERRLEN])
+{
+    return record_note_step(a, "check", check->command ? check->command : "", check->passed, check,
+                            err);
 }

@@ -7,6 +7,7 @@
 #include "agent/model/prompt.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,17 @@ struct step {
     int format;            /* enum xtars_image_format */
     int had_image;         /* a screenshot was added, even if since freed */
     char *reply;           /* NULL until the model answered */
+    int label_step;        /* the trajectory's step number, 0 when not labelled */
+    char image_name[64];   /* the screenshot's file name in the trajectory, or "" */
 };
+
+/* How a body is written: as sent, or as the trajectory records it. */
+struct body_mode {
+    int record;            /* screenshots by file name, labelled replies by step */
+};
+
+/* Texts longer than this are cut in the recorded request. */
+#define RECORD_TEXT_KEEP (16u << 10)
 
 struct xtars_history {
     struct step *steps;
@@ -133,6 +144,18 @@ xtars_err xtars_history_set_reply(struct xtars_history *h, const char *text)
     }
     free(h->steps[h->count - 1].reply);
     h->steps[h->count - 1].reply = copy;
+    return XTARS_OK;
+}
+
+xtars_err xtars_history_label(struct xtars_history *h, int step, const char *image_name)
+{
+    struct step *s;
+
+    if (h->count == 0 || step < 1)
+        return XTARS_EINVAL;
+    s = &h->steps[h->count - 1];
+    s->label_step = step;
+    snprintf(s->image_name, sizeof s->image_name, "%s", image_name ? image_name : "");
     return XTARS_OK;
 }
 
@@ -279,27 +302,68 @@ static xtars_err put_image(struct xtars_buf *out, const struct step *s)
     return rc;
 }
 
+/* A JSON string of text, cut (at a UTF-8 boundary, with a marker saying how
+ * much was left out) when recording and longer than RECORD_TEXT_KEEP. */
+static xtars_err put_text(struct xtars_buf *out, const char *text, size_t len,
+                          const struct body_mode *mode)
+{
+    size_t keep = RECORD_TEXT_KEEP;
+    char marker[80];
+    xtars_err rc;
+
+    if (!mode->record || len <= RECORD_TEXT_KEEP)
+        return xtars_json_put_stringn(out, text, len);
+    while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80)
+        keep--;
+    /* the marker goes inside the string: write it unquoted, then close */
+    rc = xtars_json_put_stringn(out, text, keep);
+    if (rc == XTARS_OK && out->len > 0 && out->data[out->len - 1] == '"') {
+        out->data[--out->len] = '\0';
+        snprintf(marker, sizeof marker, " [... %zu more bytes not recorded]\"", len - keep);
+        rc = xtars_buf_puts(out, marker);
+    }
+    return rc;
+}
+
 static xtars_err put_text_message(struct xtars_buf *out, const char *role, const char *text,
-                                  size_t len)
+                                  size_t len, const struct body_mode *mode)
 {
     xtars_err rc = xtars_buf_printf(out, ",{\"role\":\"%s\",\"content\":", role);
 
     if (rc == XTARS_OK)
-        rc = xtars_json_put_stringn(out, text, len);
+        rc = put_text(out, text, len, mode);
     if (rc == XTARS_OK)
         rc = xtars_buf_putc(out, '}');
     return rc;
 }
 
-static xtars_err put_assistant(struct xtars_buf *out, const char *reply, int family)
+/* A screenshot as the trajectory records it: by its file name. */
+static xtars_err put_image_reference(struct xtars_buf *out, const struct step *s)
+{
+    xtars_err rc = xtars_buf_puts(out, ",{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+                                       "\"image_url\":{\"url\":");
+
+    if (rc == XTARS_OK)
+        rc = xtars_json_put_string(out, s->image_name);
+    if (rc == XTARS_OK)
+        rc = xtars_buf_puts(out, "}}]}");
+    return rc;
+}
+
+static xtars_err put_assistant(struct xtars_buf *out, const struct step *s, int family,
+                               const struct body_mode *mode)
 {
     struct xtars_buf text;
     xtars_err rc;
 
+    /* The trajectory has this reply already: recorded by its step, not again. */
+    if (mode->record && s->label_step > 0)
+        return xtars_buf_printf(out, ",{\"role\":\"assistant\",\"reply_of_step\":%d}",
+                                s->label_step);
     xtars_buf_init(&text, out->max);
-    rc = xtars_history_rewrite_reply(reply, family, &text);
+    rc = xtars_history_rewrite_reply(s->reply, family, &text);
     if (rc == XTARS_OK)
-        rc = put_text_message(out, "assistant", text.data ? text.data : "", text.len);
+        rc = put_text_message(out, "assistant", text.data ? text.data : "", text.len, mode);
     xtars_buf_cleanup(&text);
     return rc;
 }
@@ -330,7 +394,8 @@ static xtars_err put_params(struct xtars_buf *out, const struct xtars_config *cf
 /* One body with the images flagged in `send`. */
 static xtars_err write_body(const struct xtars_config *cfg, const char *prompt_text,
                             const struct xtars_history *h, const char *extra_text,
-                            const unsigned char *send, struct xtars_buf *out)
+                            const unsigned char *send, const struct body_mode *mode,
+                            struct xtars_buf *out)
 {
     xtars_err rc = xtars_buf_puts(out, "{\"model\":");
 
@@ -339,17 +404,17 @@ static xtars_err write_body(const struct xtars_config *cfg, const char *prompt_t
     if (rc == XTARS_OK)
         rc = xtars_buf_puts(out, ",\"messages\":[{\"role\":\"user\",\"content\":");
     if (rc == XTARS_OK)
-        rc = xtars_json_put_string(out, prompt_text);
+        rc = put_text(out, prompt_text, strlen(prompt_text), mode);
     if (rc == XTARS_OK)
         rc = xtars_buf_putc(out, '}');
     for (int i = 0; rc == XTARS_OK && i < h->count; i++) {
         if (send[i])
-            rc = put_image(out, &h->steps[i]);
+            rc = mode->record ? put_image_reference(out, &h->steps[i]) : put_image(out, &h->steps[i]);
         if (rc == XTARS_OK && h->steps[i].reply)
-            rc = put_assistant(out, h->steps[i].reply, cfg->family);
+            rc = put_assistant(out, &h->steps[i], cfg->family, mode);
     }
     if (rc == XTARS_OK && extra_text)
-        rc = put_text_message(out, "user", extra_text, strlen(extra_text));
+        rc = put_text_message(out, "user", extra_text, strlen(extra_text), mode);
     if (rc == XTARS_OK)
         rc = put_params(out, cfg);
     return rc;
@@ -424,6 +489,15 @@ xtars_err xtars_request_build(const struct xtars_config *cfg, const char *prompt
                               struct xtars_buf *out, struct xtars_request_stats *stats,
                               char *err)
 {
+    return xtars_request_build_recorded(cfg, prompt_text, h, extra_text, out, NULL, stats, err);
+}
+
+xtars_err xtars_request_build_recorded(const struct xtars_config *cfg, const char *prompt_text,
+                                       const struct xtars_history *h, const char *extra_text,
+                                       struct xtars_buf *out, struct xtars_buf *record,
+                                       struct xtars_request_stats *stats, char *err)
+{
+    static const struct body_mode as_sent = {0}, recorded = {1};
     struct xtars_request_stats st = {0};
     unsigned char *send = calloc((size_t)h->count + 1, 1);
     xtars_err rc;
@@ -435,7 +509,7 @@ xtars_err xtars_request_build(const struct xtars_config *cfg, const char *prompt
     /* First pass without images measures the text; images have known sizes. */
     {
         unsigned char *none = calloc((size_t)h->count + 1, 1);
-        rc = none ? write_body(cfg, prompt_text, h, extra_text, none, out) : XTARS_ENOMEM;
+        rc = none ? write_body(cfg, prompt_text, h, extra_text, none, &as_sent, out) : XTARS_ENOMEM;
         free(none);
     }
     if (rc == XTARS_OK)
@@ -444,10 +518,16 @@ xtars_err xtars_request_build(const struct xtars_config *cfg, const char *prompt
         xtars_error(err, rc, "prompt: the request text does not fit: %s", xtars_strerror(rc));
     if (rc == XTARS_OK) {
         xtars_buf_reset(out);
-        rc = write_body(cfg, prompt_text, h, extra_text, send, out);
+        rc = write_body(cfg, prompt_text, h, extra_text, send, &as_sent, out);
         if (rc != XTARS_OK)
             xtars_error(err, rc, "prompt: cannot build the request body (%zu bytes so far): %s",
                         out->len, xtars_strerror(rc));
+    }
+    if (record) { /* past its cap it is left empty: the request still goes out */
+        xtars_buf_reset(record);
+        if (rc != XTARS_OK ||
+            write_body(cfg, prompt_text, h, extra_text, send, &recorded, record) != XTARS_OK)
+            xtars_buf_reset(record);
     }
     if (rc == XTARS_OK)
         count_sent(h, send, &st);

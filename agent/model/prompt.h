@@ -57,6 +57,11 @@ xtars_err xtars_history_add_image(struct xtars_history *h, const void *image, si
  * starts a step without a screenshot when there is none yet. ENOMEM. */
 xtars_err xtars_history_set_reply(struct xtars_history *h, const char *text);
 
+/* Names the newest step as the trajectory does: its step number and its
+ * screenshot's file name (may be NULL). Only xtars_request_build_recorded()
+ * uses them. EINVAL when there is no step or step < 1. */
+xtars_err xtars_history_label(struct xtars_history *h, int step, const char *image_name);
+
 /* Number of steps added so far. */
 int xtars_history_steps(const struct xtars_history *h);
 
@@ -91,6 +96,18 @@ xtars_err xtars_request_build(const struct xtars_config *cfg, const char *prompt
                               const struct xtars_history *h, const char *extra_text,
                               struct xtars_buf *out, struct xtars_request_stats *stats,
                               char *err);
+
+/* The same, and into record (reset first; may be NULL) the request as the
+ * trajectory keeps it (docs/trajectory.md, "model_request"): the same JSON body
+ * except that each screenshot's image_url is its file name (from
+ * xtars_history_label(); "" when unlabelled), each labelled earlier reply is
+ * {"role":"assistant","reply_of_step":N} (the trajectory holds its text),
+ * and texts over 16 KiB are cut with a marker. A record that would pass its
+ * buffer's cap is left empty; it never fails the request. */
+xtars_err xtars_request_build_recorded(const struct xtars_config *cfg, const char *prompt_text,
+                                       const struct xtars_history *h, const char *extra_text,
+                                       struct xtars_buf *out, struct xtars_buf *record,
+                                       struct xtars_request_stats *stats, char *err);
 
 /* MIME type of an image format: "image/png" or "image/jpeg". */
 const char *xtars_history_mime(int format);

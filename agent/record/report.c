@@ -15,6 +15,7 @@
 
 #include "agent/base/base64.h"
 #include "agent/base/files.h"
+#include "agent/record/html.h"
 #include "agent/record/report_internal.h"
 #include "xtars/buf.h"
 #include "xtars/config.h"
@@ -94,6 +95,26 @@ static void status_line(struct xtars_buf *b, const struct xtars_traj_run *run)
     }
 }
 
+/* A task's instructions (recorded with the first step of each), each
+ * linking to the step it started at. */
+static void instructions(struct xtars_buf *b, const struct xtars_traj_run *run)
+{
+    int shown = 0;
+
+    for (int i = 0; i < run->step_count; i++) {
+        const struct xtars_traj_step *s = &run->steps[i];
+        if (!s->instruction || (run->instruction && strcmp(run->instruction, s->instruction) == 0))
+            continue;
+        xtars_buf_puts(b, shown++ ? "" : "<ol class=\"instructions\">");
+        xtars_buf_printf(b, "<li><a href=\"#step-%d\" data-step=\"step-%d\">step %d</a> ", s->step,
+                         s->step, s->step);
+        report_html(b, s->instruction);
+        xtars_buf_puts(b, "</li>");
+    }
+    if (shown)
+        xtars_buf_puts(b, "</ol>\n");
+}
+
 static void header(struct xtars_buf *b, const struct xtars_traj_run *run)
 {
     const char *source = run->source ? run->source : "run";
@@ -115,6 +136,7 @@ static void header(struct xtars_buf *b, const struct xtars_traj_run *run)
         report_html(b, run->instruction);
         xtars_buf_puts(b, "</p>\n");
     }
+    instructions(b, run);
     xtars_buf_puts(b, "<div class=\"facts\">");
     fact(b, "source", source);
     if (run->replay_of)
@@ -220,9 +242,10 @@ static void timeline(struct xtars_buf *b, const struct xtars_traj_run *run)
                       "note</span><span><i class=\"o-fail\"></i>failed</span></div></div>\n");
 }
 
-/* Decodes a screenshot for its size and appends a small JPEG of it. */
-static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run,
-                      const struct xtars_traj_step *s, struct report_shot *shot)
+/* Decodes a screenshot (a file name in the run's directory) for its size
+ * and appends a small JPEG of it. */
+static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run, const char *name,
+                      struct report_shot *shot)
 {
     struct xtars_buf file, jpeg;
     struct xtars_image img, small;
@@ -233,7 +256,7 @@ static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run,
     xtars_image_init(&img);
     xtars_image_init(&small);
     xtars_buf_init(&jpeg, 1 << 20);
-    snprintf(path, sizeof path, "%s/%s", run->dir, s->screenshot);
+    snprintf(path, sizeof path, "%s/%s", run->dir, name);
     if (xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) == XTARS_OK) {
         shot->present = 1;
         if (xtars_image_decode(file.data, file.len, &img, err) == XTARS_OK && img.width > 0) {
@@ -254,10 +277,12 @@ static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run,
     xtars_image_cleanup(&img);
 }
 
-/* The step list: a thumbnail and a line per step, linking to it. */
+/* The step list: a thumbnail and a line per step, linking to it; the
+ * screen after the last action (final, a file name or NULL) last. */
 static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
-                      struct report_shot *shots, int final)
+                      struct report_shot *shots, const char *final)
 {
+    struct report_shot final_shot_size;
     struct report_class c;
     char words[300];
 
@@ -268,7 +293,7 @@ static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
         xtars_buf_printf(b, "<a href=\"#step-%d\" data-step=\"step-%d\" class=\"%s\">", s->step,
                          s->step, report_outcome_name(c.outcome));
         if (s->screenshot)
-            thumbnail(b, run, s, &shots[i]);
+            thumbnail(b, run, s->screenshot, &shots[i]);
         else
             xtars_buf_printf(b, "<span class=\"nothumb\">%s</span>", report_kind_name(c.kind));
         words[0] = '\0';
@@ -284,10 +309,12 @@ static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
             xtars_buf_printf(b, " (+%d)", s->action_count - 1);
         xtars_buf_puts(b, "</span></span></a>\n");
     }
-    if (final)
-        xtars_buf_puts(b, "<a href=\"#final\" data-step=\"final\"><span class=\"nothumb\">end"
-                          "</span><span><span class=\"s\">the screen after the last action"
-                          "</span></span></a>\n");
+    if (final) {
+        xtars_buf_puts(b, "<a href=\"#final\" data-step=\"final\">");
+        thumbnail(b, run, final, &final_shot_size);
+        xtars_buf_puts(b, "<span><span class=\"n\">end</span> <span class=\"s\">the screen after "
+                          "the last action</span></span></a>\n");
+    }
     xtars_buf_puts(b, "</nav>\n");
 }
 
@@ -325,18 +352,34 @@ static int final_section(struct xtars_buf *b, const struct xtars_traj_run *run)
 
 /* ---- launched apps' output (kept apart: the report's own cards are above) -- */
 
-/* A line linking the launch-N.log files the run's apps wrote, if any. */
-static void launch_logs(struct xtars_buf *b, const char *dir)
+/* A line linking the launch-N.log files the run's apps wrote, if any, by
+ * paths relative to the report file (out_path, NULL: in dir), so that they
+ * work wherever -o put it and as long as both move together. */
+static void launch_logs(struct xtars_buf *b, const char *dir, const char *out_path)
 {
-    char path[4400];
+    char path[4400], out_dir[4096], rel[4096] = ".";
+    const char *slash = out_path ? strrchr(out_path, '/') : NULL;
     int shown = 0;
 
+    if (out_path) {
+        if (slash)
+            snprintf(out_dir, sizeof out_dir, "%.*s", slash == out_path ? 1 : (int)(slash - out_path),
+                     out_path);
+        else
+            snprintf(out_dir, sizeof out_dir, ".");
+        xtars_html_relative_dir(out_dir, dir, rel, sizeof rel);
+    }
     for (int n = 1; n <= 64; n++) {
         snprintf(path, sizeof path, "%s/launch-%d.log", dir, n);
         if (access(path, F_OK) != 0)
             continue;
         xtars_buf_puts(b, shown++ ? ", " : "<p class=\"muted\">Output of the launched apps: ");
-        xtars_buf_printf(b, "<a href=\"launch-%d.log\">launch-%d.log</a>", n, n);
+        xtars_buf_puts(b, "<a href=\"");
+        if (strcmp(rel, ".") != 0) {
+            xtars_html_href(b, rel);
+            xtars_buf_putc(b, '/');
+        }
+        xtars_buf_printf(b, "launch-%d.log\">launch-%d.log</a>", n, n);
     }
     if (shown)
         xtars_buf_puts(b, "</p>\n");
@@ -349,7 +392,8 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     struct report_shot *shots = NULL;
     struct xtars_buf b;
     char path[4400];
-    int images = 0, history_images, has_final;
+    const char *final;
+    int images = 0, history_images;
     xtars_err rc;
 
     if ((rc = xtars_traj_load(dir, &run, err)) != XTARS_OK)
@@ -360,23 +404,23 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
         return xtars_error(err, XTARS_ENOMEM, "report: out of memory");
     }
     history_images = config_int(&run, "history_images");
-    has_final = final_shot(&run, path, sizeof path) != NULL;
+    final = final_shot(&run, path, sizeof path);
     xtars_buf_init(&b, REPORT_MAX);
     head(&b, &run);
     header(&b, &run);
     controls(&b);
     timeline(&b, &run);
     xtars_buf_puts(&b, "</header>\n<div class=\"layout\">\n");
-    filmstrip(&b, &run, shots, has_final);
+    filmstrip(&b, &run, shots, final);
     xtars_buf_puts(&b, "<main>\n");
     for (int i = 0; i < run.step_count; i++) {
-        report_step_section(&b, &run, i, &shots[i], history_images);
+        report_step_section(&b, &run, i, shots, history_images);
         images += shots[i].present;
     }
     images += final_section(&b, &run);
     if (run.step_count == 0)
         xtars_buf_puts(&b, "<p class=\"muted\">No step was recorded.</p>");
-    launch_logs(&b, dir);
+    launch_logs(&b, dir, out_path);
     xtars_buf_puts(&b, "<p id=\"js-errors\" hidden></p></main></div>\n<footer>Written by xtars. "
                        "Keys: left/right or k/j move between steps, p plays, m toggles the "
                        "markers.</footer>\n<script>");

@@ -6,8 +6,7 @@
 
 #include <string.h>
 
-#include "agent/base/base64.h"
-#include "agent/base/sha256.h"
+#include "agent/record/html.h"
 
 const char report_css[] =
     "\n:root{--bg:#f4f5f8;--card:#fff;--ink:#1d2230;--muted:#667085;--line:#e2e5ec;"
@@ -97,6 +96,12 @@ const char report_css[] =
     "pre{white-space:pre-wrap;word-break:break-word;background:#f0f2f7;padding:10px;"
     "border-radius:6px;font-size:12.5px;max-height:50vh;overflow:auto}\n"
     ".check code{display:block;white-space:pre-wrap;background:#f0f2f7;padding:8px;border-radius:6px}\n"
+    "ol.instructions{margin:6px 0 0;padding-left:22px;max-height:8em;overflow:auto}"
+    "ol.instructions a{font-size:12px;margin-right:6px}ol.instructions a.current{font-weight:700}\n"
+    ".instr{margin:0 0 10px;white-space:pre-wrap}\n"
+    "ol.msgs{padding-left:22px;margin:6px 0}ol.msgs li{margin:4px 0}ol.msgs pre{margin:4px 0 0;"
+    "max-height:30vh}.role{display:inline-block;min-width:5.5em;color:var(--muted);font-size:12px;"
+    "text-transform:uppercase;letter-spacing:.03em}\n"
     "#js-errors{color:var(--fail)}\n"
     "footer{color:var(--muted);font-size:12px;padding:0 18px 20px}\n"
     "@media (max-width:800px){.layout{grid-template-columns:1fr}nav.film{position:static;"
@@ -107,15 +112,7 @@ const char report_css[] =
  * the markers and the zoom. Any error is counted on <html data-js-errors>
  * and written into #js-errors, so it cannot go unnoticed (tests read it). */
 const char report_js[] =
-    "\n(function () {\n"
-    "'use strict';\n"
-    "var d = document, root = d.documentElement, errors = 0;\n"
-    "window.addEventListener('error', function (e) {\n"
-    "  errors++; root.setAttribute('data-js-errors', String(errors));\n"
-    "  var p = d.getElementById('js-errors');\n"
-    "  if (p) { p.hidden = false; p.textContent += 'script error: ' + e.message + '\\n'; }\n"
-    "});\n"
-    "root.classList.add('js');\n"
+    XTARS_HTML_SCRIPT_START
     "var steps = Array.prototype.slice.call(d.querySelectorAll('section.step'));\n"
     "/* the script shows the step itself: without an element of that id the\n"
     "   browser's own jump to #step-N, which would scroll the header away, never comes */\n"
@@ -215,10 +212,5 @@ const char report_js[] =
 
 void report_csp_hash(struct xtars_buf *b, const char *text)
 {
-    unsigned char digest[XTARS_SHA256_LEN];
-
-    xtars_sha256(text, strlen(text), digest);
-    xtars_buf_puts(b, "'sha256-");
-    xtars_base64_encode(b, digest, sizeof digest);
-    xtars_buf_putc(b, '\'');
+    xtars_html_csp_hash(b, text);
 }

@@ -37,6 +37,8 @@ struct report_class {
 struct report_shot {
     int width, height;
     int present;           /* the file was read */
+    int prompt_shown;      /* the step whose request shows this step's prompt in full
+                              (this one's own number when it does), 0: none recorded */
 };
 
 /* HTML-escapes text (NULL: nothing) into b: & < > " ' become entities, so
@@ -71,10 +73,12 @@ int report_action_point(const struct xtars_traj_run *run, const struct xtars_tra
                         double *x_pct, double *y_pct);
 
 /* Appends one step's <section>: header, screenshot with overlay, words,
- * notes, model facts, request, raw reply. shot from the first pass;
- * history_images from the run's config (0: unknown). */
+ * notes, model facts, request, raw reply. shots (one per step) from the
+ * first pass; steps are appended in order, and each fills in its
+ * prompt_shown for the next; history_images from the run's config (0:
+ * unknown). */
 void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                         const struct report_shot *shot, int history_images);
+                         struct report_shot *shots, int history_images);
 
 /* Embeds data as an <img> when it is a PNG or JPEG that decodes (`decoded`:
  * the caller has decoded it already); else says so. 1 when embedded. */

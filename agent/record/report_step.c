@@ -5,6 +5,7 @@
 #include "agent/record/report_internal.h"
 #include "agent/base/files.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -126,19 +127,146 @@ static void step_actions(struct xtars_buf *b, const struct xtars_traj_step *s)
     xtars_buf_puts(b, "</ol>\n");
 }
 
-/* What the model was sent. The request body is not recorded; what it held
- * follows from the run's config: the prompt with the instruction, then the
- * last history_images screenshots, each earlier reply as text. */
+/* The step whose screenshot is the file name, or 0. */
+static int step_of_shot(const struct xtars_traj_run *run, const char *name)
+{
+    for (int i = 0; name && i < run->step_count; i++)
+        if (run->steps[i].screenshot && strcmp(run->steps[i].screenshot, name) == 0)
+            return run->steps[i].step;
+    return 0;
+}
+
+/* The prompt (the first message's text) of a recorded request, or NULL;
+ * *root is to be freed with cJSON_Delete. */
+static const char *request_prompt(const char *request, cJSON **root)
+{
+    const cJSON *first;
+
+    *root = request ? cJSON_Parse(request) : NULL;
+    first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(*root, "messages"), 0);
+    first = cJSON_GetObjectItemCaseSensitive(first, "content");
+    return cJSON_IsString(first) ? first->valuestring : NULL;
+}
+
+/* Where the prompt is shown in full: the nearest earlier step with a
+ * recorded prompt, if it is the same one (then wherever that one points),
+ * else this step. A prompt is shown once per instruction, then referred to;
+ * each step parses only its neighbour's request. */
+static int prompt_shown_at(const struct xtars_traj_run *run, int index, const char *prompt,
+                           const struct report_shot *shots)
+{
+    for (int i = index - 1; i >= 0; i--) {
+        cJSON *root;
+        const char *earlier = request_prompt(run->steps[i].model_request, &root);
+        int same = earlier && strcmp(earlier, prompt) == 0;
+        cJSON_Delete(root);
+        if (earlier)
+            return same && shots[i].prompt_shown ? shots[i].prompt_shown : run->steps[index].step;
+    }
+    return run->steps[index].step;
+}
+
+/* One user message's image parts: each screenshot by name, linked to its step. */
+static void request_images(struct xtars_buf *b, const struct xtars_traj_run *run,
+                           const cJSON *content)
+{
+    const cJSON *part;
+
+    cJSON_ArrayForEach(part, content) {
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(part, "image_url"), "url");
+        const char *name = cJSON_IsString(url) ? url->valuestring : NULL;
+        int step = step_of_shot(run, name);
+
+        if (step > 0)
+            xtars_buf_printf(b, "screenshot of <a href=\"#step-%d\">step %d</a> (", step, step);
+        else
+            xtars_buf_puts(b, "screenshot (");
+        report_html(b, name && name[0] ? name : "not named");
+        xtars_buf_puts(b, ") ");
+    }
+}
+
+static void request_message(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
+                            const cJSON *m, int first, struct report_shot *shots)
+{
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
+    const cJSON *reply_of = cJSON_GetObjectItemCaseSensitive(m, "reply_of_step");
+    int same;
+
+    xtars_buf_puts(b, "<li><span class=\"role\">");
+    report_html(b, cJSON_IsString(role) ? role->valuestring : "?");
+    xtars_buf_puts(b, "</span> ");
+    if (cJSON_IsNumber(reply_of) && reply_of->valuedouble >= 1 && reply_of->valuedouble <= 1e7) {
+        xtars_buf_printf(b, "<span title=\"sent back as the history does: a Reflection: "
+                            "section left out, uitars-1.5 coordinates in box tokens\">the reply "
+                            "of <a href=\"#step-%d\">step %d</a></span>", reply_of->valueint,
+                         reply_of->valueint);
+    } else if (cJSON_IsArray(content)) {
+        request_images(b, run, content);
+    } else if (cJSON_IsString(content)) {
+        same = first ? prompt_shown_at(run, index, content->valuestring, shots) : 0;
+        if (first)
+            shots[index].prompt_shown = same;
+        if (same > 0 && same != run->steps[index].step) {
+            xtars_buf_printf(b, "the prompt, as in <a href=\"#step-%d\">step %d</a>", same, same);
+        } else {
+            xtars_buf_puts(b, first ? "the prompt<pre>" : "<pre>");
+            report_html(b, content->valuestring);
+            xtars_buf_puts(b, "</pre>");
+        }
+    }
+    xtars_buf_puts(b, "</li>");
+}
+
+/* What the model was sent, as recorded (the request's "messages" with
+ * screenshots by name and earlier replies by step). */
+static int step_request_recorded(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
+                                 struct report_shot *shots)
+{
+    cJSON *root = cJSON_Parse(run->steps[index].model_request ? run->steps[index].model_request : "");
+    const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root, "messages"), *m;
+    const char *params[] = {"temperature", "top_p", "max_tokens"};
+    int n = 0;
+
+    if (!cJSON_IsArray(messages)) {
+        cJSON_Delete(root);
+        return 0;
+    }
+    xtars_buf_printf(b, "<details class=\"request\"><summary>request sent (%d messages)</summary>"
+                        "<p class=\"t\">", cJSON_GetArraySize(messages));
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, params[i]);
+        if (cJSON_IsNumber(v))
+            xtars_buf_printf(b, "%s %g &middot; ", params[i], v->valuedouble);
+    }
+    xtars_buf_printf(b, "%s</p><ol class=\"msgs\">",
+                     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "stream")) ? "streamed"
+                                                                                   : "not streamed");
+    cJSON_ArrayForEach(m, messages)
+        request_message(b, run, index, m, n++ == 0, shots);
+    xtars_buf_puts(b, "</ol></details>");
+    cJSON_Delete(root);
+    return 1;
+}
+
+/* What the model was sent. Older trajectories do not record the request;
+ * what it held follows from the run's config: the prompt with the
+ * instruction, then the last history_images screenshots, each earlier
+ * reply as text. */
 static void step_request(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                         int history_images)
+                         struct report_shot *shots, int history_images)
 {
     int first = index;
 
+    if (step_request_recorded(b, run, index, shots))
+        return;
     while (first > 0 && run->steps[first - 1].model_called)
         first--;
     xtars_buf_puts(b, "<details class=\"request\"><summary>request sent</summary><p class=\"t\">"
-                      "The request body is not recorded; from the run's config it held the "
-                      "prompt with the instruction, ");
+                      "The request is not recorded in this trajectory; from the run's config it "
+                      "held the prompt with the instruction, ");
     if (history_images > 0) {
         int from = index - history_images + 1 > first ? index - history_images + 1 : first;
         xtars_buf_printf(b, "the last %d screenshots (history_images):", history_images);
@@ -154,12 +282,15 @@ static void step_request(struct xtars_buf *b, const struct xtars_traj_run *run, 
 }
 
 static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                       int history_images)
+                       struct report_shot *shots, int history_images)
 {
     const struct xtars_traj_step *s = &run->steps[index];
 
-    if (!s->model_called)
+    if (!s->model_called) {
+        if (s->model_request) /* sent, but no answer came (the notes say why) */
+            step_request_recorded(b, run, index, shots);
         return;
+    }
     xtars_buf_printf(b, "<dl class=\"kv model\"><dt>tokens</dt><dd>%ld prompt, %ld completion</dd>"
                         "<dt>latency</dt><dd>%.0f ms",
                      s->prompt_tokens, s->completion_tokens, s->latency_ms);
@@ -172,7 +303,7 @@ static void step_model(struct xtars_buf *b, const struct xtars_traj_run *run, in
         xtars_buf_puts(b, "</dd>");
     }
     xtars_buf_puts(b, "</dl>\n");
-    step_request(b, run, index, history_images);
+    step_request(b, run, index, shots, history_images);
 }
 
 /* Where the step's actions or answer came from: a task cache, a screen
@@ -224,18 +355,49 @@ static void step_header(struct xtars_buf *b, const struct xtars_traj_step *s,
                       "</header>\n");
 }
 
+/* A check as recorded: its command, how it ended, its output. */
+static void check_body(struct xtars_buf *b, const struct xtars_traj_step *s,
+                       const struct report_class *c)
+{
+    xtars_buf_puts(b, "<div class=\"check\"><p>The task ran this shell check:</p><code>");
+    report_html(b, s->check_command);
+    xtars_buf_puts(b, "</code><p>");
+    if (s->check_exit_status >= 0)
+        xtars_buf_printf(b, "It exited with status <b>%d</b>", s->check_exit_status);
+    else
+        xtars_buf_puts(b, "It did not exit");
+    if (s->check_error && (s->check_exit_status < 0 || strncmp(s->check_error, "exit status", 11))) {
+        xtars_buf_puts(b, " (");
+        report_html(b, s->check_error);
+        xtars_buf_puts(b, ")");
+    }
+    xtars_buf_puts(b, c->outcome == REPORT_PASS ? ": passed.</p>" : ": failed.</p>");
+    if (s->check_output && s->check_output[0]) {
+        xtars_buf_puts(b, "<p class=\"t\">its output (stdout and stderr, the last 4 KB at "
+                          "most):</p><pre class=\"output\">");
+        report_html(b, s->check_output);
+        xtars_buf_puts(b, "</pre>");
+    } else {
+        xtars_buf_puts(b, "<p class=\"t\">It printed nothing.</p>");
+    }
+    xtars_buf_puts(b, "</div>\n");
+}
+
 /* A check or a wait: the command or the time, and how it ended. */
 static void note_body(struct xtars_buf *b, const struct xtars_traj_step *s,
                       const struct report_class *c)
 {
-    if (c->kind == REPORT_CHECK) {
+    if (c->kind == REPORT_CHECK && s->check_command) {
+        check_body(b, s, c);
+    } else if (c->kind == REPORT_CHECK) {
         xtars_buf_puts(b, "<div class=\"check\"><p>The task ran this shell check ");
         xtars_buf_puts(b, c->outcome == REPORT_PASS ? "and it exited 0 (passed):"
                                                     : "and it failed (a non-zero exit status, "
                                                       "a time-out or a start failure):");
         xtars_buf_puts(b, "</p><code>");
         report_html(b, c->subject);
-        xtars_buf_puts(b, "</code><p class=\"t\">Its output is not recorded.</p></div>\n");
+        xtars_buf_puts(b, "</code><p class=\"t\">Its output is not recorded in this "
+                          "trajectory.</p></div>\n");
     } else {
         xtars_buf_puts(b, "<p>The task waited ");
         report_html(b, c->subject);
@@ -249,8 +411,9 @@ static void note_body(struct xtars_buf *b, const struct xtars_traj_step *s,
 }
 
 void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, int index,
-                         const struct report_shot *shot, int history_images)
+                         struct report_shot *shots, int history_images)
 {
+    const struct report_shot *shot = &shots[index];
     const struct xtars_traj_step *s = &run->steps[index];
     struct report_class c;
 
@@ -260,6 +423,11 @@ void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, 
         note_body(b, s, &c);
         xtars_buf_puts(b, "</section>\n");
         return;
+    }
+    if (s->instruction && !(run->instruction && strcmp(run->instruction, s->instruction) == 0)) {
+        xtars_buf_puts(b, "<p class=\"instr\"><span class=\"badge kind\">instruction</span> ");
+        report_html(b, s->instruction);
+        xtars_buf_puts(b, "</p>\n");
     }
     xtars_buf_printf(b, "<div class=\"body%s\"><div>", s->screenshot ? "" : " noshot");
     if (s->screenshot)
@@ -292,7 +460,7 @@ void report_step_section(struct xtars_buf *b, const struct xtars_traj_run *run, 
         report_html(b, s->source_action);
         xtars_buf_puts(b, "</pre></details>");
     }
-    step_model(b, run, index, history_images);
+    step_model(b, run, index, shots, history_images);
     if (s->request) {
         xtars_buf_puts(b, "<details><summary>question as sent with the screenshot</summary><pre>");
         report_html(b, s->request);

@@ -8,18 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/record/html.h"
+
 void report_html(struct xtars_buf *b, const char *text)
 {
-    for (const char *p = text ? text : ""; *p; p++) {
-        switch (*p) {
-        case '&': xtars_buf_puts(b, "&amp;"); break;
-        case '<': xtars_buf_puts(b, "&lt;"); break;
-        case '>': xtars_buf_puts(b, "&gt;"); break;
-        case '"': xtars_buf_puts(b, "&quot;"); break;
-        case '\'': xtars_buf_puts(b, "&#39;"); break;
-        default: xtars_buf_putc(b, *p);
-        }
-    }
+    xtars_html_text(b, text, (size_t)-1);
 }
 
 const char *report_kind_name(enum report_kind kind)

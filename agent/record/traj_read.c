@@ -93,6 +93,11 @@ static void free_step(struct xtars_traj_step *s)
     free(s->origin);
     free(s->judge);
     free(s->request);
+    free(s->model_request);
+    free(s->instruction);
+    free(s->check_command);
+    free(s->check_error);
+    free(s->check_output);
     memset(s, 0, sizeof *s);
 }
 
@@ -270,6 +275,22 @@ static xtars_err parse_notes(struct xtars_traj_step *s, const cJSON *line)
     return XTARS_OK;
 }
 
+/* instruction, request, check: what only some steps have. */
+static xtars_err parse_extras(struct xtars_traj_step *s, const cJSON *line)
+{
+    const cJSON *request = item(line, TRAJ_MODEL_REQUEST), *check = item(line, TRAJ_CHECK);
+
+    s->instruction = dup_string(line, TRAJ_INSTRUCTION);
+    if (cJSON_IsObject(request) && (s->model_request = cJSON_PrintUnformatted(request)) == NULL)
+        return XTARS_ENOMEM;
+    if (cJSON_IsObject(check) && (s->check_command = dup_string(check, TRAJ_COMMAND)) != NULL) {
+        s->check_exit_status = get_int(check, TRAJ_EXIT_STATUS, 0, 255, -1);
+        s->check_error = dup_string(check, TRAJ_ERROR);
+        s->check_output = dup_string(check, TRAJ_OUTPUT);
+    }
+    return XTARS_OK;
+}
+
 static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *err)
 {
     if (!cJSON_IsObject(line))
@@ -296,7 +317,7 @@ static xtars_err parse_step(struct xtars_traj_step *s, const cJSON *line, char *
     s->replayable = get_bool(line, TRAJ_REPLAYABLE, 1);
     s->similarity = get_number(line, TRAJ_SIMILARITY, -1);
     s->recorded_step = get_int(line, TRAJ_RECORDED_STEP, 1, MAX_STEPS_READ * 10, 0);
-    if (parse_notes(s, line) != XTARS_OK)
+    if (parse_notes(s, line) != XTARS_OK || parse_extras(s, line) != XTARS_OK)
         return xtars_error(err, XTARS_ENOMEM, "out of memory");
     return parse_actions(s, line, err);
 }

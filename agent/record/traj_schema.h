@@ -26,7 +26,7 @@
     KEY(PID, "pid", TRAJ_IN_RUN)                            \
     KEY(HOST, "host", TRAJ_IN_RUN)                          \
     KEY(PID_NS, "pid_ns", TRAJ_IN_RUN)                      \
-    KEY(INSTRUCTION, "instruction", TRAJ_IN_RUN)            \
+    KEY(INSTRUCTION, "instruction", TRAJ_IN_BOTH)           \
     KEY(MODEL, "model", TRAJ_IN_BOTH)                       \
     KEY(ENDPOINT, "endpoint", TRAJ_IN_RUN)                  \
     KEY(FAMILY, "family", TRAJ_IN_RUN)                      \
@@ -78,7 +78,12 @@
     KEY(SOURCE_ACTION, "source_action", TRAJ_IN_STEP)       \
     KEY(ORIGIN, "origin", TRAJ_IN_STEP)                     \
     KEY(JUDGE, "judge", TRAJ_IN_STEP)                       \
-    KEY(REQUEST, "request", TRAJ_IN_STEP)
+    KEY(REQUEST, "request", TRAJ_IN_STEP)                   \
+    KEY(MODEL_REQUEST, "model_request", TRAJ_IN_STEP)       \
+    KEY(CHECK, "check", TRAJ_IN_STEP)                       \
+    KEY(COMMAND, "command", TRAJ_IN_STEP)                   \
+    KEY(EXIT_STATUS, "exit_status", TRAJ_IN_STEP)           \
+    KEY(OUTPUT, "output", TRAJ_IN_STEP)
 
 enum traj_key {
 #define TRAJ_KEY_ID(id, name, where) TRAJ_##id,

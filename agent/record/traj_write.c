@@ -7,6 +7,7 @@
 #include "agent/record/traj_file.h"
 #include "agent/record/traj_write.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,42 @@ static void put_notes_and_origin(struct out *o, const struct xtars_traj_step *s,
         put_string(o, ", ", TRAJ_REQUEST, s->request);
 }
 
+/* Only a whole JSON object is written as the request: a bad one would make
+ * the line unreadable, and with it every step after it. */
+static int is_json_object(const char *text)
+{
+    cJSON *value = text && text[0] == '{' ? cJSON_Parse(text) : NULL;
+    int ok = cJSON_IsObject(value);
+
+    cJSON_Delete(value);
+    return ok;
+}
+
+/* What only some steps have: the instruction that starts with this step,
+ * the request sent (a JSON object built by agent/model/history.c, written
+ * as it is), a task check's command, exit status and output. */
+static void put_step_extras(struct out *o, const struct xtars_traj_step *s)
+{
+    if (s->instruction)
+        put_string(o, ", ", TRAJ_INSTRUCTION, s->instruction);
+    if (is_json_object(s->model_request)) {
+        put_key(o, ", ", TRAJ_MODEL_REQUEST);
+        put_text(o, s->model_request);
+    }
+    if (s->check_command) {
+        put_key(o, ", ", TRAJ_CHECK);
+        put_string(o, "{", TRAJ_COMMAND, s->check_command);
+        put_key(o, ", ", TRAJ_EXIT_STATUS);
+        if (s->check_exit_status >= 0)
+            check(o, xtars_buf_printf(o->b, "%d", s->check_exit_status));
+        else
+            put_text(o, "null");
+        put_string(o, ", ", TRAJ_ERROR, s->check_error);
+        put_string(o, ", ", TRAJ_OUTPUT, s->check_output);
+        put_text(o, "}");
+    }
+}
+
 xtars_err xtars_traj_step_to_json(const struct xtars_traj_step *step, int imported,
                                   struct xtars_buf *out)
 {
@@ -253,6 +290,7 @@ xtars_err xtars_traj_step_to_json(const struct xtars_traj_step *step, int import
     put_bool(o, ", ", TRAJ_SETTLED, step->settled);
     put_bool(o, ", ", TRAJ_SCREEN_CHANGED, step->screen_changed);
     put_notes_and_origin(o, step, imported);
+    put_step_extras(o, step);
     put_text(o, "}");
     return o->rc;
 }
@@ -320,12 +358,14 @@ static xtars_err record_shortened(struct xtars_traj *traj, const struct xtars_tr
                                   int imported, struct xtars_buf *b, char *err)
 {
     struct xtars_traj_step copy = *step;
-    char *cuts[4] = {NULL, NULL, NULL, NULL}, *notes[XTARS_PARSE_MAX_ACTIONS + 8];
-    const char **texts[4] = {(const char **)&copy.reply, (const char **)&copy.thought,
-                             (const char **)&copy.reflection, (const char **)&copy.parse_error};
+    char *cuts[6] = {NULL}, *notes[XTARS_PARSE_MAX_ACTIONS + 8];
+    const char **texts[6] = {(const char **)&copy.reply, (const char **)&copy.thought,
+                             (const char **)&copy.reflection, (const char **)&copy.parse_error,
+                             (const char **)&copy.instruction, (const char **)&copy.check_output};
     xtars_err rc = XTARS_OK;
 
-    for (int i = 0; i < 4; i++) {
+    copy.model_request = NULL; /* bounded when built (history.c); the first thing to go */
+    for (int i = 0; i < 6; i++) {
         const char *kept = shortened(*texts[i], &cuts[i]);
         if (kept == NULL && *texts[i] != NULL)
             rc = XTARS_ENOMEM;
@@ -335,7 +375,8 @@ static xtars_err record_shortened(struct xtars_traj *traj, const struct xtars_tr
         for (int i = 0; i < copy.note_count; i++)
             notes[i] = copy.notes[i];
         notes[copy.note_count++] = "step line over its 16 MiB cap: long texts (the reply, "
-                                   "thought) are cut to their first 1 MiB in this record";
+                                   "thought) are cut to their first 1 MiB in this record "
+                                   "and the request sent is left out";
         copy.notes = notes;
     }
     xtars_buf_reset(b);
@@ -345,7 +386,7 @@ static xtars_err record_shortened(struct xtars_traj *traj, const struct xtars_tr
         rc = xtars_error(err, rc, "steps.jsonl: step %d is too large to record", step->step);
     else
         rc = write_redacted(traj, b, 1, err);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         free(cuts[i]);
     return rc;
 }

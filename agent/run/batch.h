@@ -171,9 +171,10 @@ xtars_err xtars_batch_results_append(const char *path, const struct xtars_batch_
 xtars_err xtars_batch_results_write(const struct xtars_batch_results *set, const char *path,
                                     char *err);
 
-/* The index page: a self-contained HTML table (no script, no network) of
- * the results in the given order, with totals, linking each report and log
- * by its relative path. ENOMEM, ETOOBIG. */
+/* The index page: a self-contained HTML table (nothing from the network)
+ * of the results in the given order, with totals, linking each report and
+ * log by its relative path; an inline script allowed by its hash sorts and
+ * filters the table (without it, the plain table). ENOMEM, ETOOBIG. */
 xtars_err xtars_batch_index_html(const struct xtars_batch_result *items, int count,
                                  const char *title, struct xtars_buf *out);
 

@@ -139,6 +139,23 @@ XTARS_API
 xtars_err xtars_agent_record_note(struct xtars_agent *agent, const char *kind, const char *note,
                                   int ok, char err[static XTARS_ERRLEN]);
 
+/* A task check as it ran (all text borrowed for the call). */
+struct xtars_agent_check {
+    const char *command;          /* the shell command */
+    int passed;                   /* exited 0 */
+    int exit_status;              /* its exit status, -1 when it did not exit */
+    const char *error;            /* why it failed ("timed out after 5000 ms"), or NULL */
+    const char *output;           /* the tail of its stdout and stderr, or NULL; the trajectory
+                                     redacts it like every text it records */
+};
+
+/* Records a check as a step: the note xtars_agent_record_note() writes for
+ * it ("check passed: COMMAND") and the command, exit status, reason and
+ * output (docs/trajectory.md, "check"). Errors: EIO. */
+XTARS_API
+xtars_err xtars_agent_record_check(struct xtars_agent *agent, const struct xtars_agent_check *check,
+                                   char err[static XTARS_ERRLEN]);
+
 /* Sets the final status and message written to run.json by free. */
 XTARS_API
 void xtars_agent_finish(struct xtars_agent *agent, enum xtars_run_status status,

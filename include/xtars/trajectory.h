@@ -64,6 +64,18 @@ struct xtars_traj_step {
                                      from a cache, else NULL */
     char *judge;                  /* task questions: "assert", "query" or "wait_until", else NULL */
     char *request;                /* task questions: the question's text as sent, else NULL */
+    /* Added in 0.1 after the first release of this struct (at the end: the offsets above
+       stay): */
+    char *model_request;          /* the request sent to the model, a JSON object as text: the
+                                     chat body with each screenshot by file name and each earlier
+                                     reply by its step (docs/trajectory.md), or NULL */
+    char *instruction;            /* the first step of each instruction: its text, or NULL */
+    char *check_command;          /* a task's check: the command, or NULL (then the three
+                                     below are unset) */
+    int check_exit_status;        /* its exit status, or -1 when it did not exit (timed out,
+                                     could not start) */
+    char *check_error;            /* why it failed, or NULL */
+    char *check_output;           /* the tail of its stdout and stderr, or NULL */
 };
 
 /* run.json, and the steps read with it. Same ownership as a step. */

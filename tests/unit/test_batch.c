@@ -2,10 +2,13 @@
  * assignment, results lines, resumption state (last line wins, cut lines
  * skipped and repaired), merge resolution, relative paths, the index page. */
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
+#include "agent/record/html.h"
 #include "agent/run/batch.h"
 #include "xtars/buf.h"
 #include "xtars/log.h"
@@ -457,12 +460,70 @@ TEST(index_page_escapes_and_links)
     ASSERT_STR_CONTAINS(b.data, "<td>&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</td>");
     ASSERT_STR_CONTAINS(b.data, "<a href=\"../shard%200/tasks/t1/trajectory/report.html\">report</a>");
     ASSERT_STR_CONTAINS(b.data, "<a href=\"tasks/t1/log.txt\">log</a>");
-    ASSERT_STR_CONTAINS(b.data, "<td class=\"num\">1</td><td>t1</td><td class=\"pass\">finished</td>"
-                                "<td class=\"num\">2</td><td class=\"num\">1.2 s</td>"
-                                "<td class=\"num\">0</td>");
+    ASSERT_STR_CONTAINS(b.data, "<tr data-status=\"pass\"><td class=\"num\" data-v=\"1\">1</td>"
+                                "<td>t1</td><td class=\"pass\">finished</td>"
+                                "<td class=\"num\" data-v=\"2\">2</td><td class=\"num\" "
+                                "data-v=\"1.250\">1.2 s</td><td class=\"num\" data-v=\"0\">0</td>");
+    ASSERT_STR_CONTAINS(b.data, "<tr data-status=\"fail\">");
     ASSERT_STR_CONTAINS(b.data, "<td class=\"fail\">max_steps</td>");
     ASSERT_STR_CONTAINS(b.data, "<td class=\"msg\">reached max_steps (5) without finished()</td>");
-    ASSERT_STR_CONTAINS(b.data, "<td class=\"wait\">pending</td><td></td><td></td><td></td>");
-    ASSERT(strstr(b.data, "<script") == NULL);
+    ASSERT_STR_CONTAINS(b.data, "<tr data-status=\"wait\">");
+    ASSERT_STR_CONTAINS(b.data, "<td class=\"wait\">pending</td><td class=\"num\"></td>"
+                                "<td class=\"num\"></td><td class=\"num\"></td>");
+    xtars_buf_cleanup(&b);
+}
+
+/* A count of needle in hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The sorting script is the page's only one, allowed by its hash (checked
+ * against the bytes in the page), and task text never reaches it. */
+TEST(index_page_script_is_allowed_by_hash_and_text_stays_out)
+{
+    static const char hostile[] = "</script><script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+    struct xtars_batch_result row;
+    struct xtars_buf b, hash;
+    const char *open_tag, *close_tag;
+    char expect[200];
+
+    sample(&row, "id</td><b>&'\"", "crashed\"><i>", 0);
+    row.index = 0;
+    row.task = (char *)hostile;
+    row.message = (char *)hostile;
+    row.report = (char *)"tasks/\"><script>x/report.html";
+    xtars_buf_init(&b, 1 << 20);
+    ASSERT_EQ(xtars_batch_index_html(&row, 1, hostile, &b), XTARS_OK);
+    ASSERT_EQ(occurrences(b.data, "<script"), 1);
+    ASSERT_EQ(occurrences(b.data, "</script"), 1);
+    ASSERT_EQ(occurrences(b.data, "<style"), 1);
+    ASSERT_EQ(occurrences(b.data, " style=\""), 0);
+    ASSERT_EQ(occurrences(b.data, "<img"), 0);
+    ASSERT_EQ(occurrences(b.data, "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;"
+                                  "&gt;&lt;img src=x onerror=alert(2)&gt;"), 4); /* title x2, task, message */
+    ASSERT_STR_CONTAINS(b.data, "<td>id&lt;/td&gt;&lt;b&gt;&amp;&#39;&quot;</td>"
+                                "<td class=\"again\">crashed&quot;&gt;&lt;i&gt;</td>");
+    ASSERT_STR_CONTAINS(b.data, "<a href=\"tasks/%22%3E%3Cscript%3Ex/report.html\">");
+    open_tag = strstr(b.data, "<script>") + strlen("<script>");
+    close_tag = strstr(open_tag, "</script>");
+    ASSERT(close_tag != NULL);
+    {
+        char *script = strndup(open_tag, (size_t)(close_tag - open_tag));
+        xtars_buf_init(&hash, 256);
+        ASSERT_EQ(xtars_html_csp_hash(&hash, script), XTARS_OK);
+        ASSERT(strstr(script, "alert") == NULL);
+        free(script);
+    }
+    snprintf(expect, sizeof expect, "script-src %s; base-uri 'none'", hash.data);
+    ASSERT_STR_CONTAINS(b.data, expect);
+    ASSERT_STR_CONTAINS(b.data, "content=\"default-src 'none'; style-src 'sha256-");
+    /* the table is whole without the script: a head and a body row */
+    ASSERT_STR_CONTAINS(b.data, "<table id=\"tasks\">\n<thead><tr><th data-type=\"num\">#</th>");
+    xtars_buf_cleanup(&hash);
     xtars_buf_cleanup(&b);
 }

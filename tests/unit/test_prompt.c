@@ -300,6 +300,58 @@ static char *build(const struct xtars_config *cfg, const char *prompt,
     return xtars_buf_detach(&b, NULL);
 }
 
+/* The request as a trajectory step records it: the same body with the
+ * screenshots by file name (never base64), labelled replies by step, the
+ * window of history_images kept, long texts cut with a marker. */
+TEST(recorded_request_names_images_and_replies)
+{
+    struct xtars_config cfg;
+    struct xtars_history *h;
+    struct xtars_buf body, record;
+    char err[XTARS_ERRLEN], *long_note = malloc(20000);
+
+    ASSERT(long_note != NULL);
+    memset(long_note, 'n', 19999);
+    long_note[19999] = '\0';
+    long_note[16383] = '\xc3', long_note[16384] = '\xa9'; /* a 2-byte character at the cut */
+    test_config(&cfg);
+    cfg.history_images = 1;
+    ASSERT_EQ(xtars_history_new(5, &h), XTARS_OK);
+    ASSERT_EQ(xtars_history_label(h, 1, "x.png"), XTARS_EINVAL); /* no step yet */
+    ASSERT_EQ(xtars_history_add_image(h, "abc", 3, XTARS_IMAGE_PNG), XTARS_OK);
+    ASSERT_EQ(xtars_history_label(h, 4, "step-0004.png"), XTARS_OK);
+    ASSERT_EQ(xtars_history_set_reply(h, "Action: click(start_box='(1,2)')"), XTARS_OK);
+    ASSERT_EQ(xtars_history_add_image(h, "hello", 5, XTARS_IMAGE_JPEG), XTARS_OK);
+    ASSERT_EQ(xtars_history_label(h, 5, "step-0005.jpg\"<"), XTARS_OK);
+    xtars_buf_init(&body, 1 << 20);
+    xtars_buf_init(&record, 1 << 20);
+    ASSERT_EQ(xtars_request_build_recorded(&cfg, "P", h, NULL, &body, &record, NULL, err),
+              XTARS_OK);
+    ASSERT_STR_CONTAINS(body.data, "base64,aGVsbG8=");
+    ASSERT_STR_EQ(record.data,
+                  "{\"model\":\"m\",\"messages\":["
+                  "{\"role\":\"user\",\"content\":\"P\"},"
+                  "{\"role\":\"assistant\",\"reply_of_step\":4},"
+                  "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":"
+                  "{\"url\":\"step-0005.jpg\\\"<\"}}]}"
+                  "],\"temperature\":0,\"top_p\":0.7,\"max_tokens\":1000}");
+    /* a long note is cut before the character it would split */
+    ASSERT_EQ(xtars_request_build_recorded(&cfg, "P", h, long_note, &body, &record, NULL, err),
+              XTARS_OK);
+    ASSERT_STR_CONTAINS(record.data, "nnn [... 3616 more bytes not recorded]\"}]");
+    ASSERT(strstr(record.data, "base64") == NULL);
+    /* a record past its cap is left empty; the request still goes out */
+    record.max = 64;
+    ASSERT_EQ(xtars_request_build_recorded(&cfg, "P", h, NULL, &body, &record, NULL, err),
+              XTARS_OK);
+    ASSERT_EQ(record.len, 0);
+    ASSERT_STR_CONTAINS(body.data, "base64,aGVsbG8=");
+    xtars_buf_cleanup(&body);
+    xtars_buf_cleanup(&record);
+    xtars_history_free(h);
+    free(long_note);
+}
+
 TEST(request_body_exact)
 {
     struct xtars_config cfg;

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "test.h"
 #include "agent/base/base64.h"
 #include "agent/base/files.h"
 #include "agent/base/sha256.h"
+#include "agent/record/html.h"
 #include "agent/record/report.h"
 #include "agent/record/report_internal.h"
 #include "agent/record/traj_file.h"
@@ -399,4 +401,174 @@ TEST(cached_verified_and_model_steps_are_marked)
     ASSERT_EQ(count(html, "badge origin verified"), 2);
     ASSERT_EQ(count(html, "badge origin model"), 2);
     free(html);
+}
+
+/* HOSTILE inside a JSON string (its '"' escaped) */
+#define JSON_HOSTILE "</script><script>alert(1)</script>\\\"'><img src=x onerror=alert(2)>"
+
+/* A task whose steps record what newer trajectories hold: the instruction
+ * each instruction step started with, the request sent (screenshots by
+ * name, earlier replies by step), a check's exit status and output; with
+ * a final.png and a launched app's log. Hostile text in all of them. */
+static const char *write_recorded_run(const char *name)
+{
+    const char *dir = tmp(name);
+    struct xtars_traj *t;
+    struct xtars_traj_run run;
+    struct xtars_traj_step s;
+    struct xtars_action click = {.type = XTARS_ACTION_CLICK, .has_point = 1, .x = 10, .y = 10};
+    char *check_note[1] = {"check failed: grep -q '" HOSTILE "' out.txt"};
+    char err[XTARS_ERRLEN], path[1200];
+    struct xtars_buf png;
+    const char *prompt = "You are a GUI agent. </pre>" JSON_HOSTILE;
+
+    ASSERT_EQ(xtars_traj_open(dir, &t, err), XTARS_OK);
+    memset(&run, 0, sizeof run);
+    run.source = "task";
+    run.instruction = "form task";
+    run.status = "failed";
+    run.screen_width = run.target_width = 640, run.screen_height = run.target_height = 400;
+    run.sent_width = 64, run.sent_height = 40;
+    ASSERT_EQ(xtars_traj_record_run(t, &run, err), XTARS_OK);
+
+    for (int i = 1; i <= 3; i++) {
+        char shot[32], request[1024];
+        memset(&s, 0, sizeof s);
+        snprintf(shot, sizeof shot, "step-%04d.png", i);
+        s.step = i, s.screenshot = shot, s.total_ms = 100, s.model_called = 1;
+        write_png(t, shot, i * 40);
+        s.reply = "Action: click(start_box='(10,10)')";
+        s.actions = &click, s.action_count = 1, s.screen_changed = 1;
+        s.instruction = i == 1 ? "fill in " HOSTILE : NULL;
+        snprintf(request, sizeof request,
+                 "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"},%s"
+                 "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":"
+                 "\"%s\"}}]}%s],\"temperature\":0,\"top_p\":0.7,\"max_tokens\":1000}",
+                 prompt, i >= 2 ? "{\"role\":\"assistant\",\"reply_of_step\":1}," : "", shot,
+                 i >= 2 ? ",{\"role\":\"user\",\"content\":\"note " JSON_HOSTILE "\"}" : "");
+        s.model_request = request;
+        add_step(t, &s);
+    }
+    memset(&s, 0, sizeof s);
+    s.step = 4, s.notes = check_note, s.note_count = 1, s.settled = 1;
+    s.check_command = "grep -q '" HOSTILE "' out.txt";
+    s.check_exit_status = 1, s.check_error = "exit status 1";
+    s.check_output = "grep: out.txt: " HOSTILE "\n";
+    add_step(t, &s);
+    xtars_traj_close(t);
+
+    snprintf(path, sizeof path, "%s/step-0001.png", dir);
+    ASSERT_EQ(xtars_buf_read_file(&png, path, 1 << 22, err), XTARS_OK);
+    snprintf(path, sizeof path, "%s/final.png", dir);
+    ASSERT_EQ(xtars_write_file_atomic(path, png.data, png.len, err), XTARS_OK);
+    xtars_buf_cleanup(&png);
+    snprintf(path, sizeof path, "%s/launch-1.log", dir);
+    ASSERT_EQ(xtars_write_file_atomic(path, "app output\n", 11, err), XTARS_OK);
+    return dir;
+}
+
+static char *report_to(const char *dir, const char *out)
+{
+    char err[XTARS_ERRLEN], path[1200];
+
+    if (xtars_report_write(dir, out, NULL, err) != XTARS_OK)
+        FAIL("%s", err);
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    return xt_slurp(out ? out : path);
+}
+
+TEST(the_request_sent_is_shown_with_images_and_replies_by_reference)
+{
+    char *html = report_to(write_recorded_run("request"), NULL);
+    const char *step2 = strstr(html, "id=\"step-2\"");
+
+    ASSERT_STR_CONTAINS(html, "<summary>request sent (2 messages)</summary>");
+    ASSERT_STR_CONTAINS(html, "temperature 0 &middot; top_p 0.7 &middot; max_tokens 1000 &middot; "
+                              "not streamed");
+    /* the prompt in full at step 1, escaped; then referred to */
+    ASSERT_STR_CONTAINS(html, "the prompt<pre>You are a GUI agent. &lt;/pre&gt;&lt;/script&gt;&lt;script&gt;"
+                              "alert(1)&lt;/script&gt;&quot;&#39;&gt;&lt;img src=x onerror=alert(2)"
+                              "&gt;</pre>");
+    ASSERT(step2 != NULL);
+    ASSERT_STR_CONTAINS(step2, "the prompt, as in <a href=\"#step-1\">step 1</a>");
+    ASSERT_STR_CONTAINS(step2, "\">the reply of <a href=\"#step-1\">step 1</a></span>");
+    ASSERT_STR_CONTAINS(step2, "screenshot of <a href=\"#step-2\">step 2</a> (step-0002.png)");
+    ASSERT_STR_CONTAINS(step2, "<pre>note &lt;/script&gt;&lt;script&gt;alert(1)");
+    /* step 3 points to where the prompt is shown, not to step 2's reference */
+    ASSERT_STR_CONTAINS(strstr(html, "id=\"step-3\""), "the prompt, as in <a href=\"#step-1\">");
+    ASSERT_EQ(count(html, "the prompt<pre>"), 1);
+    /* images by reference: the screenshots are embedded once each */
+    ASSERT_EQ(count(html, "alt=\"step 1 screenshot\""), 1);
+    free(html);
+}
+
+TEST(instructions_and_checks_are_shown_as_recorded)
+{
+    char *html = report_to(write_recorded_run("instr"), NULL);
+
+    ASSERT_STR_CONTAINS(html, "<ol class=\"instructions\"><li><a href=\"#step-1\" "
+                              "data-step=\"step-1\">step 1</a> fill in &lt;/script&gt;");
+    ASSERT_STR_CONTAINS(html, "<p class=\"instr\"><span class=\"badge kind\">instruction</span> "
+                              "fill in &lt;/script&gt;");
+    ASSERT_EQ(count(html, "<p class=\"instr\">"), 1); /* step 2 continues the same one */
+    ASSERT_STR_CONTAINS(html, "<section class=\"step check fail\" id=\"step-4\">");
+    ASSERT_STR_CONTAINS(html, "<code>grep -q &#39;&lt;/script&gt;");
+    ASSERT_STR_CONTAINS(html, "It exited with status <b>1</b>: failed.</p>");
+    ASSERT_STR_CONTAINS(html, "<pre class=\"output\">grep: out.txt: &lt;/script&gt;&lt;script&gt;");
+    ASSERT_EQ(count(html, "<script>alert"), 0);
+    ASSERT_EQ(count(html, "<img src=x"), 0);
+    free(html);
+}
+
+TEST(the_final_screen_has_a_real_thumbnail)
+{
+    char *html = report_to(write_recorded_run("finalthumb"), NULL);
+    const char *end = strstr(html, "<a href=\"#final\" data-step=\"final\">");
+
+    ASSERT(end != NULL);
+    ASSERT(strncmp(end + strlen("<a href=\"#final\" data-step=\"final\">"),
+                   "<img alt=\"\" loading=\"lazy\" src=\"data:image/jpeg;base64,", 55) == 0);
+    ASSERT_EQ(count(html, "alt=\"\" loading=\"lazy\" src=\"data:image/jpeg;base64,"), 4);
+    free(html);
+}
+
+/* The launched apps' logs are linked relative to the report file, where
+ * -o puts it: beside them, or in another directory. */
+TEST(launch_logs_are_linked_relative_to_the_report_file)
+{
+    const char *dir = write_recorded_run("logs");
+    char out[1200], *html;
+
+    html = report_to(dir, NULL);
+    ASSERT_STR_CONTAINS(html, "<a href=\"launch-1.log\">launch-1.log</a>");
+    free(html);
+    snprintf(out, sizeof out, "%s/elsewhere", xt_tmpdir());
+    ASSERT(mkdir(out, 0755) == 0);
+    snprintf(out, sizeof out, "%s/elsewhere/r.html", xt_tmpdir());
+    html = report_to(dir, out);
+    ASSERT_STR_CONTAINS(html, "<a href=\"../logs/launch-1.log\">launch-1.log</a>");
+    free(html);
+}
+
+TEST(relative_dir_between_real_directories)
+{
+    char a[1100], b[1100], out[1200];
+
+    snprintf(a, sizeof a, "%s/rel-a", xt_tmpdir());
+    snprintf(b, sizeof b, "%s/rel-a/b/c", xt_tmpdir());
+    ASSERT(mkdir(a, 0755) == 0);
+    snprintf(out, sizeof out, "%s/rel-a/b", xt_tmpdir());
+    ASSERT(mkdir(out, 0755) == 0);
+    ASSERT(mkdir(b, 0755) == 0);
+    xtars_html_relative_dir(a, b, out, sizeof out);
+    ASSERT_STR_EQ(out, "b/c");
+    xtars_html_relative_dir(b, a, out, sizeof out);
+    ASSERT_STR_EQ(out, "../..");
+    xtars_html_relative_dir(a, a, out, sizeof out);
+    ASSERT_STR_EQ(out, ".");
+    snprintf(out, sizeof out, "%s/rel-a/b/../b/c/", xt_tmpdir()); /* resolved first */
+    xtars_html_relative_dir(out, a, out + 600, 600);
+    ASSERT_STR_EQ(out + 600, "../..");
+    xtars_html_relative_dir("/nonexistent-dir-x", a, out, sizeof out);
+    ASSERT_STR_EQ(out, a);
 }

@@ -4,25 +4,36 @@
  * deep link #step-2 shows step 2 alone, presses j, k, End and m as a user
  * would and reads what the page shows, checks that every image decoded,
  * and that nothing was logged to the console (a CSP violation, a script
- * error) and no script error was counted by the page. */
+ * error) and no script error was counted by the page. The same for a
+ * batch's index.html: sorting by a column heading and filtering by status
+ * and text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/run/batch.h"
 #include "run.h"
 #include "test.h"
+#include "xtars/buf.h"
+
+/* A harness page: the page under test (src) in a frame and, once it has
+ * loaded, check(frame), which says what it finds; the title then reads
+ * "done k=v k=v ...". */
+#define HARNESS(src)                                                                      \
+    "<!DOCTYPE html><html><head><title>pending</title></head><body>"                      \
+    "<iframe id=\"f\" width=\"1366\" height=\"768\" src=\"" src "\"></iframe>"            \
+    "<script>\n"                                                                          \
+    "var out = [];\n"                                                                     \
+    "function say(k, v) { out.push(k + '=' + v); }\n"                                     \
+    "document.getElementById('f').addEventListener('load', function () {\n"               \
+    "  try { check(this); } catch (e) { document.title = 'done harness error ' + e; }\n"  \
+    "});\n"                                                                               \
+    "function check(frame) {\n"
 
 static const char harness[] =
-    "<!DOCTYPE html><html><head><title>pending</title></head><body>"
-    "<iframe id=\"f\" width=\"1366\" height=\"768\" src=\"report.html#step-2\"></iframe>"
-    "<script>\n"
-    "var out = [];\n"
-    "function say(k, v) { out.push(k + '=' + v); }\n"
-    "document.getElementById('f').addEventListener('load', function () {\n"
-    "  try { check(this); } catch (e) { document.title = 'done harness error ' + e; }\n"
-    "});\n"
-    "function check(frame) {\n"
+    HARNESS("report.html#step-2")
     "  var w = frame.contentWindow, d = w.document, html = d.documentElement;\n"
     "  function key(k) { d.dispatchEvent(new w.KeyboardEvent('keydown', {key: k, bubbles: true})); }\n"
     "  function shown() {\n"
@@ -60,11 +71,40 @@ static const char harness[] =
     "}\n"
     "</script></body></html>\n";
 
+/* Writes the harness page to path, loads it in headless Chromium and
+ * returns what it dumped: the harness reports in its <title> ("done ...").
+ * Fails on any console message (a CSP violation, a script error). */
+static struct xt_result run_harness(const char *path, const char *page, const char *profile_name,
+                                    int budget_ms)
+{
+    char url[1000], profile[900], budget[64];
+    struct xt_result r;
+    FILE *f = fopen(path, "w");
+
+    ASSERT(f != NULL);
+    fputs(page, f);
+    fclose(f);
+    snprintf(url, sizeof url, "file://%s", path);
+    snprintf(profile, sizeof profile, "--user-data-dir=%s/%s", xt_tmpdir(), profile_name);
+    snprintf(budget, sizeof budget, "--virtual-time-budget=%d", budget_ms);
+    r = xt_run((const char *const[]){"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                     "--no-first-run", "--disable-background-networking",
+                                     "--disable-component-update", "--disable-sync",
+                                     "--allow-file-access-from-files", "--enable-logging=stderr",
+                                     "--v=0", budget, profile, "--dump-dom", url, NULL},
+               NULL, NULL);
+    ASSERT_EQ(r.status, 0);
+    if (strstr(r.err, ":CONSOLE"))
+        FAIL("the page logged to the console:\n%s", r.err);
+    if (!strstr(r.out, "<title>done "))
+        FAIL("the harness did not finish:\n%s\n%s", r.out, r.err);
+    return r;
+}
+
 TEST(keys_deep_links_markers_and_images_work_in_chromium)
 {
-    char dir[800], src[800], url[1000], profile[900], page[900];
+    char dir[700], src[800], page[900];
     struct xt_result r;
-    FILE *f;
 
     if (access("/usr/bin/chromium", X_OK) != 0)
         SKIP("/usr/bin/chromium is not installed (make deps installs it)");
@@ -75,30 +115,16 @@ TEST(keys_deep_links_markers_and_images_work_in_chromium)
     if (r.status != 0)
         FAIL("xtars import exited %d:\n%s", r.status, r.err);
     xt_result_free(&r);
-    r = xt_run((const char *const[]){"@xtars", "report", dir, NULL}, NULL, NULL);
+    snprintf(src, sizeof src, "%s//", dir); /* as a shell completes it, and one more */
+    r = xt_run((const char *const[]){"@xtars", "report", src, NULL}, NULL, NULL);
     if (r.status != 0)
         FAIL("xtars report exited %d:\n%s", r.status, r.err);
+    snprintf(page, sizeof page, "%s/report.html\n", dir);
+    ASSERT_STR_EQ(r.out, page); /* no "//" in the path it prints */
     xt_result_free(&r);
 
     snprintf(page, sizeof page, "%s/harness.html", dir);
-    f = fopen(page, "w");
-    ASSERT(f != NULL);
-    fputs(harness, f);
-    fclose(f);
-    snprintf(url, sizeof url, "file://%s", page);
-    snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium-profile", xt_tmpdir());
-    r = xt_run((const char *const[]){"chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                     "--no-first-run", "--disable-background-networking",
-                                     "--disable-component-update", "--disable-sync",
-                                     "--allow-file-access-from-files", "--enable-logging=stderr",
-                                     "--v=0", "--virtual-time-budget=30000", profile,
-                                     "--dump-dom", url, NULL},
-               NULL, NULL);
-    ASSERT_EQ(r.status, 0);
-    if (strstr(r.err, ":CONSOLE"))
-        FAIL("the report logged to the console:\n%s", r.err);
-    if (!strstr(r.out, "<title>done "))
-        FAIL("the harness did not finish:\n%s\n%s", r.out, r.err);
+    r = run_harness(page, harness, "chromium-profile", 30000);
     /* basic.json imports as 3 steps: click, type, hotkey + finished */
     ASSERT_STR_CONTAINS(r.out, "js=true deeplink=step-2 marks=absent");
     ASSERT_STR_CONTAINS(r.out, " j=step-3 right=step-3 back=step-1 end=step-3 home=step-1 ");
@@ -116,5 +142,85 @@ TEST(keys_deep_links_markers_and_images_work_in_chromium)
     }
     /* step 2 (typed text) has no marker; step 1 (a click) has, m hides and shows it */
     ASSERT_STR_CONTAINS(r.out, " marks_before=block marks_off=none box=false marks_on=block ");
+    xt_result_free(&r);
+}
+
+static const char index_harness[] =
+    HARNESS("index.html")
+    "  var w = frame.contentWindow, d = w.document, html = d.documentElement;\n"
+    "  var heads = d.querySelectorAll('thead th');\n"
+    "  function ids() {\n"
+    "    return Array.prototype.filter.call(d.querySelector('tbody').rows, function (r) {\n"
+    "      return w.getComputedStyle(r).display !== 'none'; })\n"
+    "      .map(function (r) { return r.cells[1].textContent; }).join(',');\n"
+    "  }\n"
+    "  function set(id, value, type) {\n"
+    "    var el = d.getElementById(id); el.value = value;\n"
+    "    el.dispatchEvent(new w.Event(type, {bubbles: true}));\n"
+    "  }\n"
+    "  say('js', html.classList.contains('js'));\n"
+    "  say('controls', w.getComputedStyle(d.querySelector('.controls')).display);\n"
+    "  say('initial', ids());\n"
+    "  heads[4].click(); say('time_up', ids());\n"
+    "  heads[4].click(); say('time_down', ids() + '/' + heads[4].getAttribute('aria-sort'));\n"
+    "  heads[1].click(); say('id_up', ids());\n"
+    "  heads[3].click(); say('steps_up', ids());\n"
+    "  set('status', 'fail', 'change'); say('failed', ids());\n"
+    "  set('status', 'pass', 'change'); say('passed', ids());\n"
+    "  set('status', '', 'change'); set('filter', 'BETA', 'input'); say('text', ids());\n"
+    "  say('shown', d.getElementById('shown').textContent.replace(/ /g, '_'));\n"
+    "  set('filter', '', 'input'); say('all', ids());\n"
+    "  say('errors', html.getAttribute('data-js-errors') || 0);\n"
+    "  document.title = 'done ' + out.join(' ');\n"
+    "}\n"
+    "</script></body></html>\n";
+
+static void row(struct xtars_batch_result *r, int index, const char *id, const char *status,
+                int passed, int steps, double seconds, const char *task)
+{
+    memset(r, 0, sizeof *r);
+    r->index = index, r->line = index + 1;
+    snprintf(r->id, sizeof r->id, "%s", id);
+    snprintf(r->status, sizeof r->status, "%s", status);
+    r->passed = passed, r->steps = steps, r->duration_s = seconds;
+    r->exit_code = strcmp(status, "pending") == 0 ? -1 : passed ? 0 : 4;
+    r->task = (char *)task;
+}
+
+TEST(batch_index_sorts_and_filters_in_chromium)
+{
+    struct xtars_batch_result rows[4];
+    struct xtars_buf page;
+    char dir[800], path[900];
+    struct xt_result r;
+    FILE *f;
+
+    if (access("/usr/bin/chromium", X_OK) != 0)
+        SKIP("/usr/bin/chromium is not installed (make deps installs it)");
+    /* the page as `xtars batch` writes it (the command itself: test_batch_run.c) */
+    row(&rows[0], 0, "delta", "finished", 1, 12, 3.5, "open the editor");
+    row(&rows[1], 1, "alpha", "max_steps", 0, 5, 10.0, "save the file </td><b>");
+    row(&rows[2], 2, "charlie", "pending", 0, 0, 0, "not run yet");
+    row(&rows[3], 3, "beta", "finished", 1, 2, 1.25, "fill the Beta form");
+    xtars_buf_init(&page, 1 << 20);
+    ASSERT_EQ(xtars_batch_index_html(rows, 4, "batch \"x\" <y>", &page), XTARS_OK);
+    snprintf(dir, sizeof dir, "%s/batch", xt_tmpdir());
+    ASSERT(mkdir(dir, 0755) == 0);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fwrite(page.data, 1, page.len, f);
+    fclose(f);
+    xtars_buf_cleanup(&page);
+    snprintf(path, sizeof path, "%s/harness.html", dir);
+    r = run_harness(path, index_harness, "chromium-profile-batch", 10000);
+    ASSERT_STR_CONTAINS(r.out, "js=true controls=flex initial=delta,alpha,charlie,beta ");
+    /* a task that did not run has no time or steps: last, either way */
+    ASSERT_STR_CONTAINS(r.out, " time_up=beta,delta,alpha,charlie "
+                               "time_down=alpha,delta,beta,charlie/descending ");
+    ASSERT_STR_CONTAINS(r.out, " id_up=alpha,beta,charlie,delta steps_up=beta,alpha,delta,charlie ");
+    ASSERT_STR_CONTAINS(r.out, " failed=alpha passed=beta,delta ");
+    ASSERT_STR_CONTAINS(r.out, " text=beta shown=1_of_4_shown all=beta,alpha,delta,charlie ");
+    ASSERT_STR_CONTAINS(r.out, " errors=0</title>");
     xt_result_free(&r);
 }

@@ -79,6 +79,13 @@ static void full_step(struct xtars_traj_step *s, struct xtars_action *actions, i
     s->recorded_step = 5;
     s->source_action = "pyautogui.click(100, 200)";
     s->origin = "cache", s->judge = "assert", s->request = "Is the \"form\" sent?";
+    s->model_request = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"p\"},"
+                 "{\"role\":\"assistant\",\"reply_of_step\":1}],\"max_tokens\":9}";
+    s->instruction = "second instruction";
+    s->check_command = "test -f \"out\"";
+    s->check_exit_status = 3;
+    s->check_error = "exit status 3";
+    s->check_output = "no such file\n";
 }
 
 /* A full run and step and the arrays the step points into. */
@@ -215,12 +222,19 @@ TEST(step_round_trips_every_field)
     ASSERT_STR_EQ(s->origin, "cache");
     ASSERT_STR_EQ(s->judge, "assert");
     ASSERT_STR_EQ(s->request, "Is the \"form\" sent?");
+    ASSERT_STR_EQ(s->model_request, in->model_request); /* compact JSON in, the same out */
+    ASSERT_STR_EQ(s->instruction, in->instruction);
+    ASSERT_STR_EQ(s->check_command, in->check_command);
+    ASSERT_EQ(s->check_exit_status, 3);
+    ASSERT_STR_EQ(s->check_error, in->check_error);
+    ASSERT_STR_EQ(s->check_output, in->check_output);
     xtars_traj_run_cleanup(&out);
 }
 
 /* Collects the keys of obj and of the objects inside it, except the
- * contents of "config" and of the actions (their keys are not the
- * trajectory's). */
+ * contents of "config", of the actions and of the request (their keys are
+ * not the trajectory's: the config table's, action_json.h's, the chat
+ * format's). */
 static void collect_keys(const cJSON *obj, int *seen)
 {
     const cJSON *item;
@@ -233,7 +247,8 @@ static void collect_keys(const cJSON *obj, int *seen)
                     seen[k]++, known = 1;
             if (!known)
                 FAIL("key \"%s\" is written but not in traj_schema.h", item->string);
-            if (strcmp(item->string, "config") == 0 || strcmp(item->string, "actions") == 0)
+            if (strcmp(item->string, "config") == 0 || strcmp(item->string, "actions") == 0 ||
+                strcmp(item->string, "model_request") == 0)
                 continue;
         }
         if (cJSON_IsObject(item) || cJSON_IsArray(item))
@@ -332,6 +347,7 @@ TEST(optional_keys_are_left_out_and_nulls_read_as_absent)
     action.type = XTARS_ACTION_WAIT;
     step.step = 1, step.actions = &action, step.action_count = 1, step.similarity = -1;
     step.model_called = 1, step.prompt_tokens = -1, step.completion_tokens = -1;
+    step.model_request = "{\"messages\": [ cut"; /* not whole JSON: left out, the line stays valid */
     xtars_buf_init(&b, 1 << 20);
     ASSERT_EQ(xtars_traj_run_to_json(&run, &b), XTARS_OK);
     ASSERT(strstr(b.data, "replay_of") == NULL && strstr(b.data, "imported_from") == NULL);
@@ -355,6 +371,8 @@ TEST(optional_keys_are_left_out_and_nulls_read_as_absent)
     ASSERT_EQ(out.steps[0].recorded_step, 0);
     ASSERT(out.steps[0].source_action == NULL && out.steps[0].started_at == NULL);
     ASSERT(out.steps[0].origin == NULL && out.steps[0].judge == NULL && out.steps[0].request == NULL);
+    ASSERT(out.steps[0].model_request == NULL && out.steps[0].instruction == NULL);
+    ASSERT(out.steps[0].check_command == NULL && out.steps[0].check_output == NULL);
     xtars_traj_run_cleanup(&out);
 }
 
@@ -390,6 +408,38 @@ TEST(recorded_text_has_secrets_redacted_and_no_credentials)
     ASSERT_EQ(out.step_count, 1);
     ASSERT_STR_EQ(out.steps[0].reply, "typing [redacted] now");
     xtars_traj_run_cleanup(&out);
+    xtars_log_cleanup();
+}
+
+/* What the newer keys record (the request sent, a step's instruction, a
+ * check's output) goes through the same redaction as the reply. */
+TEST(request_instruction_and_check_output_are_redacted)
+{
+    struct xtars_traj_step step;
+    struct xtars_traj *traj;
+    struct xtars_buf text;
+    char err[XTARS_ERRLEN], dir[4096], path[4200];
+
+    snprintf(dir, sizeof dir, "%s/secret-extras", xt_tmpdir());
+    ASSERT_EQ(xtars_log_add_secret("tok-7f3e9a"), XTARS_OK);
+    memset(&step, 0, sizeof step);
+    step.step = 1, step.similarity = -1;
+    step.model_request = "{\"messages\":[{\"role\":\"user\",\"content\":\"use tok-7f3e9a\"}]}";
+    step.instruction = "log in with tok-7f3e9a";
+    step.check_command = "grep tok-7f3e9a out.txt", step.check_exit_status = 1;
+    step.check_output = "out.txt: tok-7f3e9a not found";
+    ASSERT_EQ(xtars_traj_open(dir, &traj, err), XTARS_OK);
+    ASSERT_EQ(xtars_traj_record_step(traj, &step, 0, err), XTARS_OK);
+    xtars_traj_close(traj);
+    snprintf(path, sizeof path, "%s/steps.jsonl", dir);
+    ASSERT_EQ(xtars_buf_read_file(&text, path, 1 << 20, err), XTARS_OK);
+    ASSERT(strstr(text.data, "tok-7f3e9a") == NULL);
+    ASSERT_STR_CONTAINS(text.data, "\"model_request\": {\"messages\":[{\"role\":\"user\",\"content\":"
+                                   "\"use [redacted]\"}]}");
+    ASSERT_STR_CONTAINS(text.data, "\"check\": {\"command\": \"grep [redacted] out.txt\", "
+                                   "\"exit_status\": 1, \"error\": null, \"output\": \"out.txt: "
+                                   "[redacted] not found\"}");
+    xtars_buf_cleanup(&text);
     xtars_log_cleanup();
 }
 

@@ -147,8 +147,8 @@ TEST(demo_task_passes_and_its_report_renders)
         free(form);
     }
     /* 7 agent steps with screenshots, the check's step and the screen after
-     * the last action; 7 thumbnails */
-    check_report_in_chromium(report, 9, 15);
+     * the last action; 8 thumbnails (the last one of that screen) */
+    check_report_in_chromium(report, 9, 16);
     xt_result_free(&r);
     xt_mserver_stop(&server);
 }
@@ -183,8 +183,9 @@ TEST(gui_test_example_passes)
     ASSERT_STR_CONTAINS(r.err, "[4/4] PASS check the form saved the email the screen shows");
     snprintf(report, sizeof report, "%s", json_field(r.out, "report"));
     /* 7 agent steps, the assert, the query, the check and the screen after
-     * the last action; screenshots of 9 steps, that screen, 9 thumbnails */
-    check_report_in_chromium(report, 11, 19);
+     * the last action; screenshots of 9 steps, that screen, and thumbnails
+     * of the 9 and of that screen */
+    check_report_in_chromium(report, 11, 20);
     xt_result_free(&r);
     xt_mserver_stop(&server);
 }

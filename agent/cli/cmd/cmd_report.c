@@ -36,7 +36,7 @@ static int run_report(int argc, char **argv)
     };
     struct xtars_report_stats stats;
     const char *output = NULL;
-    char err[XTARS_ERRLEN];
+    char err[XTARS_ERRLEN], dir[4096], written[4200];
     int opt;
     xtars_err rc;
 
@@ -54,15 +54,20 @@ static int run_report(int argc, char **argv)
     if (cli_need_dir(&cli_cmd_report, argv[optind], "run.json", "a trajectory directory") !=
         CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
-    rc = xtars_report_write(argv[optind], output, &stats, err);
+    /* "runs/x/" names the same directory as "runs/x": printed without "//" */
+    snprintf(dir, sizeof dir, "%s", argv[optind]);
+    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+        dir[n - 1] = '\0';
+    rc = xtars_report_write(dir, output, &stats, err);
     if (rc != XTARS_OK)
         return cli_fail(&cli_cmd_report, rc == XTARS_EFORMAT ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME,
                         "%s", err);
-    xtars_log_info("report: %s (%d steps, %d images, %ld KB)", output ? output : "report.html",
-                   stats.steps, stats.images, stats.bytes / 1024);
     if (output == NULL)
-        printf("%s/report.html\n", argv[optind]);
+        snprintf(written, sizeof written, "%s%sreport.html", dir, strcmp(dir, "/") == 0 ? "" : "/");
     else
-        printf("%s\n", output);
+        snprintf(written, sizeof written, "%s", output);
+    xtars_log_info("report: %s (%d steps, %d images, %ld KB)", written, stats.steps, stats.images,
+                   stats.bytes / 1024);
+    printf("%s\n", written);
     return CLI_EXIT_OK;
 }

@@ -104,10 +104,12 @@ static char *output_tail(int fd)
  * stderr go to *output (a tail, for the log and JUnit); it runs in its own
  * process group, stopped as a whole. */
 static int run_check(const char *command, const char *cwd, const char *display, int timeout_ms,
-                     char *why, size_t why_size, char **output)
+                     char *why, size_t why_size, char **output, int *exit_status)
 {
     double deadline = (xtars_clock_ms() / 1000.0) + timeout_ms / 1000.0;
     int fd = output_file(), status = 0, ok = 0;
+
+    *exit_status = -1;
     const struct xtars_spawn_stdio stdio[3] = {
         {XTARS_SPAWN_DEVNULL, NULL, -1},
         {fd >= 0 ? XTARS_SPAWN_FD : XTARS_SPAWN_INHERIT, NULL, fd},
@@ -128,6 +130,7 @@ static int run_check(const char *command, const char *cwd, const char *display, 
         }
     }
     ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (!ok)
         snprintf(why, why_size, "exit status %d", xtars_spawn_exit_code(status));
 out:
@@ -286,10 +289,13 @@ static int run_step(struct task_run *tr, int index, const char *text, char *deta
         snprintf(detail, size, "%d ms", s->ms);
         xtars_agent_record_note(tr->agent, "wait", detail, 1, err);
         return !cli_signals_pending();
-    case XTARS_TASK_CHECK:
+    case XTARS_TASK_CHECK: {
+        struct xtars_agent_check check = {.command = text};
         ok = run_check(text, tr->workdir, tr->display, s->ms, detail, size,
-                       &tr->outcomes[index].output);
-        if (xtars_agent_record_note(tr->agent, "check", text, ok, err) != XTARS_OK)
+                       &tr->outcomes[index].output, &check.exit_status);
+        check.passed = ok, check.error = ok ? NULL : detail;
+        check.output = tr->outcomes[index].output;
+        if (xtars_agent_record_check(tr->agent, &check, err) != XTARS_OK)
             snprintf(detail, size, "%s", err), ok = 0;
         if (!ok)
             tr->status = XTARS_RUN_FAILED;
@@ -298,6 +304,7 @@ static int run_step(struct task_run *tr, int index, const char *text, char *deta
     case XTARS_TASK_QUERY:
     case XTARS_TASK_WAIT_UNTIL:
         return run_question(tr, index, text, detail, size);
+    }
     }
     return 0;
 }
