@@ -28,6 +28,14 @@ static void child(const char *const *argv, const char *const *env, int in, int o
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    /* only 0, 1 and 2 stay: a daemon the command starts must not keep the
+     * pipes' other copies open and make xt_run wait for it */
+    if (in > 2)
+        close(in);
+    if (out > 2)
+        close(out);
+    if (err > 2)
+        close(err);
     execvp(args[0], (char *const *)args);
     _exit(126);
 }
