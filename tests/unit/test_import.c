@@ -324,6 +324,16 @@ TEST(uitars_desktop_bad_input)
     ASSERT_EQ(run.steps[3].replayable, 1);
     xtars_traj_run_cleanup(&run);
     ASSERT_EQ(xtars_import_uitars_desktop_check("[]", 2, &stats, err), XTARS_EFORMAT);
+    {
+        /* A buffer of only blanks and no NUL: nothing is read past its end
+         * while looking for an HTML report (ASan and valgrind builds tell). */
+        char *blanks = malloc(3);
+        ASSERT(blanks != NULL);
+        memcpy(blanks, " \n\t", 3);
+        ASSERT_EQ(xtars_import_uitars_desktop_check(blanks, 3, &stats, err), XTARS_EFORMAT);
+        ASSERT_STR_CONTAINS(err, "not valid JSON");
+        free(blanks);
+    }
 }
 
 TEST(export_then_import_gives_the_same_run)
