@@ -9,6 +9,18 @@
 
 #include "xtars/log.h"
 
+/* The '@' that ends the user information: the last one in the authority,
+ * so a raw '@' inside a password never leaves a piece of it in the host. */
+static const char *last_at(const char *host, const char *end)
+{
+    const char *at = NULL;
+
+    for (const char *p = host; p < end; p++)
+        if (*p == '@')
+            at = p;
+    return at;
+}
+
 void xtars_redact_url(const char *url, char *out, size_t size)
 {
     const char *scheme_end = strstr(url, "://"), *host = url, *at, *slash;
@@ -21,9 +33,8 @@ void xtars_redact_url(const char *url, char *out, size_t size)
         host = scheme_end + 3;
         used = (size_t)snprintf(out, size, "%.*s", (int)(host - url), url);
     }
-    slash = strchr(host, '/');
-    at = strchr(host, '@');
-    if (at && (slash == NULL || at < slash))
+    slash = host + strcspn(host, "/?#"); /* the authority ends there */
+    if ((at = last_at(host, slash)) != NULL)
         host = at + 1;
     if (used < size)
         snprintf(out + used, size - used, "%.*s", (int)strcspn(host, "?#"), host);
@@ -50,7 +61,7 @@ xtars_err xtars_redact_add_url(const char *url)
 
     host = host ? host + 3 : url;
     slash = host + strcspn(host, "/?#");
-    at = memchr(host, '@', (size_t)(slash - host));
+    at = last_at(host, slash);
     if (at) {
         colon = memchr(host, ':', (size_t)(at - host));
         rc = add_piece(host, (size_t)(at - host));

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "agent/base/base64.h"
+#include "agent/base/files.h"
 #include "agent/record/traj_write.h"
 #include "xtars/config.h"
 #include "xtars/image.h"
@@ -254,7 +255,7 @@ static xtars_err write_screenshot(struct xtars_traj *traj, struct import_run *ru
     if (s->image >= 0) {
         data = &run->images[s->image];
     } else if (s->image_path) {
-        if (xtars_buf_read_file(&file, s->image_path, IMAGE_MAX, reason) != XTARS_OK) {
+        if (xtars_buf_read_file_nofollow(&file, s->image_path, IMAGE_MAX, reason) != XTARS_OK) {
             char text[XTARS_ERRLEN + 64];
             snprintf(text, sizeof text, "step %d: screenshot not imported: %s", number, reason);
             warn_once(run, text);
@@ -689,7 +690,7 @@ static void osworld_size(struct import_run *run, const struct os_line *lines, in
         if (name == NULL)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (xtars_buf_read_file(&file, path, IMAGE_MAX, reason) != XTARS_OK)
+        if (xtars_buf_read_file_nofollow(&file, path, IMAGE_MAX, reason) != XTARS_OK)
             continue;
         if (xtars_image_probe(file.data, file.len, &run->width, &run->height, &run->is_jpeg) != XTARS_OK)
             run->width = run->height = 0;
@@ -723,7 +724,7 @@ static void osworld_message(struct import_run *run, const char *dir)
     char path[8192], reason[XTARS_ERRLEN];
 
     snprintf(path, sizeof path, "%s/result.txt", dir);
-    if (xtars_buf_read_file(&result, path, 4096, reason) != XTARS_OK)
+    if (xtars_buf_read_file_nofollow(&result, path, 4096, reason) != XTARS_OK)
         return;
     result.data[strcspn(result.data, "\r\n")] = '\0';
     snprintf(run->message, sizeof run->message, "OSWorld result: %.100s", result.data);
@@ -788,7 +789,7 @@ xtars_err xtars_import_osworld(const char *dir, const char *out_dir,
     if (access(path, F_OK) != 0 && errno == ENOENT)
         return xtars_error(err, XTARS_EFORMAT, "%s: not an OSWorld result directory (no traj.jsonl)",
                            dir);
-    if ((rc = xtars_buf_read_file(&text, path, TRAJ_MAX, err)) != XTARS_OK)
+    if ((rc = xtars_buf_read_file_nofollow(&text, path, TRAJ_MAX, err)) != XTARS_OK)
         return rc == XTARS_ETOOBIG ? xtars_error(err, XTARS_EFORMAT, "%s: too large", path) : rc;
     rc = parse_lines(text.data ? text.data : "", text.len, &lines, &count, &run, err);
     if (rc == XTARS_OK && count == 0)
@@ -1146,10 +1147,14 @@ static xtars_err html_dump(const char *text, size_t len, const char **json, size
                        "(no non-empty <script type=\"ui_tars_web_dump\">)", name);
 }
 
+/* Bounded by len: the text need not end with a NUL (the _check variant
+ * reads a caller's buffer). */
 static int looks_like_html(const char *text, size_t len)
 {
-    size_t i = strspn(text, " \t\r\n\xEF\xBB\xBF");
+    size_t i = 0;
 
+    while (i < len && strchr(" \t\r\n\xEF\xBB\xBF", text[i]) && text[i] != '\0')
+        i++;
     return i < len && text[i] == '<';
 }
 

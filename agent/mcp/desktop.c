@@ -174,12 +174,13 @@ xtars_err mcp_desktop_screenshot(struct xtars_mcp *m, const struct mcp_shot_requ
 static xtars_err image_space(struct xtars_mcp *m, char err[static XTARS_ERRLEN])
 {
     struct mcp_desktop *d = &m->desk;
+    char why[XTARS_ERRLEN];
     xtars_err rc;
 
     if (d->image_width > 0)
         return XTARS_OK;
-    if ((rc = mcp_desktop_open_capture(m, err)) != XTARS_OK)
-        return xtars_error(err, rc, "no screenshot yet to take x, y from, and %s", err);
+    if ((rc = mcp_desktop_open_capture(m, why)) != XTARS_OK) /* not err: it is printed into err */
+        return xtars_error(err, rc, "no screenshot yet to take x, y from, and %s", why);
     if (xtars_smart_resize(d->target.width, d->target.height, m->cfg.min_pixels, m->cfg.max_pixels,
                            &d->image_width, &d->image_height) != XTARS_OK)
         return xtars_error(err, XTARS_ERANGE, "cannot size an image for a %dx%d screen",

@@ -55,7 +55,9 @@ static void send_result(struct xtars_mcp *m, const char *id, const char *result)
 {
     struct xtars_buf b;
 
-    xtars_buf_init(&b, 1u << 20);
+    /* the result was capped where it was built (a screenshot can be many
+     * megabytes): the envelope only adds the id and a few bytes */
+    xtars_buf_init(&b, strlen(result) + MCP_ID_LEN + 64);
     xtars_buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}", id, result);
     send_buf(m, &b, id);
     xtars_buf_cleanup(&b);

@@ -138,12 +138,15 @@ static xtars_err check_format(const struct xtars_traj_run *run, const cJSON *roo
 
     if (!cJSON_IsString(format) || strcmp(format->valuestring, XTARS_TRAJ_FORMAT) != 0)
         return xtars_error(err, XTARS_EFORMAT, "%s/run.json: not an xtars trajectory", run->dir);
-    if (!cJSON_IsNumber(version) || version->valuedouble != XTARS_TRAJ_VERSION)
+    if (!cJSON_IsNumber(version))
+        return xtars_error(err, XTARS_EFORMAT, "%s/run.json: '%s' must be a number (this xtars "
+                           "reads version %d)", run->dir, traj_key_name(TRAJ_VERSION),
+                           XTARS_TRAJ_VERSION);
+    if (version->valuedouble != XTARS_TRAJ_VERSION)
         return xtars_error(err, XTARS_EFORMAT,
                            "%s/run.json: trajectory format version %g is not supported (this xtars "
                            "reads version %d)",
-                           run->dir, cJSON_IsNumber(version) ? version->valuedouble : -1.0,
-                           XTARS_TRAJ_VERSION);
+                           run->dir, version->valuedouble, XTARS_TRAJ_VERSION);
     return XTARS_OK;
 }
 

@@ -217,6 +217,34 @@ TEST(osworld_bad_input)
     ASSERT_STR_CONTAINS(err, "no usable lines");
 }
 
+/* Screenshot names come from the crafted traj.jsonl: a symbolic link (to a
+ * file outside the directory) is not followed and a FIFO does not block the
+ * import (the alarm fails the test if it does). */
+TEST(osworld_screenshots_are_not_followed_out_of_the_directory)
+{
+    struct xtars_import_stats stats;
+    struct xtars_traj_run run;
+    char err[XTARS_ERRLEN];
+    const char *dir = osworld_dir("links",
+                                  "{\"action\": \"WAIT\", \"screenshot_file\": \"step_1_20250301@101500.png\"}\n"
+                                  "{\"action\": \"WAIT\", \"screenshot_file\": \"link.png\"}\n"
+                                  "{\"action\": \"WAIT\", \"screenshot_file\": \"fifo.png\"}\n");
+    const char *out = tmp("links-out");
+
+    ASSERT_EQ(symlink(xt_data_path(OSWORLD "/step_2_20250301@101502.png"), in_dir(dir, "link.png")), 0);
+    ASSERT_EQ(mkfifo(in_dir(dir, "fifo.png"), 0600), 0);
+    alarm(30);
+    ASSERT_EQ(xtars_import_osworld(dir, out, NULL, &stats, err), XTARS_OK);
+    alarm(0);
+    ASSERT_STR_CONTAINS(stats.warning, "link.png: is a symbolic link (not followed here)");
+    load(out, &run);
+    ASSERT_EQ(run.step_count, 4);
+    ASSERT(run.steps[1].screenshot != NULL);
+    ASSERT(run.steps[2].screenshot == NULL); /* the link's */
+    ASSERT(run.steps[3].screenshot == NULL); /* the FIFO's */
+    xtars_traj_run_cleanup(&run);
+}
+
 TEST(osworld_check_on_memory)
 {
     struct xtars_buf text = slurp(xt_data_path(OSWORLD "/traj.jsonl"));
@@ -324,6 +352,16 @@ TEST(uitars_desktop_bad_input)
     ASSERT_EQ(run.steps[3].replayable, 1);
     xtars_traj_run_cleanup(&run);
     ASSERT_EQ(xtars_import_uitars_desktop_check("[]", 2, &stats, err), XTARS_EFORMAT);
+    {
+        /* A buffer of only blanks and no NUL: nothing is read past its end
+         * while looking for an HTML report (ASan and valgrind builds tell). */
+        char *blanks = malloc(3);
+        ASSERT(blanks != NULL);
+        memcpy(blanks, " \n\t", 3);
+        ASSERT_EQ(xtars_import_uitars_desktop_check(blanks, 3, &stats, err), XTARS_EFORMAT);
+        ASSERT_STR_CONTAINS(err, "not valid JSON");
+        free(blanks);
+    }
 }
 
 TEST(export_then_import_gives_the_same_run)

@@ -313,7 +313,7 @@ TEST(input_tools_in_a_dry_run)
     free(text);
     /* image space needs a screenshot or a display: a tool error, not a crash */
     text = call("\"name\":\"click\",\"arguments\":{\"x\":5,\"y\":7}", 1);
-    ASSERT_STR_CONTAINS(text, "no screenshot yet");
+    ASSERT_STR_CONTAINS(text, "no screenshot yet to take x, y from, and no X display");
     free(text);
     text = call("\"name\":\"screenshot\"", 1);
     ASSERT_STR_CONTAINS(text, "no X display");

@@ -28,6 +28,23 @@ TEST(url_loses_user_information_query_and_fragment)
     url_shown("", "");
 }
 
+/* A password with a raw '@' (or a '@' in the query): the user information
+ * runs to the last '@' before the path, as URL parsers read it, so no piece
+ * of the password is shown as if it were the host. */
+TEST(url_user_information_ends_at_the_last_at_sign)
+{
+    char *shown;
+
+    url_shown("https://ada:p@ssw0rd@api.example/v1", "https://api.example/v1");
+    url_shown("http://h?x=a@b/c", "http://h");
+    ASSERT_EQ(xtars_redact_add_url("https://ada:p@ssw0rd@api.example/v1"), XTARS_OK);
+    shown = xtars_log_redact("connect to https://ada:p@ssw0rd@api.example/v1 failed");
+    ASSERT(strstr(shown, "ssw0rd") == NULL);
+    ASSERT_STR_CONTAINS(shown, "api.example/v1");
+    free(shown);
+    xtars_log_cleanup();
+}
+
 TEST(url_credentials_are_redacted_wherever_they_appear)
 {
     char *shown;

@@ -256,6 +256,11 @@ TEST(unknown_version_and_foreign_files_are_refused)
     fclose(f);
     ASSERT_EQ(xtars_traj_load(dir, &run, err), XTARS_EFORMAT);
     ASSERT_STR_CONTAINS(err, "trajectory format version 9 is not supported (this xtars reads version 1)");
+    f = fopen(path, "w"); /* not "version -1", which nobody wrote */
+    fputs("{\"format\": \"xtars-trajectory\", \"version\": \"1\"}", f);
+    fclose(f);
+    ASSERT_EQ(xtars_traj_load(dir, &run, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "run.json: 'version' must be a number (this xtars reads version 1)");
     f = fopen(path, "w");
     fputs("{\"hello\": 1}", f);
     fclose(f);

@@ -555,7 +555,7 @@ TEST(keys_and_buttons_left_held_by_a_killed_process_are_released)
         struct xtars_action ctrl = key_action(XTARS_ACTION_KEY_DOWN, "ctrl", NULL, NULL);
         struct xtars_action button = pointer_action(XTARS_ACTION_MOUSE_DOWN, 200, 100);
         char why[XTARS_ERRLEN];
-        button.button = XTARS_BUTTON_LEFT;
+        button.button = XTARS_BUTTON_LEFT; /* 0 is no button: refused */
         if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
             xtars_exec_perform(own, &ctrl, NULL, why) != XTARS_OK ||
             xtars_exec_perform(own, &button, NULL, why) != XTARS_OK) {
