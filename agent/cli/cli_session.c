@@ -271,7 +271,7 @@ static void redact_log(const char *path)
     struct xtars_buf text;
     char err[XTARS_ERRLEN], *clean;
 
-    if (xtars_buf_read_file(&text, path, LOG_REDACT_MAX, err) != XTARS_OK) {
+    if (xtars_buf_read_file_nofollow(&text, path, LOG_REDACT_MAX, err) != XTARS_OK) {
         xtars_log_warn("launch: %s (secrets not removed from it)", err);
         return;
     }

@@ -52,7 +52,8 @@ static xtars_err open_log(const char *path, int *fd, char *err)
     FILE *tmp;
 
     if (path) {
-        *fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+        /* in a trajectory directory: never through a link left there */
+        *fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (*fd < 0)
             return xtars_error(err, XTARS_EIO, "launch: cannot create '%.300s': %s", path,
                                strerror(errno));
