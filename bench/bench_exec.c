@@ -1,8 +1,10 @@
 /* bench_exec: what an action costs. On a private Xvfb with the xclient
  * recorder it measures xtars clicks (with and without the configured pause)
  * and typing throughput with the text verified on arrival, next to the same
- * work done by xdotool (default delay and --delay 0), and prints the nut-js
- * reference figures. Prints figures; asserts nothing (docs/performance.md).
+ * work done by xdotool (default delay and --delay 0) and by UI-TARS-desktop's
+ * nut-js operator (bench/nutjs_exec.js under node, when bench/npm_peers.sh
+ * could install it; "not measured" otherwise), all in the same run. Prints
+ * figures; asserts nothing (docs/performance.md).
  *
  *   bench_exec [--clicks N] [--chars N]
  */
@@ -19,6 +21,10 @@
 #include "xclient_ctl.h"
 #include "xtars/exec.h"
 #include "agent/run/xvfb.h"
+
+#ifndef XT_SOURCE_DIR
+#define XT_SOURCE_DIR "."
+#endif
 
 extern char **environ;
 
@@ -187,6 +193,81 @@ static void bench_xdotool_type(const char *label, const char *text, const char *
     report_typing(who, text, elapsed, ok);
 }
 
+/* Runs `node bench/nutjs_exec.js ARGS` on the bench's display; returns the
+ * milliseconds per action it measured, or a negative value with the reason
+ * in why ("not measured: ..."). */
+static double run_nutjs(const char *args, char *why, size_t why_size)
+{
+    const char *source = getenv("XTARS_SOURCE_DIR") ? getenv("XTARS_SOURCE_DIR") : XT_SOURCE_DIR;
+    char path[1024], cmd[2048], line[1024] = "";
+    double per = -1;
+    const char *p;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/bench/node_modules/@nut-tree-fork/nut-js/package.json", source);
+    if (access(path, R_OK) != 0) {
+        snprintf(why, why_size, "not measured: @nut-tree-fork/nut-js is not installed "
+                 "(bench/npm_peers.sh)");
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "cd '%s/bench' && node nutjs_exec.js %s 2>&1", source, args);
+    f = popen(cmd, "r");
+    if (f) {
+        while (fgets(line, sizeof line, f) && line[0] != '{')
+            ;
+        pclose(f);
+    }
+    p = strstr(line, "\"per\":");
+    if (p == NULL || sscanf(p + 6, "%lf", &per) != 1) {
+        snprintf(why, why_size, "not measured: nutjs_exec.js failed: %.200s", line);
+        return -1;
+    }
+    p = strstr(line, "\"version\":\"");
+    snprintf(why, why_size, "nut-js %.*s", p ? (int)strcspn(p + 11, "\"") : 1, p ? p + 11 : "?");
+    return per;
+}
+
+static void bench_nutjs_clicks(int clicks)
+{
+    char args[32], why[400];
+    double per;
+
+    snprintf(args, sizeof args, "click %d", clicks);
+    per = run_nutjs(args, why, sizeof why);
+    if (per < 0)
+        printf("| nut-js operator click (UI-TARS-desktop) | %s | | |\n", why);
+    else
+        printf("| nut-js operator click (UI-TARS-desktop; %s) | %.2f ms | 100 ms of it a fixed "
+               "sleep | %d/%d arrived |\n", why, per, presses_arrived(), clicks);
+}
+
+static void bench_nutjs_type(const char *label, const char *text)
+{
+    char path[300], args[400], why[400], who[600];
+    double start, per;
+    int ok;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/nutjs-text", tmp);
+    f = fopen(path, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "bench: cannot write %s\n", path);
+        exit(1);
+    }
+    snprintf(args, sizeof args, "type '%s'", path);
+    start = now_ms();
+    per = run_nutjs(args, why, sizeof why);
+    if (per < 0) {
+        printf("| nut-js operator type (UI-TARS-desktop), %s | | %s | | | |\n", label, why);
+        return;
+    }
+    /* The time node measured (without its start-up), but the text checked
+     * on arrival like the others. */
+    arrival(start, text, &ok);
+    snprintf(who, sizeof who, "nut-js operator type (UI-TARS-desktop; %s), %s", why, label);
+    report_typing(who, text, per * (double)count_chars(text), ok);
+}
+
 static char *make_ascii(int n)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ 0123456789 .,;:!?-";
@@ -235,7 +316,7 @@ int main(int argc, char **argv)
     bench_xtars_clicks(clicks, 0);
     bench_xtars_clicks(clicks, 30);
     bench_xdotool_clicks(clicks);
-    printf("| nut-js operator (UI-TARS-desktop), reference | 464 ms | | |\n");
+    bench_nutjs_clicks(clicks / 5 > 5 ? clicks / 5 : 5);
 
     ascii = make_ascii(chars);
     ascii_short = make_ascii(200);
@@ -249,7 +330,8 @@ int main(int argc, char **argv)
     bench_xdotool_type("ASCII", ascii, "0");
     bench_xdotool_type("mixed Unicode", unicode, NULL);
     bench_xdotool_type("mixed Unicode", unicode, "0");
-    printf("| nut-js operator (UI-TARS-desktop), reference | | | 1.26 ms/char | 794 chars/s | |\n");
+    bench_nutjs_type("ASCII", ascii);
+    bench_nutjs_type("mixed Unicode", unicode);
 
     free(ascii);
     free(ascii_short);
