@@ -1,18 +1,22 @@
 /* png_fast.c: the PNG fast path. libpng spends most of a screenshot's time
  * in zlib; ISA-L's igzip compresses about ten times faster for a slightly
  * larger file. This file writes the PNG container itself (signature, IHDR,
- * one IDAT holding an igzip zlib stream of Sub-filtered RGB rows, IEND) so
- * that igzip can be used; the result is an ordinary PNG that libpng decodes
- * to the same pixels (the tests check every image they encode).
- * Rows are filtered a chunk at a time straight from the B,G,R,X pixels, so
- * no RGB copy of the whole image exists; when the image is to be resized
- * first, each chunk's rows are resized just before they are filtered, so
- * no resized copy exists either and the rows are still in cache. Large images are compressed in
- * horizontal bands on a few threads, each band its own deflate stream
- * (byte-aligned by a sync flush), concatenated into one zlib stream, the way
- * pigz does. Never prints. */
+ * one IDAT holding a zlib stream of filtered RGB rows, IEND) so that igzip
+ * can be used; the result is an ordinary PNG that libpng decodes to the same
+ * pixels (the tests check every image they encode).
+ * Rows are filtered (Paeth; Sub for a band's first row) a chunk at a time
+ * straight from the B,G,R,X pixels, so no RGB copy of the whole image exists;
+ * when the image is to be resized first, each chunk's rows are resized just
+ * before they are filtered, so no resized copy exists either and the rows are
+ * still in cache. Each chunk goes to igzip level 1, or, when its residuals
+ * look like noise (photos), into a literal-only Huffman block written here.
+ * Large images are compressed in horizontal bands on a few threads, each band
+ * its own deflate stream (byte-aligned at its end), concatenated into one
+ * zlib stream, the way pigz does. Never prints. */
 #include "codec.h"
 
+#include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +99,22 @@ static xtars_err put_header(struct xtars_buf *out, int width, int height)
     return rc == XTARS_OK ? put_chunk(out, "IHDR", ihdr, 13) : rc;
 }
 
+static int simd_filters = 1;
+static atomic_int literal_chunks; /* of the last encode, for tests */
+
+int xtars_png_fast_literal_chunks(void)
+{
+    return atomic_load(&literal_chunks);
+}
+
+void xtars_png_fast_set_simd(int enabled)
+{
+    simd_filters = enabled;
+}
+
 /* One row as PNG filter type 1 (Sub): each byte minus the byte 3 before it
  * (the same channel of the previous pixel), pixels reordered to R, G, B. */
-static void filter_row_c(const unsigned char *in, int width, int first, unsigned char *o)
+static void sub_row_c(const unsigned char *in, int width, int first, unsigned char *o)
 {
     for (int x = first; x < width; x++) {
         const unsigned char *p = in + 4 * (size_t)x;
@@ -114,41 +131,123 @@ static void filter_row_c(const unsigned char *in, int width, int first, unsigned
     }
 }
 
+/* The Paeth predictor of the PNG specification: of left (a), up (b) and
+ * up-left (c), the one closest to a + b - c, ties in that order. */
+static unsigned char paeth_predict(int a, int b, int c)
+{
+    int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+
+    return (unsigned char)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+}
+
+/* One row as filter type 4 (Paeth) against the row above, `up` (B,G,R,X). */
+static void paeth_row_c(const unsigned char *in, const unsigned char *up, int width, int first,
+                        unsigned char *o)
+{
+    for (int x = first; x < width; x++) {
+        const unsigned char *p = in + 4 * (size_t)x, *u = up + 4 * (size_t)x;
+        unsigned char *q = o + 3 * (size_t)x;
+        for (int ch = 0; ch < 3; ch++) {
+            int a = x ? p[ch - 4] : 0, b = u[ch], c = x ? u[ch - 4] : 0;
+            q[2 - ch] = (unsigned char)(p[ch] - paeth_predict(a, b, c));
+        }
+    }
+}
+
 #ifdef HAVE_AVX2_FILTER
-/* Eight pixels per step: subtract the pixel vector shifted by one pixel,
- * then drop X and reverse B,G,R within each lane. Each lane's 12 useful
- * bytes are stored as 16, the extra 4 overwritten by the next store (a row
- * buffer has ROW_SLACK spare bytes after it). */
-__attribute__((target("avx2"))) static void filter_row_avx2(const unsigned char *in, int width,
-                                                            unsigned char *o)
+/* Drops X and reverses B,G,R within each 16-byte lane of eight filtered
+ * pixels and stores the 24 bytes. Each lane's 12 useful bytes are stored as
+ * 16, the extra 4 overwritten by the next store (a row buffer has ROW_SLACK
+ * spare bytes after it). */
+__attribute__((target("avx2"))) static void store_rgb_avx2(__m256i d, unsigned char *o)
 {
     const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
                                            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+
+    d = _mm256_shuffle_epi8(d, order);
+    _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(d));
+    _mm_storeu_si128((__m128i *)(o + 12), _mm256_extracti128_si256(d, 1));
+}
+
+/* Sub, eight pixels per step: the pixel vector minus itself shifted by one
+ * pixel. */
+__attribute__((target("avx2"))) static void sub_row_avx2(const unsigned char *in, int width,
+                                                         unsigned char *o)
+{
     int x = 1;
 
-    filter_row_c(in, 1, 0, o);
+    sub_row_c(in, 1, 0, o);
     for (; x + 8 <= width; x += 8) {
         __m256i cur = _mm256_loadu_si256((const __m256i *)(in + 4 * (size_t)x));
         __m256i prev = _mm256_loadu_si256((const __m256i *)(in + 4 * (size_t)x - 4));
-        __m256i d = _mm256_shuffle_epi8(_mm256_sub_epi8(cur, prev), order);
-        _mm_storeu_si128((__m128i *)(o + 3 * (size_t)x), _mm256_castsi256_si128(d));
-        _mm_storeu_si128((__m128i *)(o + 3 * (size_t)x + 12), _mm256_extracti128_si256(d, 1));
+        store_rgb_avx2(_mm256_sub_epi8(cur, prev), o + 3 * (size_t)x);
     }
-    filter_row_c(in, width, x, o);
+    sub_row_c(in, width, x, o);
 }
 
+/* The Paeth predictor of 16 bytes widened to 16 bits: a, unless b or c is
+ * closer to a + b - c; then b, unless c is closer. */
+__attribute__((target("avx2"))) static __m256i paeth16_avx2(__m256i a, __m256i b, __m256i c)
+{
+    __m256i b_c = _mm256_sub_epi16(b, c), a_c = _mm256_sub_epi16(a, c);
+    __m256i pa = _mm256_abs_epi16(b_c), pb = _mm256_abs_epi16(a_c);
+    __m256i pc = _mm256_abs_epi16(_mm256_add_epi16(b_c, a_c));
+    __m256i not_a = _mm256_or_si256(_mm256_cmpgt_epi16(pa, pb), _mm256_cmpgt_epi16(pa, pc));
+    __m256i b_or_c = _mm256_blendv_epi8(b, c, _mm256_cmpgt_epi16(pb, pc));
+
+    return _mm256_blendv_epi8(a, b_or_c, not_a);
+}
+
+/* Paeth, eight pixels per step: predictors computed in 16 bits (a + b - c
+ * needs 10), packed back to bytes and subtracted. */
+__attribute__((target("avx2"))) static void paeth_row_avx2(const unsigned char *in,
+                                                           const unsigned char *up, int width,
+                                                           unsigned char *o)
+{
+    int x = 1;
+
+    paeth_row_c(in, up, 1, 0, o);
+    for (; x + 8 <= width; x += 8) {
+        size_t at = 4 * (size_t)x;
+        __m256i cur = _mm256_loadu_si256((const __m256i *)(in + at));
+        __m256i a = _mm256_loadu_si256((const __m256i *)(in + at - 4));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(up + at));
+        __m256i c = _mm256_loadu_si256((const __m256i *)(up + at - 4));
+        __m256i lo = paeth16_avx2(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)),
+                                  _mm256_cvtepu8_epi16(_mm256_castsi256_si128(b)),
+                                  _mm256_cvtepu8_epi16(_mm256_castsi256_si128(c)));
+        __m256i hi = paeth16_avx2(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1)),
+                                  _mm256_cvtepu8_epi16(_mm256_extracti128_si256(b, 1)),
+                                  _mm256_cvtepu8_epi16(_mm256_extracti128_si256(c, 1)));
+        /* packus interleaves the 128-bit lanes; the permute restores order. */
+        __m256i pred = _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xd8);
+        store_rgb_avx2(_mm256_sub_epi8(cur, pred), o + 3 * (size_t)x);
+    }
+    paeth_row_c(in, up, width, x, o);
+}
 #endif
 
-static void filter_row(const unsigned char *in, int width, unsigned char *o)
+/* One filtered row: its filter type byte, then the R,G,B bytes. Paeth when
+ * the row above is at hand (up != NULL), else Sub. On photo-like content
+ * Paeth leaves igzip less to encode, which makes deflate faster as well as
+ * the file smaller; on text and flat areas it does about as well as Sub. */
+static void filter_row(const unsigned char *in, const unsigned char *up, int width,
+                       unsigned char *o)
 {
-    o[0] = 1; /* filter type Sub */
+    o[0] = up ? 4 : 1;
 #ifdef HAVE_AVX2_FILTER
-    if (xtars_cpu_has_avx2()) {
-        filter_row_avx2(in, width, o + 1);
+    if (simd_filters && xtars_cpu_has_avx2()) {
+        if (up)
+            paeth_row_avx2(in, up, width, o + 1);
+        else
+            sub_row_avx2(in, width, o + 1);
         return;
     }
 #endif
-    filter_row_c(in, width, 0, o + 1);
+    if (up)
+        paeth_row_c(in, up, width, 0, o + 1);
+    else
+        sub_row_c(in, width, 0, o + 1);
 }
 
 /* Runs igzip until it has taken all of the stream's input and, when asked
@@ -193,6 +292,9 @@ struct band_out {
  * buffer, and for resizing, a chunk of resized rows and the resizer's. */
 struct band_work {
     struct isal_zstream *zs;
+    struct isal_huff_histogram *histogram; /* for the literal-only blocks */
+    struct isal_hufftables *hufftables;
+    int igzip_open;     /* igzip took input since its last full flush */
     unsigned char *chunk;
     unsigned char *level_buf;
     unsigned char *resized;
@@ -215,6 +317,180 @@ struct png_job {
 static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
                                            ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
 
+/* ---- literal-only blocks ----
+ * On noisy, photo-like rows the filtered bytes hold almost no repeats, and
+ * igzip spends its time looking for matches it does not find (about 2 ns a
+ * byte, most of a photo's encoding time). Such a chunk is written as one
+ * dynamic-Huffman deflate block of literals only: a byte histogram, a code
+ * built by ISA-L (isal_create_hufftables_subset), then one table look-up and
+ * a shift per byte, several times faster for a file a few percent larger.
+ * Chunks with flat areas, text or repeats keep igzip. */
+
+/* Byte counts of a sample of a chunk, one byte in SAMPLE_STEP (7: prime to
+ * the 3 bytes of a pixel, so every channel is seen); four tables so that
+ * runs of one value do not all wait on the same counter. Enough to decide
+ * and to build a code that gives every byte value a code. */
+#define SAMPLE_STEP 7
+
+static size_t count_sample(const unsigned char *data, size_t n, uint32_t hist[256])
+{
+    uint32_t part[4][256];
+    size_t i = 0, counted = 0;
+
+    memset(part, 0, sizeof part);
+    for (; i + 3 * SAMPLE_STEP < n; i += 4 * SAMPLE_STEP, counted += 4) {
+        part[0][data[i]]++;
+        part[1][data[i + SAMPLE_STEP]]++;
+        part[2][data[i + 2 * SAMPLE_STEP]]++;
+        part[3][data[i + 3 * SAMPLE_STEP]]++;
+    }
+    for (; i < n; i += SAMPLE_STEP, counted++)
+        part[0][data[i]]++;
+    for (int v = 0; v < 256; v++)
+        hist[v] = part[0][v] + part[1][v] + part[2][v] + part[3][v];
+    return counted;
+}
+
+/* Whether literals alone beat igzip, judged from the sample: at most half
+ * the residuals zero (flat areas and text filter to runs of zeros that
+ * matches shrink to nothing) and an order-0 entropy of at least
+ * LITERAL_MIN_BITS bits a byte. Measured on a full-screen photo (Paeth
+ * residuals: 26% zeros, 2.6 bits a byte) literal blocks are 40% faster than
+ * igzip level 1 and 15% smaller; the rows of the benchmark's mixed screen
+ * that cross its photo (55-60% zeros) stay with igzip, which is smaller
+ * there. */
+#define LITERAL_MIN_BITS 2.0
+#define LITERAL_MAX_ZEROS 0.5
+
+static int literals_pay(const uint32_t hist[256], size_t n)
+{
+    static const double inv_ln2 = 1.4426950408889634;
+    double bits = 0;
+
+    if (n < 1024 || hist[0] > LITERAL_MAX_ZEROS * (double)n)
+        return 0;
+    for (int v = 0; v < 256; v++)
+        if (hist[v])
+            bits -= hist[v] * log((double)hist[v] / (double)n);
+    return bits * inv_ln2 >= LITERAL_MIN_BITS * (double)n;
+}
+
+struct bit_writer {
+    unsigned char *p;
+    uint64_t bits;
+    int count;      /* valid bits in `bits`, < 32 between calls */
+};
+
+static void put_bits(struct bit_writer *bw, uint64_t value, int count)
+{
+    bw->bits |= value << bw->count;
+    bw->count += count;
+    if (bw->count >= 32) {
+        uint32_t low = (uint32_t)bw->bits;
+        memcpy(bw->p, &low, 4); /* deflate is little-endian, like x86 */
+        bw->p += 4;
+        bw->bits >>= 32;
+        bw->count -= 32;
+    }
+}
+
+/* Pads to a byte with an empty stored block (final when `last`): the
+ * stream stays byte-aligned between blocks, as igzip's flushes leave it. */
+static void put_empty_stored(struct bit_writer *bw, int last)
+{
+    put_bits(bw, last ? 1 : 0, 3);
+    put_bits(bw, 0, (8 - bw->count % 8) % 8);
+    put_bits(bw, 0xffff0000u, 32);
+    while (bw->count > 0) {
+        *bw->p++ = (unsigned char)bw->bits;
+        bw->bits >>= 8;
+        bw->count -= 8;
+    }
+    bw->count = 0;
+    bw->bits = 0;
+}
+
+/* Appends data[0..n) as one literal-only block and an empty stored block.
+ * Returns 1, or 0 when ISA-L cannot make the code (the caller uses igzip). */
+static int put_literal_block(struct band_work *w, const unsigned char *data, size_t n,
+                             const uint32_t hist[256], int last, struct xtars_buf *out)
+{
+    const struct isal_hufftables *ht = w->hufftables;
+    struct bit_writer bw = {NULL, 0, 0};
+    size_t i = 0;
+
+    memset(w->histogram, 0, sizeof *w->histogram);
+    for (int v = 0; v < 256; v++)
+        w->histogram->lit_len_histogram[v] = hist[v];
+    w->histogram->lit_len_histogram[256] = 1; /* end of block */
+    /* Every byte value gets a code, seen in the sample or not. */
+    if (isal_create_hufftables(w->hufftables, w->histogram) != 0)
+        return 0;
+    /* At most 15 bits a byte, the header, end of block and stored block. */
+    if (xtars_buf_reserve(out, n * 2 + sizeof ht->deflate_hdr + 64) != XTARS_OK)
+        return 0;
+    bw.p = (unsigned char *)out->data + out->len;
+    /* ISA-L's header starts with BFINAL set; this block is never final. */
+    put_bits(&bw, ht->deflate_hdr[0] & 0xfe, 8);
+    for (uint32_t b = 1; b < ht->deflate_hdr_count; b++)
+        put_bits(&bw, ht->deflate_hdr[b], 8);
+    if (ht->deflate_hdr_extra_bits)
+        put_bits(&bw, ht->deflate_hdr[ht->deflate_hdr_count] &
+                          ((1u << ht->deflate_hdr_extra_bits) - 1), (int)ht->deflate_hdr_extra_bits);
+    /* Two codes (at most 30 bits) per put: `count` stays below 62. */
+    for (; i + 2 <= n; i += 2) {
+        int len0 = ht->lit_table_sizes[data[i]];
+        put_bits(&bw, ht->lit_table[data[i]] | (uint64_t)ht->lit_table[data[i + 1]] << len0,
+                 len0 + ht->lit_table_sizes[data[i + 1]]);
+    }
+    if (i < n)
+        put_bits(&bw, ht->lit_table[data[i]], ht->lit_table_sizes[data[i]]);
+    put_bits(&bw, ht->lit_table[256], ht->lit_table_sizes[256]);
+    put_empty_stored(&bw, last);
+    out->len = (size_t)((char *)bw.p - out->data);
+    return 1;
+}
+
+/* Ends igzip's current block byte-aligned and forgets its history, so that
+ * a literal block can follow and igzip can go on after it. */
+static xtars_err igzip_full_flush(struct band_work *w, struct xtars_buf *out, char *err)
+{
+    xtars_err rc;
+
+    w->zs->next_in = NULL;
+    w->zs->avail_in = 0;
+    w->zs->end_of_stream = 0;
+    w->zs->flush = FULL_FLUSH;
+    rc = deflate_into(w->zs, out, err);
+    w->igzip_open = 0;
+    return rc;
+}
+
+/* One chunk of filtered rows into the band's deflate stream. */
+static xtars_err compress_chunk(struct band_work *w, struct band_out *bo, size_t n, int last_band,
+                                int last_chunk)
+{
+    uint32_t hist[256];
+    size_t sampled = count_sample(w->chunk, n, hist);
+    xtars_err rc;
+
+    if (literals_pay(hist, sampled)) {
+        rc = w->igzip_open ? igzip_full_flush(w, &bo->data, bo->err) : XTARS_OK;
+        if (rc != XTARS_OK)
+            return rc;
+        if (put_literal_block(w, w->chunk, n, hist, last_band && last_chunk, &bo->data)) {
+            atomic_fetch_add(&literal_chunks, 1);
+            return XTARS_OK;
+        }
+    }
+    w->zs->next_in = w->chunk;
+    w->zs->avail_in = (uint32_t)n;
+    w->zs->end_of_stream = last_band && last_chunk;
+    w->zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
+    w->igzip_open = 1;
+    return deflate_into(w->zs, &bo->data, bo->err);
+}
+
 static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
                                int last_band, struct band_work *w)
 {
@@ -226,20 +502,29 @@ static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, i
         size_t n = row_bytes * (size_t)rows;
         xtars_err rc;
 
-        if (job->resizer)
-            xtars_resizer_rows(job->resizer, job->img, y, y + rows, w->resized, bgrx_stride,
-                               w->resizer_scratch);
-        for (int r = 0; r < rows; r++)
-            filter_row(job->resizer ? w->resized + (size_t)r * bgrx_stride
-                                    : job->img->pixels + (size_t)(y + r) * job->img->stride,
-                       job->width, w->chunk + (size_t)r * row_bytes);
+        if (job->resizer) {
+            /* Row 0 of `resized` keeps the previous chunk's last row, the
+             * row above this chunk's first. */
+            if (y > y0)
+                memcpy(w->resized, w->resized + (size_t)w->rows_per_chunk * bgrx_stride,
+                       bgrx_stride);
+            xtars_resizer_rows(job->resizer, job->img, y, y + rows, w->resized + bgrx_stride,
+                               bgrx_stride, w->resizer_scratch);
+        }
+        for (int r = 0; r < rows; r++) {
+            const unsigned char *row, *up;
+            if (job->resizer) {
+                row = w->resized + (size_t)(r + 1) * bgrx_stride;
+                up = y + r > y0 ? row - bgrx_stride : NULL;
+            } else {
+                row = job->img->pixels + (size_t)(y + r) * job->img->stride;
+                up = y + r > y0 ? row - job->img->stride : NULL;
+            }
+            filter_row(row, up, job->width, w->chunk + (size_t)r * row_bytes);
+        }
         bo->adler = isal_adler32(bo->adler, w->chunk, n);
         bo->raw_len += n;
-        w->zs->next_in = w->chunk;
-        w->zs->avail_in = (uint32_t)n;
-        w->zs->end_of_stream = last_band && last_chunk;
-        w->zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
-        rc = deflate_into(w->zs, &bo->data, bo->err);
+        rc = compress_chunk(w, bo, n, last_band, last_chunk);
         if (rc != XTARS_OK)
             return rc;
     }
@@ -253,6 +538,8 @@ static int band_work_init(const struct png_job *job, struct band_work *w)
     memset(w, 0, sizeof *w);
     w->rows_per_chunk = CHUNK_BYTES / row_bytes > 0 ? (int)(CHUNK_BYTES / row_bytes) : 1;
     w->zs = malloc(sizeof *w->zs);
+    w->histogram = malloc(sizeof *w->histogram);
+    w->hufftables = malloc(sizeof *w->hufftables);
     w->chunk = malloc(row_bytes * (size_t)w->rows_per_chunk + ROW_SLACK);
     /* Zeroed: igzip reads its hash table (in level_buf) before writing it;
      * stale entries are checked against the window, so the stream is valid
@@ -261,17 +548,19 @@ static int band_work_init(const struct png_job *job, struct band_work *w)
      * size gets fresh zero pages from mmap, so it costs next to nothing. */
     w->level_buf = calloc(1, level_buf_size[job->level]);
     if (job->resizer) {
-        w->resized = malloc(4 * (size_t)job->width * (size_t)w->rows_per_chunk + ROW_SLACK);
+        w->resized = malloc(4 * (size_t)job->width * ((size_t)w->rows_per_chunk + 1) + ROW_SLACK);
         w->resizer_scratch = malloc(xtars_resizer_scratch_size(job->resizer));
         if (w->resized == NULL || w->resizer_scratch == NULL)
             return 0;
     }
-    return w->zs && w->chunk && w->level_buf;
+    return w->zs && w->histogram && w->hufftables && w->chunk && w->level_buf;
 }
 
 static void band_work_cleanup(struct band_work *w)
 {
     free(w->zs);
+    free(w->histogram);
+    free(w->hufftables);
     free(w->chunk);
     free(w->level_buf);
     free(w->resized);
@@ -293,6 +582,7 @@ static void compress_band(void *arg, int band, int worker)
         return;
     }
     isal_deflate_init(w->zs);
+    w->igzip_open = 0;
     w->zs->level = (uint32_t)job->level;
     w->zs->level_buf = w->level_buf;
     w->zs->level_buf_size = level_buf_size[job->level];
@@ -381,6 +671,7 @@ xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int he
     job->height = resizer ? height : img->height;
     job->level = level;
     job->bands = xtars_bands_count((long)job->width * job->height);
+    atomic_store(&literal_chunks, 0);
     rc = encode_bands(job, out, err);
     free(job);
     if (rc != XTARS_OK) {
@@ -392,6 +683,16 @@ xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int he
 }
 
 #else /* built without ISA-L: png.c uses libpng for every level */
+
+int xtars_png_fast_literal_chunks(void)
+{
+    return 0;
+}
+
+void xtars_png_fast_set_simd(int enabled)
+{
+    (void)enabled;
+}
 
 int xtars_png_fast_available(void)
 {
