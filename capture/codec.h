@@ -14,7 +14,8 @@ int xtars_png_fast_available(void);
 struct xtars_resizer;
 
 /* Appends img as a PNG whose IDAT is ISA-L igzip output at level 1..3
- * (each band's first row Sub-filtered, the others Paeth). With a resizer (made for img's size -> width x
+ * (Sub-filtered rows, or for noise-like chunks Average-filtered rows in
+ * literal-only blocks). With a resizer (made for img's size -> width x
  * height) the PNG is of img resized, rows resized chunk by chunk; without,
  * width and height are ignored. Same contract as xtars_image_encode_png().
  * ENOTSUP when built without ISA-L. */

@@ -4,12 +4,13 @@
  * one IDAT holding a zlib stream of filtered RGB rows, IEND) so that igzip
  * can be used; the result is an ordinary PNG that libpng decodes to the same
  * pixels (the tests check every image they encode).
- * Rows are filtered (Paeth; Sub for a band's first row) a chunk at a time
+ * Rows are filtered a chunk at a time
  * straight from the B,G,R,X pixels, so no RGB copy of the whole image exists;
  * when the image is to be resized first, each chunk's rows are resized just
  * before they are filtered, so no resized copy exists either and the rows are
- * still in cache. Each chunk goes to igzip level 1, or, when its residuals
- * look like noise (photos), into a literal-only Huffman block written here.
+ * still in cache. Each chunk goes Sub-filtered to igzip level 1, or, when
+ * its residuals look like noise (photos), Average-filtered into a
+ * literal-only Huffman block written here.
  * Large images are compressed in horizontal bands on a few threads, each band
  * its own deflate stream (byte-aligned at its end), concatenated into one
  * zlib stream, the way pigz does. Never prints. */
@@ -131,25 +132,17 @@ static void sub_row_c(const unsigned char *in, int width, int first, unsigned ch
     }
 }
 
-/* The Paeth predictor of the PNG specification: of left (a), up (b) and
- * up-left (c), the one closest to a + b - c, ties in that order. */
-static unsigned char paeth_predict(int a, int b, int c)
-{
-    int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-
-    return (unsigned char)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-}
-
-/* One row as filter type 4 (Paeth) against the row above, `up` (B,G,R,X). */
-static void paeth_row_c(const unsigned char *in, const unsigned char *up, int width, int first,
-                        unsigned char *o)
+/* One row as filter type 3 (Average): each byte minus the floor of the
+ * mean of left (a) and up (b). */
+static void avg_row_c(const unsigned char *in, const unsigned char *up, int width, int first,
+                      unsigned char *o)
 {
     for (int x = first; x < width; x++) {
         const unsigned char *p = in + 4 * (size_t)x, *u = up + 4 * (size_t)x;
         unsigned char *q = o + 3 * (size_t)x;
         for (int ch = 0; ch < 3; ch++) {
-            int a = x ? p[ch - 4] : 0, b = u[ch], c = x ? u[ch - 4] : 0;
-            q[2 - ch] = (unsigned char)(p[ch] - paeth_predict(a, b, c));
+            int a = x ? p[ch - 4] : 0;
+            q[2 - ch] = (unsigned char)(p[ch] - ((a + u[ch]) >> 1));
         }
     }
 }
@@ -185,69 +178,54 @@ __attribute__((target("avx2"))) static void sub_row_avx2(const unsigned char *in
     sub_row_c(in, width, x, o);
 }
 
-/* The Paeth predictor of 16 bytes widened to 16 bits: a, unless b or c is
- * closer to a + b - c; then b, unless c is closer. */
-__attribute__((target("avx2"))) static __m256i paeth16_avx2(__m256i a, __m256i b, __m256i c)
+/* Average, eight pixels per step: the rounded-up byte mean minus the bit
+ * it rounded up by is the floor the filter wants. */
+__attribute__((target("avx2"))) static void avg_row_avx2(const unsigned char *in,
+                                                         const unsigned char *up, int width,
+                                                         unsigned char *o)
 {
-    __m256i b_c = _mm256_sub_epi16(b, c), a_c = _mm256_sub_epi16(a, c);
-    __m256i pa = _mm256_abs_epi16(b_c), pb = _mm256_abs_epi16(a_c);
-    __m256i pc = _mm256_abs_epi16(_mm256_add_epi16(b_c, a_c));
-    __m256i not_a = _mm256_or_si256(_mm256_cmpgt_epi16(pa, pb), _mm256_cmpgt_epi16(pa, pc));
-    __m256i b_or_c = _mm256_blendv_epi8(b, c, _mm256_cmpgt_epi16(pb, pc));
-
-    return _mm256_blendv_epi8(a, b_or_c, not_a);
-}
-
-/* Paeth, eight pixels per step: predictors computed in 16 bits (a + b - c
- * needs 10), packed back to bytes and subtracted. */
-__attribute__((target("avx2"))) static void paeth_row_avx2(const unsigned char *in,
-                                                           const unsigned char *up, int width,
-                                                           unsigned char *o)
-{
+    const __m256i one = _mm256_set1_epi8(1);
     int x = 1;
 
-    paeth_row_c(in, up, 1, 0, o);
+    avg_row_c(in, up, 1, 0, o);
     for (; x + 8 <= width; x += 8) {
         size_t at = 4 * (size_t)x;
         __m256i cur = _mm256_loadu_si256((const __m256i *)(in + at));
         __m256i a = _mm256_loadu_si256((const __m256i *)(in + at - 4));
         __m256i b = _mm256_loadu_si256((const __m256i *)(up + at));
-        __m256i c = _mm256_loadu_si256((const __m256i *)(up + at - 4));
-        __m256i lo = paeth16_avx2(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)),
-                                  _mm256_cvtepu8_epi16(_mm256_castsi256_si128(b)),
-                                  _mm256_cvtepu8_epi16(_mm256_castsi256_si128(c)));
-        __m256i hi = paeth16_avx2(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1)),
-                                  _mm256_cvtepu8_epi16(_mm256_extracti128_si256(b, 1)),
-                                  _mm256_cvtepu8_epi16(_mm256_extracti128_si256(c, 1)));
-        /* packus interleaves the 128-bit lanes; the permute restores order. */
-        __m256i pred = _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xd8);
-        store_rgb_avx2(_mm256_sub_epi8(cur, pred), o + 3 * (size_t)x);
+        __m256i mean = _mm256_sub_epi8(_mm256_avg_epu8(a, b),
+                                       _mm256_and_si256(_mm256_xor_si256(a, b), one));
+        store_rgb_avx2(_mm256_sub_epi8(cur, mean), o + 3 * (size_t)x);
     }
-    paeth_row_c(in, up, width, x, o);
+    avg_row_c(in, up, width, x, o);
 }
+
 #endif
 
-/* One filtered row: its filter type byte, then the R,G,B bytes. Paeth when
- * the row above is at hand (up != NULL), else Sub. On photo-like content
- * Paeth leaves igzip less to encode, which makes deflate faster as well as
- * the file smaller; on text and flat areas it does about as well as Sub. */
-static void filter_row(const unsigned char *in, const unsigned char *up, int width,
+/* PNG filter types used here. */
+enum { FILTER_SUB = 1, FILTER_AVG = 3 };
+
+/* One filtered row: its filter type byte, then the R,G,B bytes. Without
+ * the row above (up == NULL: a band's first row) always Sub. */
+static void filter_row(int kind, const unsigned char *in, const unsigned char *up, int width,
                        unsigned char *o)
 {
-    o[0] = up ? 4 : 1;
+    if (up == NULL)
+        kind = FILTER_SUB;
+    o[0] = (unsigned char)kind;
 #ifdef HAVE_AVX2_FILTER
     if (simd_filters && xtars_cpu_has_avx2()) {
-        if (up)
-            paeth_row_avx2(in, up, width, o + 1);
-        else
+        if (kind == FILTER_SUB)
             sub_row_avx2(in, width, o + 1);
+        else
+            avg_row_avx2(in, up, width, o + 1);
         return;
     }
 #endif
-    if (up)
-        paeth_row_c(in, up, width, 0, o + 1);
-    else
+    if (kind == FILTER_SUB)
         sub_row_c(in, width, 0, o + 1);
+    else
+        avg_row_c(in, up, width, 0, o + 1);
 }
 
 /* Runs igzip until it has taken all of the stream's input and, when asked
@@ -326,48 +304,48 @@ static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_
  * a shift per byte, several times faster for a file a few percent larger.
  * Chunks with flat areas, text or repeats keep igzip. */
 
-/* Byte counts of a sample of a chunk, one byte in SAMPLE_STEP (7: prime to
- * the 3 bytes of a pixel, so every channel is seen); four tables so that
- * runs of one value do not all wait on the same counter. Enough to decide
- * and to build a code that gives every byte value a code. */
-#define SAMPLE_STEP 7
+/* Byte counts of a sample of a chunk, one byte in `step` (a prime other
+ * than 3, so every channel is seen); four tables so that runs of one value
+ * do not all wait on the same counter. Returns the number counted. */
+#define DECIDE_STEP 31  /* enough to judge a chunk */
+#define CODE_STEP 7     /* enough to build its code (every value gets one) */
 
-static size_t count_sample(const unsigned char *data, size_t n, uint32_t hist[256])
+static size_t count_sample(const unsigned char *data, size_t n, size_t step, uint32_t hist[256])
 {
     uint32_t part[4][256];
     size_t i = 0, counted = 0;
 
     memset(part, 0, sizeof part);
-    for (; i + 3 * SAMPLE_STEP < n; i += 4 * SAMPLE_STEP, counted += 4) {
+    for (; i + 3 * step < n; i += 4 * step, counted += 4) {
         part[0][data[i]]++;
-        part[1][data[i + SAMPLE_STEP]]++;
-        part[2][data[i + 2 * SAMPLE_STEP]]++;
-        part[3][data[i + 3 * SAMPLE_STEP]]++;
+        part[1][data[i + step]]++;
+        part[2][data[i + 2 * step]]++;
+        part[3][data[i + 3 * step]]++;
     }
-    for (; i < n; i += SAMPLE_STEP, counted++)
+    for (; i < n; i += step, counted++)
         part[0][data[i]]++;
     for (int v = 0; v < 256; v++)
         hist[v] = part[0][v] + part[1][v] + part[2][v] + part[3][v];
     return counted;
 }
 
-/* Whether literals alone beat igzip, judged from the sample: at most half
- * the residuals zero (flat areas and text filter to runs of zeros that
- * matches shrink to nothing) and an order-0 entropy of at least
- * LITERAL_MIN_BITS bits a byte. Measured on a full-screen photo (Paeth
- * residuals: 26% zeros, 2.6 bits a byte) literal blocks are 40% faster than
- * igzip level 1 and 15% smaller; the rows of the benchmark's mixed screen
- * that cross its photo (55-60% zeros) stay with igzip, which is smaller
- * there. */
+/* Whether literals alone beat igzip, judged from the sample of Sub
+ * residuals: at most 40% of them zero (flat areas and text filter to runs
+ * of zeros that matches shrink to nothing) and an order-0 entropy of at
+ * least 2 bits a byte. A full-screen photo's chunks (10-17% zeros, 3.1-4.0
+ * bits) become literal blocks, which take half igzip's time and come out
+ * 10-20% smaller; the rows of the benchmark's mixed screen that cross its
+ * photo (50-58% zeros, text beside the photo) stay with igzip, which is
+ * smaller there. */
 #define LITERAL_MIN_BITS 2.0
-#define LITERAL_MAX_ZEROS 0.5
+#define LITERAL_MAX_ZEROS 0.4
 
 static int literals_pay(const uint32_t hist[256], size_t n)
 {
     static const double inv_ln2 = 1.4426950408889634;
     double bits = 0;
 
-    if (n < 1024 || hist[0] > LITERAL_MAX_ZEROS * (double)n)
+    if (n < 256 || hist[0] > LITERAL_MAX_ZEROS * (double)n)
         return 0;
     for (int v = 0; v < 256; v++)
         if (hist[v])
@@ -466,23 +444,57 @@ static xtars_err igzip_full_flush(struct band_work *w, struct xtars_buf *out, ch
     return rc;
 }
 
-/* One chunk of filtered rows into the band's deflate stream. */
-static xtars_err compress_chunk(struct band_work *w, struct band_out *bo, size_t n, int last_band,
+/* Filters rows y .. y + rows - 1 of the band starting at y0 into w->chunk
+ * (the rows are in w->resized when resizing, row 0 of it being the row
+ * above y). */
+static void filter_chunk(const struct png_job *job, struct band_work *w, int kind, int y0, int y,
+                         int rows)
+{
+    const size_t row_bytes = 1 + 3 * (size_t)job->width, bgrx_stride = 4 * (size_t)job->width;
+
+    for (int r = 0; r < rows; r++) {
+        const unsigned char *row, *up;
+        if (job->resizer) {
+            row = w->resized + (size_t)(r + 1) * bgrx_stride;
+            up = y + r > y0 ? row - bgrx_stride : NULL;
+        } else {
+            row = job->img->pixels + (size_t)(y + r) * job->img->stride;
+            up = y + r > y0 ? row - job->img->stride : NULL;
+        }
+        filter_row(kind, row, up, job->width, w->chunk + (size_t)r * row_bytes);
+    }
+}
+
+/* One chunk of rows into the band's deflate stream: Sub-filtered through
+ * igzip (text, flat areas and repeats, where Sub is as good as any filter
+ * and cheapest), or, when a sample of the Sub residuals looks like noise,
+ * Average-filtered (a better predictor on photos, nearly as cheap) into a
+ * literal-only block. */
+static xtars_err compress_chunk(const struct png_job *job, struct band_work *w,
+                                struct band_out *bo, int y0, int y, int rows, int last_band,
                                 int last_chunk)
 {
+    size_t n = (1 + 3 * (size_t)job->width) * (size_t)rows;
     uint32_t hist[256];
-    size_t sampled = count_sample(w->chunk, n, hist);
     xtars_err rc;
 
-    if (literals_pay(hist, sampled)) {
+    filter_chunk(job, w, FILTER_SUB, y0, y, rows);
+    if (literals_pay(hist, count_sample(w->chunk, n, DECIDE_STEP, hist))) {
         rc = w->igzip_open ? igzip_full_flush(w, &bo->data, bo->err) : XTARS_OK;
         if (rc != XTARS_OK)
             return rc;
+        filter_chunk(job, w, FILTER_AVG, y0, y, rows);
+        count_sample(w->chunk, n, CODE_STEP, hist);
         if (put_literal_block(w, w->chunk, n, hist, last_band && last_chunk, &bo->data)) {
             atomic_fetch_add(&literal_chunks, 1);
+            bo->adler = isal_adler32(bo->adler, w->chunk, n);
+            bo->raw_len += n;
             return XTARS_OK;
         }
+        filter_chunk(job, w, FILTER_SUB, y0, y, rows);
     }
+    bo->adler = isal_adler32(bo->adler, w->chunk, n);
+    bo->raw_len += n;
     w->zs->next_in = w->chunk;
     w->zs->avail_in = (uint32_t)n;
     w->zs->end_of_stream = last_band && last_chunk;
@@ -494,12 +506,10 @@ static xtars_err compress_chunk(struct band_work *w, struct band_out *bo, size_t
 static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
                                int last_band, struct band_work *w)
 {
-    const size_t row_bytes = 1 + 3 * (size_t)job->width, bgrx_stride = 4 * (size_t)job->width;
+    const size_t bgrx_stride = 4 * (size_t)job->width;
 
     for (int y = y0; y < y1; y += w->rows_per_chunk) {
         int rows = y1 - y < w->rows_per_chunk ? y1 - y : w->rows_per_chunk;
-        int last_chunk = y + rows == y1;
-        size_t n = row_bytes * (size_t)rows;
         xtars_err rc;
 
         if (job->resizer) {
@@ -511,20 +521,7 @@ static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, i
             xtars_resizer_rows(job->resizer, job->img, y, y + rows, w->resized + bgrx_stride,
                                bgrx_stride, w->resizer_scratch);
         }
-        for (int r = 0; r < rows; r++) {
-            const unsigned char *row, *up;
-            if (job->resizer) {
-                row = w->resized + (size_t)(r + 1) * bgrx_stride;
-                up = y + r > y0 ? row - bgrx_stride : NULL;
-            } else {
-                row = job->img->pixels + (size_t)(y + r) * job->img->stride;
-                up = y + r > y0 ? row - job->img->stride : NULL;
-            }
-            filter_row(row, up, job->width, w->chunk + (size_t)r * row_bytes);
-        }
-        bo->adler = isal_adler32(bo->adler, w->chunk, n);
-        bo->raw_len += n;
-        rc = compress_chunk(w, bo, n, last_band, last_chunk);
+        rc = compress_chunk(job, w, bo, y0, y, rows, last_band, y + rows == y1);
         if (rc != XTARS_OK)
             return rc;
     }
