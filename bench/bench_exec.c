@@ -8,6 +8,7 @@
  *
  *   bench_exec [--clicks N] [--chars N]
  */
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
 #include "xtars/exec.h"
 #include "agent/run/xvfb.h"
 
+#ifndef XTARS_BIN
+#define XTARS_BIN "xtars"
+#endif
 #ifndef XT_SOURCE_DIR
 #define XT_SOURCE_DIR "."
 #endif
@@ -48,10 +52,15 @@ static double run_program(const char *const *argv)
     pid_t pid;
     int status;
 
-    if (posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0) {
+    posix_spawn_file_actions_t quiet; /* xtars act prints a JSON line per action */
+
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+    if (posix_spawnp(&pid, argv[0], &quiet, NULL, (char *const *)argv, environ) != 0) {
         fprintf(stderr, "bench: cannot run %s\n", argv[0]);
         exit(1);
     }
+    posix_spawn_file_actions_destroy(&quiet);
     waitpid(pid, &status, 0);
     return now_ms() - start;
 }
@@ -103,6 +112,52 @@ static void bench_xtars_clicks(int clicks, int click_delay_ms)
     printf("| xtars click, click_delay_ms=%d | %.2f ms | own cost %.3f ms (worst %.3f) | %d/%d arrived |\n",
            click_delay_ms, total / clicks, own / clicks, worst, presses_arrived(), clicks);
     xtars_exec_free(ex);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* One click per process, alternating `xtars act` (click_delay_ms as given),
+ * `xdotool mousemove X Y click 1` (whose click waits its default 100 ms
+ * --delay even for one click) and the same with --delay 0, so all see the
+ * same load; prints the medians, the ratios and how many clicks reached the
+ * client. */
+static void bench_act_processes(int clicks, const char *click_delay)
+{
+    double *ms[3];
+    char x[16], y[16], action[96], set[64];
+    int arrived;
+
+    for (int k = 0; k < 3; k++)
+        ms[k] = calloc((size_t)clicks, sizeof(double));
+    presses_arrived(); /* forget earlier events */
+    snprintf(set, sizeof set, "click_delay_ms=%s", click_delay);
+    for (int i = 0; i < clicks; i++) {
+        snprintf(x, sizeof x, "%d", 100 + (i % 50) * 5);
+        snprintf(y, sizeof y, "%d", 100 + (i % 20) * 5);
+        snprintf(action, sizeof action, "click(start_box='(%s,%s)')", x, y);
+        ms[0][i] = run_program((const char *const[]){XTARS_BIN, "act", "--family", "pixels",
+                                                     "--set", set, action, NULL});
+        ms[1][i] = run_program((const char *const[]){"xdotool", "mousemove", x, y, "click", "1",
+                                                     NULL});
+        ms[2][i] = run_program((const char *const[]){"xdotool", "mousemove", x, y, "click",
+                                                     "--delay", "0", "1", NULL});
+    }
+    arrived = presses_arrived();
+    for (int k = 0; k < 3; k++)
+        qsort(ms[k], (size_t)clicks, sizeof(double), compare_doubles);
+    printf("| `xtars act` one click per process, click_delay_ms=%s (median of %d) | %.2f ms | "
+           "`xdotool mousemove X Y click 1` %.2f ms (xtars %.2fx its time); with `click --delay 0` "
+           "%.2f ms (xtars %.2fx) | %d/%d arrived |\n",
+           click_delay, clicks, ms[0][clicks / 2], ms[1][clicks / 2],
+           ms[0][clicks / 2] / ms[1][clicks / 2], ms[2][clicks / 2],
+           ms[0][clicks / 2] / ms[2][clicks / 2], arrived, 3 * clicks);
+    for (int k = 0; k < 3; k++)
+        free(ms[k]);
 }
 
 static void bench_xdotool_clicks(int clicks)
@@ -316,6 +371,8 @@ int main(int argc, char **argv)
     bench_xtars_clicks(clicks, 0);
     bench_xtars_clicks(clicks, 30);
     bench_xdotool_clicks(clicks);
+    bench_act_processes(clicks, "0");
+    bench_act_processes(clicks / 5 > 5 ? clicks / 5 : 5, "30");
     bench_nutjs_clicks(clicks / 5 > 5 ? clicks / 5 : 5);
 
     ascii = make_ascii(chars);
