@@ -111,11 +111,17 @@ install: build
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_VALGRIND)
 
-# Benchmarks print figures next to the peers' (docs/performance.md); they never
-# fail on slowness. Parser, executor, capture pipeline (against scrot, import and
-# the nut-js stack), and the loop's own overhead per step.
+# Benchmarks print each figure next to its peer measured in the same run, and
+# the ratio (docs/performance.md); they never fail on slowness. The node peers
+# (bench/package.json) are installed into bench/node_modules first when npm is
+# there (NO_NPM=1: skip them; they print "not measured"). Parser (against
+# @ui-tars/action-parser), executor (xdotool, the nut-js operator), capture
+# pipeline (scrot, import, nut-js + jimp), and the loop's own overhead per step.
 bench: deps build
+	@bench/npm_peers.sh
+	@uptime
 	./$(BUILD)/bench/bench_parse tests/data/parse
 	./$(BUILD)/bench/bench_exec
 	BUILD=$(BUILD) bench/capture.sh
 	./$(BUILD)/bench/bench_loop
+	@uptime
