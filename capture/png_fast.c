@@ -353,23 +353,29 @@ static int literals_pay(const uint32_t hist[256], size_t n)
     return bits * inv_ln2 >= LITERAL_MIN_BITS * (double)n;
 }
 
+/* Deflate's bit order (least significant first) into a buffer with at
+ * least 8 spare bytes after the output: whole bytes are stored after every
+ * put with one unaligned 8-byte write, so fewer than 8 bits stay pending. */
 struct bit_writer {
     unsigned char *p;
     uint64_t bits;
-    int count;      /* valid bits in `bits`, < 32 between calls */
+    int count;      /* pending bits, < 8 between calls */
 };
 
+static void flush_bytes(struct bit_writer *bw)
+{
+    memcpy(bw->p, &bw->bits, 8); /* deflate is little-endian, like x86 */
+    bw->p += bw->count >> 3;
+    bw->bits >>= bw->count & ~7;
+    bw->count &= 7;
+}
+
+/* value has at most 32 bits (count <= 32). */
 static void put_bits(struct bit_writer *bw, uint64_t value, int count)
 {
     bw->bits |= value << bw->count;
     bw->count += count;
-    if (bw->count >= 32) {
-        uint32_t low = (uint32_t)bw->bits;
-        memcpy(bw->p, &low, 4); /* deflate is little-endian, like x86 */
-        bw->p += 4;
-        bw->bits >>= 32;
-        bw->count -= 32;
-    }
+    flush_bytes(bw);
 }
 
 /* Pads to a byte with an empty stored block (final when `last`): the
@@ -377,15 +383,8 @@ static void put_bits(struct bit_writer *bw, uint64_t value, int count)
 static void put_empty_stored(struct bit_writer *bw, int last)
 {
     put_bits(bw, last ? 1 : 0, 3);
-    put_bits(bw, 0, (8 - bw->count % 8) % 8);
+    put_bits(bw, 0, (8 - bw->count) % 8);
     put_bits(bw, 0xffff0000u, 32);
-    while (bw->count > 0) {
-        *bw->p++ = (unsigned char)bw->bits;
-        bw->bits >>= 8;
-        bw->count -= 8;
-    }
-    bw->count = 0;
-    bw->bits = 0;
 }
 
 /* Appends data[0..n) as one literal-only block and an empty stored block.
@@ -395,6 +394,7 @@ static int put_literal_block(struct band_work *w, const unsigned char *data, siz
 {
     const struct isal_hufftables *ht = w->hufftables;
     struct bit_writer bw = {NULL, 0, 0};
+    uint32_t code[256]; /* code | length << 16 */
     size_t i = 0;
 
     memset(w->histogram, 0, sizeof *w->histogram);
@@ -404,9 +404,12 @@ static int put_literal_block(struct band_work *w, const unsigned char *data, siz
     /* Every byte value gets a code, seen in the sample or not. */
     if (isal_create_hufftables(w->hufftables, w->histogram) != 0)
         return 0;
-    /* At most 15 bits a byte, the header, end of block and stored block. */
+    /* At most 15 bits a byte, the header, end of block, stored block and
+     * the 8-byte stores' overhang. */
     if (xtars_buf_reserve(out, n * 2 + sizeof ht->deflate_hdr + 64) != XTARS_OK)
         return 0;
+    for (int v = 0; v < 256; v++)
+        code[v] = ht->lit_table[v] | (uint32_t)ht->lit_table_sizes[v] << 16;
     bw.p = (unsigned char *)out->data + out->len;
     /* ISA-L's header starts with BFINAL set; this block is never final. */
     put_bits(&bw, ht->deflate_hdr[0] & 0xfe, 8);
@@ -415,14 +418,19 @@ static int put_literal_block(struct band_work *w, const unsigned char *data, siz
     if (ht->deflate_hdr_extra_bits)
         put_bits(&bw, ht->deflate_hdr[ht->deflate_hdr_count] &
                           ((1u << ht->deflate_hdr_extra_bits) - 1), (int)ht->deflate_hdr_extra_bits);
-    /* Two codes (at most 30 bits) per put: `count` stays below 62. */
-    for (; i + 2 <= n; i += 2) {
-        int len0 = ht->lit_table_sizes[data[i]];
-        put_bits(&bw, ht->lit_table[data[i]] | (uint64_t)ht->lit_table[data[i + 1]] << len0,
-                 len0 + ht->lit_table_sizes[data[i + 1]]);
+    /* Three codes (at most 45 bits) on the < 8 pending: never past 64. */
+    for (; i + 3 <= n; i += 3) {
+        uint32_t c0 = code[data[i]], c1 = code[data[i + 1]], c2 = code[data[i + 2]];
+        bw.bits |= (uint64_t)(c0 & 0xffff) << bw.count;
+        bw.count += (int)(c0 >> 16);
+        bw.bits |= (uint64_t)(c1 & 0xffff) << bw.count;
+        bw.count += (int)(c1 >> 16);
+        bw.bits |= (uint64_t)(c2 & 0xffff) << bw.count;
+        bw.count += (int)(c2 >> 16);
+        flush_bytes(&bw);
     }
-    if (i < n)
-        put_bits(&bw, ht->lit_table[data[i]], ht->lit_table_sizes[data[i]]);
+    for (; i < n; i++)
+        put_bits(&bw, code[data[i]] & 0xffff, (int)(code[data[i]] >> 16));
     put_bits(&bw, ht->lit_table[256], ht->lit_table_sizes[256]);
     put_empty_stored(&bw, last);
     out->len = (size_t)((char *)bw.p - out->data);
