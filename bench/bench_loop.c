@@ -158,6 +158,7 @@ int main(int argc, char **argv)
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
 
     (void)argc, (void)argv;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* no buffered text duplicated into forked children */
     if (len <= 0)
         return 1;
     self[len] = '\0';
