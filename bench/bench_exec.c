@@ -323,6 +323,37 @@ static void bench_nutjs_type(const char *label, const char *text)
     report_typing(who, text, per * (double)count_chars(text), ok);
 }
 
+/* Start-up of a command that needs neither a model nor the screen, against
+ * the same for xdotool and for node (UI-TARS-desktop's runtime), one
+ * process each in turn, medians. */
+static void bench_startup(int runs)
+{
+    static const char *const names[] = {"`xtars version`", "`xtars help`", "`xdotool version`",
+                                        "`node -e 0`"};
+    const char *const *argvs[] = {(const char *const[]){XTARS_BIN, "version", NULL},
+                                  (const char *const[]){XTARS_BIN, "help", NULL},
+                                  (const char *const[]){"xdotool", "version", NULL},
+                                  (const char *const[]){"node", "-e", "0", NULL}};
+    double *ms[4];
+    int count = system("command -v node >/dev/null 2>&1") == 0 ? 4 : 3;
+
+    for (int k = 0; k < 4; k++)
+        ms[k] = calloc((size_t)runs, sizeof(double));
+    for (int i = 0; i < runs; i++)
+        for (int k = 0; k < count; k++)
+            ms[k][i] = run_program(argvs[k]);
+    printf("\n## Start-up (one process each, in turn; median of %d)\n\n| command | median | "
+           "fastest |\n| --- | --- | --- |\n", runs);
+    for (int k = 0; k < 4; k++) {
+        qsort(ms[k], (size_t)runs, sizeof(double), compare_doubles);
+        if (k < count)
+            printf("| %s | %.2f ms | %.2f ms |\n", names[k], ms[k][runs / 2], ms[k][0]);
+        else
+            printf("| %s | not measured (node not found) | |\n", names[k]);
+        free(ms[k]);
+    }
+}
+
 static char *make_ascii(int n)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ 0123456789 .,;:!?-";
@@ -390,6 +421,7 @@ int main(int argc, char **argv)
     bench_nutjs_type("ASCII", ascii);
     bench_nutjs_type("mixed Unicode", unicode);
 
+    bench_startup(50);
     free(ascii);
     free(ascii_short);
     free(unicode);
