@@ -3,11 +3,13 @@
  * dynamic loader's own trace (LD_DEBUG=files: one "file=NAME" line per shared
  * object opened) shows; `xtars model-check` loads it and still works against
  * the scripted model server. */
+#include <stdio.h>
 #include <string.h>
 
 #include "mserver.h"
 #include "run.h"
 #include "test.h"
+#include "xfixture.h"
 
 static const char *const trace_env[] = {"LD_DEBUG=files", NULL};
 
@@ -73,4 +75,40 @@ TEST(model_check_loads_libcurl_and_works)
     ASSERT_STR_CONTAINS(r.err, "file=libcurl.so.4");
     ASSERT_STR_CONTAINS(r.out, "\nreply      Thought: ok\nAction: finished(content='done')\n");
     xt_result_free(&r);
+}
+
+/* The trajectory commands and the screen commands, on a private Xvfb: import
+ * a UI-TARS-desktop run, report and export it, replay it without verify,
+ * take a screenshot, click. */
+TEST(trajectory_and_screen_commands_do_not_load_libcurl)
+{
+    char run[600], replayed[600], exported[600], shot[600], display[64];
+    const char *env[] = {display, "LD_DEBUG=files", NULL};
+
+    snprintf(display, sizeof display, "DISPLAY=%s", xt_x_start(640, 480, NULL));
+    snprintf(run, sizeof run, "%s/run", xt_tmpdir());
+    snprintf(replayed, sizeof replayed, "%s/replayed", xt_tmpdir());
+    snprintf(exported, sizeof exported, "%s/exported", xt_tmpdir());
+    snprintf(shot, sizeof shot, "%s/shot.png", xt_tmpdir());
+    assert_no_curl((const char *const[]){"@xtars", "import", "--from", "uitars-desktop",
+                                         XT_SOURCE_DIR "/tests/data/import/uitars-desktop/basic.json",
+                                         "-o", run, NULL}, 0);
+    assert_no_curl((const char *const[]){"@xtars", "report", run, NULL}, 0);
+    assert_no_curl((const char *const[]){"@xtars", "export", "--to", "osworld", run, "-o",
+                                         exported, NULL}, 0);
+    {
+        struct xt_result r = traced((const char *const[]){"@xtars", "replay", "--dry-run",
+                                                          "--quiet", "--out", replayed, run, NULL},
+                                    env, 0);
+        ASSERT(strstr(r.err, "file=libcurl") == NULL);
+        xt_result_free(&r);
+        r = traced((const char *const[]){"@xtars", "screenshot", "-o", shot, NULL}, env, 0);
+        ASSERT(strstr(r.err, "file=libcurl") == NULL);
+        xt_result_free(&r);
+        r = traced((const char *const[]){"@xtars", "act", "--family", "pixels",
+                                         "click(start_box='(10,10)')", NULL}, env, 0);
+        ASSERT(strstr(r.err, "file=libcurl") == NULL);
+        xt_result_free(&r);
+    }
+    xt_x_stop();
 }
