@@ -307,6 +307,8 @@ static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_
 /* Byte counts of a sample of a chunk, one byte in `step` (a prime other
  * than 3, so every channel is seen); four tables so that runs of one value
  * do not all wait on the same counter. Returns the number counted. */
+#define ZEROS_SPAN 32    /* contiguous bytes looked at ... */
+#define ZEROS_STEP 4096  /* ... in every this many, to see a chunk is mostly zeros */
 #define DECIDE_STEP 31  /* enough to judge a chunk */
 #define CODE_STEP 7     /* enough to build its code (every value gets one) */
 
@@ -339,6 +341,19 @@ static size_t count_sample(const unsigned char *data, size_t n, size_t step, uin
  * smaller there. */
 #define LITERAL_MIN_BITS 2.0
 #define LITERAL_MAX_ZEROS 0.4
+
+/* Whether more than LITERAL_MAX_ZEROS of a sparse sample (runs of 32 bytes,
+ * one in 4 KB) are zero: the cheap first test, which settles the chunks of
+ * text and flat areas (most of a desktop) before any histogram is made. */
+static int mostly_zeros(const unsigned char *data, size_t n)
+{
+    size_t zeros = 0, seen = 0;
+
+    for (size_t i = 0; i + ZEROS_SPAN <= n; i += ZEROS_STEP, seen += ZEROS_SPAN)
+        for (size_t j = i; j < i + ZEROS_SPAN; j++)
+            zeros += data[j] == 0;
+    return seen > 0 && zeros > LITERAL_MAX_ZEROS * (double)seen;
+}
 
 static int literals_pay(const uint32_t hist[256], size_t n)
 {
@@ -487,7 +502,8 @@ static xtars_err compress_chunk(const struct png_job *job, struct band_work *w,
     xtars_err rc;
 
     filter_chunk(job, w, FILTER_SUB, y0, y, rows);
-    if (literals_pay(hist, count_sample(w->chunk, n, DECIDE_STEP, hist))) {
+    if (!mostly_zeros(w->chunk, n) &&
+        literals_pay(hist, count_sample(w->chunk, n, DECIDE_STEP, hist))) {
         rc = w->igzip_open ? igzip_full_flush(w, &bo->data, bo->err) : XTARS_OK;
         if (rc != XTARS_OK)
             return rc;
