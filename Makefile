@@ -111,13 +111,19 @@ install: build
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_VALGRIND)
 
-# Benchmarks print figures next to the peers' (docs/performance.md); they never
-# fail on slowness. Parser, executor, capture pipeline (against scrot, import and
-# the nut-js stack), the loop's own overhead per step, and an MCP tool call (against
-# an xdotool+scrot MCP server).
+# Benchmarks print each figure next to its peer measured in the same run, and
+# the ratio (docs/performance.md); they never fail on slowness. The node peers
+# (bench/package.json) are installed into bench/node_modules first when npm is
+# there (NO_NPM=1: skip them; they print "not measured"). Parser (against
+# @ui-tars/action-parser), executor (xdotool, the nut-js operator), capture
+# pipeline (scrot, import, nut-js + jimp), the loop's own overhead per step, and an MCP tool call
+# (against an xdotool+scrot MCP server).
 bench: deps build
+	@bench/npm_peers.sh
+	@uptime
 	./$(BUILD)/bench/bench_parse tests/data/parse
 	./$(BUILD)/bench/bench_exec
 	BUILD=$(BUILD) bench/capture.sh
 	./$(BUILD)/bench/bench_loop
 	BUILD=$(BUILD) bench/mcp.sh
+	@uptime

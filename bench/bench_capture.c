@@ -4,8 +4,10 @@
  * capture, resize, encode and base64 in process, the bytes produced, and the
  * whole-process time and peak memory of `xtars screenshot` next to scrot,
  * ImageMagick's import and (when given) the UI-TARS-desktop nut-js + jimp
- * pipeline. Prints figures; asserts nothing. Run it through bench/capture.sh
- * (`make bench`). */
+ * pipeline, all measured in the same run, with the ratios; xtars's screenshots
+ * are checked to hold scrot's pixels. At 1080p the perceive step is also
+ * measured on a full-screen photo (the hardest content for PNG). Prints
+ * figures; asserts nothing. Run it through bench/capture.sh (`make bench`). */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <dirent.h>
@@ -38,6 +40,7 @@ struct bench_opts {
     const char *tmp;         /* scratch directory for output files */
     int runs;                /* in-process repetitions */
     int process_runs;        /* whole-process repetitions; 0: skip them */
+    int photo_screen;        /* also measure the full-screen photo */
 };
 
 static double now_ms(void)
@@ -615,41 +618,128 @@ static void bench_command(const char *label, const char *const *argv, const char
     free(ms);
 }
 
-static void bench_node(const struct bench_opts *o, const char *display, double ms_pipeline)
+/* The UI-TARS-desktop pipeline (nut-js grab, jimp resize + PNG, base64) in
+ * one node process, 10 shots, against xtars's PNG pipeline on the same
+ * screen in the same run; then (when whole_process) as a process of its
+ * own. Prints "not measured" when the npm packages are missing. */
+static void bench_node(const struct bench_opts *o, const char *display, double ms_pipeline,
+                       const char *screen, int whole_process)
 {
     const char *inproc[] = {"node", o->node_script, "10", NULL};
     const char *once[] = {"node", o->node_script, "1", NULL};
     char out[512];
     long rss = 0;
-    double ms;
+    double ms, node_ms;
+    const char *m;
 
     if (o->node_script == NULL) {
-        printf("  UI-TARS-desktop nut-js + jimp: not run (npm packages not installed); reference "
-               "figures from the issue for 1920x1080 on this kind of machine: 250 ms in process, "
-               "640 ms as a process\n");
+        printf("  nut-js + jimp (UI-TARS-desktop), %s: not measured (npm packages not "
+               "installed: bench/npm_peers.sh)\n", screen);
         return;
     }
     ms = run_process(inproc, display, out, sizeof out, &rss);
-    if (ms < 0) {
-        printf("  UI-TARS-desktop nut-js + jimp: failed to run %s; reference figures: 250 ms in "
-               "process, 640 ms as a process (1920x1080)\n", o->node_script);
+    m = strstr(out, "\"median_ms\":");
+    if (ms < 0 || m == NULL || sscanf(m + 12, "%lf", &node_ms) != 1) {
+        printf("  nut-js + jimp (UI-TARS-desktop), %s: not measured (%s failed)\n", screen,
+               o->node_script);
         return;
     }
-    printf("  nut-js grab + jimp PNG + base64, in process: %s", out);
-    {
-        const char *m = strstr(out, "\"median_ms\":");
-        double node_ms;
-        if (m && sscanf(m + 12, "%lf", &node_ms) == 1 && ms_pipeline > 0)
-            printf("  xtars PNG pipeline vs nut-js + jimp in process: %.1f ms vs %.1f ms, %.0fx faster\n",
-                   ms_pipeline, node_ms, node_ms / ms_pipeline);
+    printf("  nut-js grab + jimp PNG + base64, in process, %s: %s", screen, out);
+    printf("  ratio: xtars PNG pipeline %.2f ms vs nut-js + jimp %.1f ms on the %s: %.0fx faster\n",
+           ms_pipeline, node_ms, screen, node_ms / ms_pipeline);
+    if (whole_process)
+        bench_command("node nutjs_shot.js (whole process)", once, display, o->process_runs / 2 + 1);
+}
+
+/* Whether the PNG at `path` decodes to exactly `want`'s pixels. */
+static int png_file_equals(const char *path, const struct xtars_image *want)
+{
+    struct xtars_buf data;
+    struct xtars_image got;
+    char err[XTARS_ERRLEN];
+    int same = 0;
+
+    xtars_buf_init(&data, 1 << 28);
+    xtars_image_init(&got);
+    if (xtars_buf_read_file(&data, path, 1 << 28, err) == XTARS_OK &&
+        xtars_image_decode(data.data, data.len, &got, err) == XTARS_OK &&
+        got.width == want->width && got.height == want->height) {
+        same = 1;
+        for (int y = 0; y < got.height && same; y++)
+            for (int x = 0; x < got.width && same; x++) {
+                const unsigned char *a = got.pixels + (size_t)y * got.stride + 4 * (size_t)x;
+                const unsigned char *b = want->pixels + (size_t)y * want->stride + 4 * (size_t)x;
+                same = a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+            }
     }
-    bench_command("node nutjs_shot.js (whole process)", once, display, o->process_runs / 2 + 1);
+    xtars_buf_cleanup(&data);
+    xtars_image_cleanup(&got);
+    return same;
+}
+
+/* xtars's screenshots hold the pixels scrot saw: the native one exactly
+ * scrot's PNG, the smart-size one exactly scrot's pixels resized by xtars's
+ * resizer. */
+static void check_same_pixels(const char *scrot_png, const char *native_png, const char *smart_png)
+{
+    struct xtars_buf data;
+    struct xtars_image scrot, resized;
+    char err[XTARS_ERRLEN];
+    int sw, sh;
+
+    xtars_buf_init(&data, 1 << 28);
+    xtars_image_init(&scrot);
+    xtars_image_init(&resized);
+    if (xtars_buf_read_file(&data, scrot_png, 1 << 28, err) != XTARS_OK ||
+        xtars_image_decode(data.data, data.len, &scrot, err) != XTARS_OK) {
+        printf("  same pixels as scrot: not checked (%s)\n", err);
+    } else {
+        int native = png_file_equals(native_png, &scrot), smart = 0;
+        if (xtars_smart_resize(scrot.width, scrot.height, XTARS_DEFAULT_MIN_PIXELS,
+                               XTARS_DEFAULT_MAX_PIXELS, &sw, &sh) == XTARS_OK &&
+            xtars_image_resize(&scrot, sw, sh, &resized, err) == XTARS_OK)
+            smart = png_file_equals(smart_png, &resized);
+        printf("  same pixels as scrot: native %s, smart size %s (scrot's pixels resized)\n",
+               native ? "yes" : "NO", smart ? "yes" : "NO");
+    }
+    xtars_buf_cleanup(&data);
+    xtars_image_cleanup(&scrot);
+    xtars_image_cleanup(&resized);
+}
+
+/* Runs the commands in turn, one round after another, so that they share
+ * whatever load the machine has; fills medians[] (-1: could not run). */
+static void bench_rounds(const char *const *labels, const char *const *const *argvs, int count,
+                         const char *display, int runs, double *medians)
+{
+    double *ms = calloc((size_t)(count * runs), sizeof(double));
+    long rss = 0, peak[8] = {0};
+    int ok[8] = {0};
+
+    for (int r = 0; r < runs; r++)
+        for (int c = 0; c < count; c++) {
+            double t = run_process(argvs[c], display, NULL, 0, &rss);
+            if (t >= 0)
+                ms[c * runs + ok[c]++] = t;
+            if (rss > peak[c])
+                peak[c] = rss;
+        }
+    for (int c = 0; c < count; c++) {
+        medians[c] = ok[c] ? median(ms + c * runs, ok[c]) : -1;
+        if (ok[c])
+            printf("  %-44s %8.1f ms median of %d, peak RSS %6.1f MB\n", labels[c], medians[c],
+                   ok[c], peak[c] / 1024.0);
+        else
+            printf("  %-44s could not run (is it installed?)\n", labels[c]);
+    }
+    free(ms);
 }
 
 static void bench_processes(const struct bench_opts *o, const char *display, const char *tmp,
                             double ms_pipeline)
 {
     char out_png[1200], out_native[1200], out_jpeg[1200], scrot_png[1200], import_png[1200];
+    double medians[4];
 
     snprintf(out_png, sizeof out_png, "%s/p-xtars.png", tmp);
     snprintf(out_native, sizeof out_native, "%s/p-xtars-native.png", tmp);
@@ -661,13 +751,18 @@ static void bench_processes(const struct bench_opts *o, const char *display, con
     const char *xtars_jpeg[] = {o->xtars, "screenshot", "-o", out_jpeg, NULL};
     const char *scrot[] = {"scrot", "-o", scrot_png, NULL};
     const char *import[] = {"import", "-window", "root", import_png, NULL};
+    const char *labels[] = {"xtars screenshot (smart size, PNG)", "xtars screenshot --size native (PNG)",
+                            "xtars screenshot (smart size, JPEG q85)", "scrot (native PNG)"};
+    const char *const *argvs[] = {xtars_smart, xtars_native, xtars_jpeg, scrot};
 
-    bench_command("xtars screenshot (smart size, PNG)", xtars_smart, display, o->process_runs);
-    bench_command("xtars screenshot --size native (PNG)", xtars_native, display, o->process_runs);
-    bench_command("xtars screenshot (smart size, JPEG q85)", xtars_jpeg, display, o->process_runs);
-    bench_command("scrot (native PNG)", scrot, display, o->process_runs);
+    bench_rounds(labels, argvs, 4, display, o->process_runs, medians);
+    if (medians[0] > 0 && medians[3] > 0)
+        printf("  ratio: xtars screenshot (smart size, PNG) %.1f ms vs scrot %.1f ms in the same "
+               "rounds: %.1fx faster (native PNG: %.1fx)\n", medians[0], medians[3],
+               medians[3] / medians[0], medians[1] > 0 ? medians[3] / medians[1] : 0.0);
+    check_same_pixels(scrot_png, out_native, out_png);
     bench_command("import -window root (native PNG)", import, display, o->process_runs / 2 + 1);
-    bench_node(o, display, ms_pipeline);
+    bench_node(o, display, ms_pipeline, "mixed screen", 1);
 }
 
 /* ---- main ---------------------------------------------------------------- */
@@ -692,6 +787,64 @@ static void print_machine(void)
            xtars_image_zlib_version(), xtars_image_jpeg_version(), xtars_image_isal_version());
 }
 
+/* The hardest screen for a PNG: the photo stretched over the whole screen
+ * (or, without a photo file, the synthetic one at screen size). */
+static void paint_photo_screen(struct painter *p, const char *file)
+{
+    struct xtars_image img, full;
+    struct xtars_buf data;
+    char err[XTARS_ERRLEN];
+
+    xtars_image_init(&img);
+    xtars_image_init(&full);
+    xtars_buf_init(&data, 64 << 20);
+    if (file && xtars_buf_read_file(&data, file, 64 << 20, err) == XTARS_OK &&
+        xtars_image_decode(data.data, data.len, &img, err) == XTARS_OK) {
+        check(xtars_image_resize(&img, p->width, p->height, &full, err), "photo", err);
+        put_pixels(p, &full, 0, 0);
+    } else {
+        paint_photo(p, NULL, 0, 0, p->width, p->height);
+    }
+    XSync(p->dpy, False);
+    xtars_image_cleanup(&img);
+    xtars_image_cleanup(&full);
+    xtars_buf_cleanup(&data);
+}
+
+/* The perceive step on the full-screen photo: the PNG pipeline (threads
+ * auto and one thread), the PNG checked against the resized pixels, and
+ * nut-js + jimp on the same screen. */
+static void bench_photo_screen(const struct bench_opts *o, struct painter *p, const char *display)
+{
+    struct xtars_capture *cap;
+    struct xtars_image frame, resized;
+    struct xtars_buf png;
+    char err[XTARS_ERRLEN];
+    double ms;
+    int sw, sh;
+
+    paint_photo_screen(p, o->photo);
+    printf("  -- full-screen photo --\n");
+    cap = open_capture(display, 0);
+    xtars_image_init(&resized);
+    xtars_buf_init(&png, 1 << 28);
+    check(xtars_capture_grab(cap, &frame, err), "grab", err);
+    check(xtars_smart_resize(frame.width, frame.height, XTARS_DEFAULT_MIN_PIXELS,
+                             XTARS_DEFAULT_MAX_PIXELS, &sw, &sh), "smart_resize", NULL);
+    check(xtars_image_resize(&frame, sw, sh, &resized, err), "resize", err);
+    check(xtars_image_encode_png_resized(&frame, sw, sh, 1, &png, err), "png", err);
+    printf("  photo PNG %dx%d: %zu bytes, decodes to the resized pixels: %s\n", sw, sh, png.len,
+           verify(&png, &resized, 0));
+    ms = bench_pipeline(cap, XTARS_IMAGE_PNG, o->runs, "threads auto");
+    xtars_image_set_threads(1);
+    bench_pipeline(cap, XTARS_IMAGE_PNG, o->runs, "1 thread    ");
+    xtars_image_set_threads(0);
+    bench_node(o, display, ms, "full-screen photo", 0);
+    xtars_buf_cleanup(&png);
+    xtars_image_cleanup(&resized);
+    xtars_capture_free(cap);
+}
+
 static void bench_size(const struct bench_opts *o, int w, int h)
 {
     struct xtars_xvfb_options xo = {w, h, 24, 15000, NULL};
@@ -706,6 +859,8 @@ static void bench_size(const struct bench_opts *o, int w, int h)
     double ms_pipeline = bench_in_process(xtars_xvfb_display(xvfb), o, o->tmp);
     if (o->process_runs > 0)
         bench_processes(o, xtars_xvfb_display(xvfb), o->tmp, ms_pipeline);
+    if (o->photo_screen && (long)w * h <= 1920L * 1080) /* the 1080p figure of issue 22 */
+        bench_photo_screen(o, &painter, xtars_xvfb_display(xvfb));
     painter_close(&painter);
     xtars_xvfb_free(xvfb);
 }
@@ -717,9 +872,11 @@ int main(int argc, char **argv)
         {"text-dir", required_argument, NULL, 't'}, {"node-script", required_argument, NULL, 'n'},
         {"tmp", required_argument, NULL, 'd'}, {"runs", required_argument, NULL, 'r'},
         {"process-runs", required_argument, NULL, 'P'}, {"sizes", required_argument, NULL, 's'},
+        {"no-photo-screen", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
-    struct bench_opts o = {XT_BINARY_DIR "/xtars", NULL, XT_SOURCE_DIR "/capture", NULL, "/tmp", 30, 10};
+    struct bench_opts o = {XT_BINARY_DIR "/xtars", NULL, XT_SOURCE_DIR "/capture", NULL, "/tmp", 30, 10,
+                           1};
     const char *sizes = "1920x1080,3840x2160";
     int opt;
 
@@ -736,10 +893,11 @@ int main(int argc, char **argv)
         case 'r': o.runs = atoi(optarg) > 2 ? atoi(optarg) : 3; break;
         case 'P': o.process_runs = atoi(optarg) > 0 ? atoi(optarg) : 0; break;
         case 's': sizes = optarg; break;
+        case 'N': o.photo_screen = 0; break;
         default:
             fprintf(stderr, "usage: bench_capture [--xtars PATH] [--photo FILE] [--text-dir DIR] "
                             "[--node-script FILE] [--tmp DIR] [--runs N] [--process-runs N (0: none)] "
-                            "[--sizes WxH,...]\n");
+                            "[--sizes WxH,...] [--no-photo-screen]\n");
             return 2;
         }
     }

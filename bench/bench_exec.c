@@ -1,11 +1,14 @@
 /* bench_exec: what an action costs. On a private Xvfb with the xclient
  * recorder it measures xtars clicks (with and without the configured pause)
  * and typing throughput with the text verified on arrival, next to the same
- * work done by xdotool (default delay and --delay 0), and prints the nut-js
- * reference figures. Prints figures; asserts nothing (docs/performance.md).
+ * work done by xdotool (default delay and --delay 0) and by UI-TARS-desktop's
+ * nut-js operator (bench/nutjs_exec.js under node, when bench/npm_peers.sh
+ * could install it; "not measured" otherwise), all in the same run. Prints
+ * figures; asserts nothing (docs/performance.md).
  *
  *   bench_exec [--clicks N] [--chars N]
  */
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,13 @@
 #include "xclient_ctl.h"
 #include "xtars/exec.h"
 #include "agent/run/xvfb.h"
+
+#ifndef XTARS_BIN
+#define XTARS_BIN "xtars"
+#endif
+#ifndef XT_SOURCE_DIR
+#define XT_SOURCE_DIR "."
+#endif
 
 extern char **environ;
 
@@ -42,10 +52,15 @@ static double run_program(const char *const *argv)
     pid_t pid;
     int status;
 
-    if (posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0) {
+    posix_spawn_file_actions_t quiet; /* xtars act prints a JSON line per action */
+
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+    if (posix_spawnp(&pid, argv[0], &quiet, NULL, (char *const *)argv, environ) != 0) {
         fprintf(stderr, "bench: cannot run %s\n", argv[0]);
         exit(1);
     }
+    posix_spawn_file_actions_destroy(&quiet);
     waitpid(pid, &status, 0);
     return now_ms() - start;
 }
@@ -97,6 +112,52 @@ static void bench_xtars_clicks(int clicks, int click_delay_ms)
     printf("| xtars click, click_delay_ms=%d | %.2f ms | own cost %.3f ms (worst %.3f) | %d/%d arrived |\n",
            click_delay_ms, total / clicks, own / clicks, worst, presses_arrived(), clicks);
     xtars_exec_free(ex);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* One click per process, alternating `xtars act` (click_delay_ms as given),
+ * `xdotool mousemove X Y click 1` (whose click waits its default 100 ms
+ * --delay even for one click) and the same with --delay 0, so all see the
+ * same load; prints the medians, the ratios and how many clicks reached the
+ * client. */
+static void bench_act_processes(int clicks, const char *click_delay)
+{
+    double *ms[3];
+    char x[16], y[16], action[96], set[64];
+    int arrived;
+
+    for (int k = 0; k < 3; k++)
+        ms[k] = calloc((size_t)clicks, sizeof(double));
+    presses_arrived(); /* forget earlier events */
+    snprintf(set, sizeof set, "click_delay_ms=%s", click_delay);
+    for (int i = 0; i < clicks; i++) {
+        snprintf(x, sizeof x, "%d", 100 + (i % 50) * 5);
+        snprintf(y, sizeof y, "%d", 100 + (i % 20) * 5);
+        snprintf(action, sizeof action, "click(start_box='(%s,%s)')", x, y);
+        ms[0][i] = run_program((const char *const[]){XTARS_BIN, "act", "--family", "pixels",
+                                                     "--set", set, action, NULL});
+        ms[1][i] = run_program((const char *const[]){"xdotool", "mousemove", x, y, "click", "1",
+                                                     NULL});
+        ms[2][i] = run_program((const char *const[]){"xdotool", "mousemove", x, y, "click",
+                                                     "--delay", "0", "1", NULL});
+    }
+    arrived = presses_arrived();
+    for (int k = 0; k < 3; k++)
+        qsort(ms[k], (size_t)clicks, sizeof(double), compare_doubles);
+    printf("| `xtars act` one click per process, click_delay_ms=%s (median of %d) | %.2f ms | "
+           "`xdotool mousemove X Y click 1` %.2f ms (xtars %.2fx its time); with `click --delay 0` "
+           "%.2f ms (xtars %.2fx) | %d/%d arrived |\n",
+           click_delay, clicks, ms[0][clicks / 2], ms[1][clicks / 2],
+           ms[0][clicks / 2] / ms[1][clicks / 2], ms[2][clicks / 2],
+           ms[0][clicks / 2] / ms[2][clicks / 2], arrived, 3 * clicks);
+    for (int k = 0; k < 3; k++)
+        free(ms[k]);
 }
 
 static void bench_xdotool_clicks(int clicks)
@@ -187,6 +248,112 @@ static void bench_xdotool_type(const char *label, const char *text, const char *
     report_typing(who, text, elapsed, ok);
 }
 
+/* Runs `node bench/nutjs_exec.js ARGS` on the bench's display; returns the
+ * milliseconds per action it measured, or a negative value with the reason
+ * in why ("not measured: ..."). */
+static double run_nutjs(const char *args, char *why, size_t why_size)
+{
+    const char *source = getenv("XTARS_SOURCE_DIR") ? getenv("XTARS_SOURCE_DIR") : XT_SOURCE_DIR;
+    char path[1024], cmd[2048], line[1024] = "";
+    double per = -1;
+    const char *p;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/bench/node_modules/@nut-tree-fork/nut-js/package.json", source);
+    if (access(path, R_OK) != 0) {
+        snprintf(why, why_size, "not measured: @nut-tree-fork/nut-js is not installed "
+                 "(bench/npm_peers.sh)");
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "cd '%s/bench' && node nutjs_exec.js %s 2>&1", source, args);
+    f = popen(cmd, "r");
+    if (f) {
+        while (fgets(line, sizeof line, f) && line[0] != '{')
+            ;
+        pclose(f);
+    }
+    p = strstr(line, "\"per\":");
+    if (p == NULL || sscanf(p + 6, "%lf", &per) != 1) {
+        snprintf(why, why_size, "not measured: nutjs_exec.js failed: %.200s", line);
+        return -1;
+    }
+    p = strstr(line, "\"version\":\"");
+    snprintf(why, why_size, "nut-js %.*s", p ? (int)strcspn(p + 11, "\"") : 1, p ? p + 11 : "?");
+    return per;
+}
+
+static void bench_nutjs_clicks(int clicks)
+{
+    char args[32], why[400];
+    double per;
+
+    snprintf(args, sizeof args, "click %d", clicks);
+    per = run_nutjs(args, why, sizeof why);
+    if (per < 0)
+        printf("| nut-js operator click (UI-TARS-desktop) | %s | | |\n", why);
+    else
+        printf("| nut-js operator click (UI-TARS-desktop; %s) | %.2f ms | 100 ms of it a fixed "
+               "sleep | %d/%d arrived |\n", why, per, presses_arrived(), clicks);
+}
+
+static void bench_nutjs_type(const char *label, const char *text)
+{
+    char path[300], args[400], why[400], who[600];
+    double start, per;
+    int ok;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/nutjs-text", tmp);
+    f = fopen(path, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "bench: cannot write %s\n", path);
+        exit(1);
+    }
+    snprintf(args, sizeof args, "type '%s'", path);
+    start = now_ms();
+    per = run_nutjs(args, why, sizeof why);
+    if (per < 0) {
+        printf("| nut-js operator type (UI-TARS-desktop), %s | | %s | | | |\n", label, why);
+        return;
+    }
+    /* The time node measured (without its start-up), but the text checked
+     * on arrival like the others. */
+    arrival(start, text, &ok);
+    snprintf(who, sizeof who, "nut-js operator type (UI-TARS-desktop; %s), %s", why, label);
+    report_typing(who, text, per * (double)count_chars(text), ok);
+}
+
+/* Start-up of a command that needs neither a model nor the screen, against
+ * the same for xdotool and for node (UI-TARS-desktop's runtime), one
+ * process each in turn, medians. */
+static void bench_startup(int runs)
+{
+    static const char *const names[] = {"`xtars version`", "`xtars help`", "`xdotool version`",
+                                        "`node -e 0`"};
+    const char *const *argvs[] = {(const char *const[]){XTARS_BIN, "version", NULL},
+                                  (const char *const[]){XTARS_BIN, "help", NULL},
+                                  (const char *const[]){"xdotool", "version", NULL},
+                                  (const char *const[]){"node", "-e", "0", NULL}};
+    double *ms[4];
+    int count = system("command -v node >/dev/null 2>&1") == 0 ? 4 : 3;
+
+    for (int k = 0; k < 4; k++)
+        ms[k] = calloc((size_t)runs, sizeof(double));
+    for (int i = 0; i < runs; i++)
+        for (int k = 0; k < count; k++)
+            ms[k][i] = run_program(argvs[k]);
+    printf("\n## Start-up (one process each, in turn; median of %d)\n\n| command | median | "
+           "fastest |\n| --- | --- | --- |\n", runs);
+    for (int k = 0; k < 4; k++) {
+        qsort(ms[k], (size_t)runs, sizeof(double), compare_doubles);
+        if (k < count)
+            printf("| %s | %.2f ms | %.2f ms |\n", names[k], ms[k][runs / 2], ms[k][0]);
+        else
+            printf("| %s | not measured (node not found) | |\n", names[k]);
+        free(ms[k]);
+    }
+}
+
 static char *make_ascii(int n)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ 0123456789 .,;:!?-";
@@ -235,7 +402,9 @@ int main(int argc, char **argv)
     bench_xtars_clicks(clicks, 0);
     bench_xtars_clicks(clicks, 30);
     bench_xdotool_clicks(clicks);
-    printf("| nut-js operator (UI-TARS-desktop), reference | 464 ms | | |\n");
+    bench_act_processes(clicks, "0");
+    bench_act_processes(clicks / 5 > 5 ? clicks / 5 : 5, "30");
+    bench_nutjs_clicks(clicks / 5 > 5 ? clicks / 5 : 5);
 
     ascii = make_ascii(chars);
     ascii_short = make_ascii(200);
@@ -249,8 +418,10 @@ int main(int argc, char **argv)
     bench_xdotool_type("ASCII", ascii, "0");
     bench_xdotool_type("mixed Unicode", unicode, NULL);
     bench_xdotool_type("mixed Unicode", unicode, "0");
-    printf("| nut-js operator (UI-TARS-desktop), reference | | | 1.26 ms/char | 794 chars/s | |\n");
+    bench_nutjs_type("ASCII", ascii);
+    bench_nutjs_type("mixed Unicode", unicode);
 
+    bench_startup(50);
     free(ascii);
     free(ascii_short);
     free(unicode);

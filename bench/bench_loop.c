@@ -158,6 +158,7 @@ int main(int argc, char **argv)
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
 
     (void)argc, (void)argv;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* no buffered text duplicated into forked children */
     if (len <= 0)
         return 1;
     self[len] = '\0';
@@ -172,8 +173,8 @@ int main(int argc, char **argv)
     printf("request+HTTP+parse includes the scripted server receiving and parsing a body that "
            "carries up to 5 base64 screenshots\n(several MB); xtars's own part of it (JSON and "
            "base64 building, reply parsing) is about a millisecond.\n");
-    printf("For comparison, measured on this kind of machine: UI-TARS-desktop's screenshot path "
-           "alone about 250 ms in process,\nand its nut-js operator about 464 ms per click of "
-           "fixed sleeps (issues 4 and 5).\n");
+    printf("The peers of these stages (UI-TARS-desktop's nut-js + jimp screenshot path, its "
+           "nut-js operator) are\nmeasured in the same `make bench` run by bench_capture and "
+           "bench_exec, with the ratios.\n");
     return 0;
 }

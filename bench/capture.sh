@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # capture.sh: `make bench`: builds xtars and bench_capture, prepares a photo
 # for the screen content, installs the UI-TARS-desktop screenshot stack
-# (npm @nut-tree-fork/nut-js + jimp) into bench/node_modules (ignored by git)
-# when npm is present, and runs the benchmark at 1920x1080 and 3840x2160.
+# (npm @nut-tree-fork/nut-js + jimp, bench/npm_peers.sh) into bench/node_modules
+# (ignored by git) when npm is present, and runs the benchmark at 1920x1080 and 3840x2160.
 # Figures go to stdout; record them in docs/performance.md with the machine.
 # Environment: BUILD (default build), SIZES, RUNS, PROCESS_RUNS, NO_NPM=1.
 set -euo pipefail
@@ -30,19 +30,12 @@ else
   echo "capture.sh: ImageMagick convert unavailable; the bench draws its own photo" >&2
 fi
 
-# The UI-TARS-desktop pipeline, if npm can install it here.
-if [ -z "${NO_NPM:-}" ] && command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
-  if [ ! -d bench/node_modules/@nut-tree-fork/nut-js ] || [ ! -d bench/node_modules/jimp ]; then
-    echo "capture.sh: installing @nut-tree-fork/nut-js and jimp into bench/node_modules" >&2
-    (cd bench && npm install --no-save --no-package-lock --no-audit --no-fund \
-        @nut-tree-fork/nut-js jimp >/dev/null 2>&1) ||
-      echo "capture.sh: npm install failed; the nut-js comparison is skipped" >&2
-  fi
-  if [ -d bench/node_modules/@nut-tree-fork/nut-js ] && [ -d bench/node_modules/jimp ]; then
-    args+=(--node-script bench/nutjs_shot.js)
-  fi
+# The UI-TARS-desktop pipeline, if npm could install it here.
+bench/npm_peers.sh
+if [ -d bench/node_modules/@nut-tree-fork/nut-js ] && [ -d bench/node_modules/jimp ]; then
+  args+=(--node-script bench/nutjs_shot.js)
 else
-  echo "capture.sh: npm/node not found; the nut-js comparison is skipped" >&2
+  echo "capture.sh: nut-js/jimp not installed; the nut-js comparison is not measured" >&2
 fi
 
 exec "$BUILD/bench/bench_capture" "${args[@]}"

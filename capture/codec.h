@@ -14,7 +14,8 @@ int xtars_png_fast_available(void);
 struct xtars_resizer;
 
 /* Appends img as a PNG whose IDAT is ISA-L igzip output at level 1..3
- * (Sub-filtered rows). With a resizer (made for img's size -> width x
+ * (Sub-filtered rows, or for noise-like chunks Average-filtered rows in
+ * literal-only blocks). With a resizer (made for img's size -> width x
  * height) the PNG is of img resized, rows resized chunk by chunk; without,
  * width and height are ignored. Same contract as xtars_image_encode_png().
  * ENOTSUP when built without ISA-L. */
@@ -29,6 +30,15 @@ const char *xtars_png_fast_version(void);
  * portable C kernels even where the AVX2 ones would run (they give identical
  * results); 1 (the default) lets it choose. Process-wide. */
 void xtars_image_resize_set_simd(int enabled);
+
+/* For tests: 0 makes the fast path filter rows with its portable C code
+ * even where the AVX2 code would run (the bytes are identical); 1 (the
+ * default) lets it choose. Process-wide. */
+void xtars_png_fast_set_simd(int enabled);
+
+/* For tests: how many chunks the last fast-path encode in this process
+ * wrote as literal-only blocks (noise-like rows) rather than through igzip. */
+int xtars_png_fast_literal_chunks(void);
 
 /* Like xtars_image_encode_png() (image.h), always through libpng (the reference encoder): zlib at `level` with
  * libpng's adaptive filter choice for levels above 1, Sub for 0..1. For

@@ -1,18 +1,23 @@
 /* png_fast.c: the PNG fast path. libpng spends most of a screenshot's time
  * in zlib; ISA-L's igzip compresses about ten times faster for a slightly
  * larger file. This file writes the PNG container itself (signature, IHDR,
- * one IDAT holding an igzip zlib stream of Sub-filtered RGB rows, IEND) so
- * that igzip can be used; the result is an ordinary PNG that libpng decodes
- * to the same pixels (the tests check every image they encode).
- * Rows are filtered a chunk at a time straight from the B,G,R,X pixels, so
- * no RGB copy of the whole image exists; when the image is to be resized
- * first, each chunk's rows are resized just before they are filtered, so
- * no resized copy exists either and the rows are still in cache. Large images are compressed in
- * horizontal bands on a few threads, each band its own deflate stream
- * (byte-aligned by a sync flush), concatenated into one zlib stream, the way
- * pigz does. Never prints. */
+ * one IDAT holding a zlib stream of filtered RGB rows, IEND) so that igzip
+ * can be used; the result is an ordinary PNG that libpng decodes to the same
+ * pixels (the tests check every image they encode).
+ * Rows are filtered a chunk at a time
+ * straight from the B,G,R,X pixels, so no RGB copy of the whole image exists;
+ * when the image is to be resized first, each chunk's rows are resized just
+ * before they are filtered, so no resized copy exists either and the rows are
+ * still in cache. Each chunk goes Sub-filtered to igzip level 1, or, when
+ * its residuals look like noise (photos), Average-filtered into a
+ * literal-only Huffman block written here.
+ * Large images are compressed in horizontal bands on a few threads, each band
+ * its own deflate stream (byte-aligned at its end), concatenated into one
+ * zlib stream, the way pigz does. Never prints. */
 #include "codec.h"
 
+#include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +100,22 @@ static xtars_err put_header(struct xtars_buf *out, int width, int height)
     return rc == XTARS_OK ? put_chunk(out, "IHDR", ihdr, 13) : rc;
 }
 
+static int simd_filters = 1;
+static atomic_int literal_chunks; /* of the last encode, for tests */
+
+int xtars_png_fast_literal_chunks(void)
+{
+    return atomic_load(&literal_chunks);
+}
+
+void xtars_png_fast_set_simd(int enabled)
+{
+    simd_filters = enabled;
+}
+
 /* One row as PNG filter type 1 (Sub): each byte minus the byte 3 before it
  * (the same channel of the previous pixel), pixels reordered to R, G, B. */
-static void filter_row_c(const unsigned char *in, int width, int first, unsigned char *o)
+static void sub_row_c(const unsigned char *in, int width, int first, unsigned char *o)
 {
     for (int x = first; x < width; x++) {
         const unsigned char *p = in + 4 * (size_t)x;
@@ -114,41 +132,100 @@ static void filter_row_c(const unsigned char *in, int width, int first, unsigned
     }
 }
 
+/* One row as filter type 3 (Average): each byte minus the floor of the
+ * mean of left (a) and up (b). */
+static void avg_row_c(const unsigned char *in, const unsigned char *up, int width, int first,
+                      unsigned char *o)
+{
+    for (int x = first; x < width; x++) {
+        const unsigned char *p = in + 4 * (size_t)x, *u = up + 4 * (size_t)x;
+        unsigned char *q = o + 3 * (size_t)x;
+        for (int ch = 0; ch < 3; ch++) {
+            int a = x ? p[ch - 4] : 0;
+            q[2 - ch] = (unsigned char)(p[ch] - ((a + u[ch]) >> 1));
+        }
+    }
+}
+
 #ifdef HAVE_AVX2_FILTER
-/* Eight pixels per step: subtract the pixel vector shifted by one pixel,
- * then drop X and reverse B,G,R within each lane. Each lane's 12 useful
- * bytes are stored as 16, the extra 4 overwritten by the next store (a row
- * buffer has ROW_SLACK spare bytes after it). */
-__attribute__((target("avx2"))) static void filter_row_avx2(const unsigned char *in, int width,
-                                                            unsigned char *o)
+/* Drops X and reverses B,G,R within each 16-byte lane of eight filtered
+ * pixels and stores the 24 bytes. Each lane's 12 useful bytes are stored as
+ * 16, the extra 4 overwritten by the next store (a row buffer has ROW_SLACK
+ * spare bytes after it). */
+__attribute__((target("avx2"))) static void store_rgb_avx2(__m256i d, unsigned char *o)
 {
     const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
                                            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+
+    d = _mm256_shuffle_epi8(d, order);
+    _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(d));
+    _mm_storeu_si128((__m128i *)(o + 12), _mm256_extracti128_si256(d, 1));
+}
+
+/* Sub, eight pixels per step: the pixel vector minus itself shifted by one
+ * pixel. */
+__attribute__((target("avx2"))) static void sub_row_avx2(const unsigned char *in, int width,
+                                                         unsigned char *o)
+{
     int x = 1;
 
-    filter_row_c(in, 1, 0, o);
+    sub_row_c(in, 1, 0, o);
     for (; x + 8 <= width; x += 8) {
         __m256i cur = _mm256_loadu_si256((const __m256i *)(in + 4 * (size_t)x));
         __m256i prev = _mm256_loadu_si256((const __m256i *)(in + 4 * (size_t)x - 4));
-        __m256i d = _mm256_shuffle_epi8(_mm256_sub_epi8(cur, prev), order);
-        _mm_storeu_si128((__m128i *)(o + 3 * (size_t)x), _mm256_castsi256_si128(d));
-        _mm_storeu_si128((__m128i *)(o + 3 * (size_t)x + 12), _mm256_extracti128_si256(d, 1));
+        store_rgb_avx2(_mm256_sub_epi8(cur, prev), o + 3 * (size_t)x);
     }
-    filter_row_c(in, width, x, o);
+    sub_row_c(in, width, x, o);
+}
+
+/* Average, eight pixels per step: the rounded-up byte mean minus the bit
+ * it rounded up by is the floor the filter wants. */
+__attribute__((target("avx2"))) static void avg_row_avx2(const unsigned char *in,
+                                                         const unsigned char *up, int width,
+                                                         unsigned char *o)
+{
+    const __m256i one = _mm256_set1_epi8(1);
+    int x = 1;
+
+    avg_row_c(in, up, 1, 0, o);
+    for (; x + 8 <= width; x += 8) {
+        size_t at = 4 * (size_t)x;
+        __m256i cur = _mm256_loadu_si256((const __m256i *)(in + at));
+        __m256i a = _mm256_loadu_si256((const __m256i *)(in + at - 4));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(up + at));
+        __m256i mean = _mm256_sub_epi8(_mm256_avg_epu8(a, b),
+                                       _mm256_and_si256(_mm256_xor_si256(a, b), one));
+        store_rgb_avx2(_mm256_sub_epi8(cur, mean), o + 3 * (size_t)x);
+    }
+    avg_row_c(in, up, width, x, o);
 }
 
 #endif
 
-static void filter_row(const unsigned char *in, int width, unsigned char *o)
+/* PNG filter types used here. */
+enum { FILTER_SUB = 1, FILTER_AVG = 3 };
+
+/* One filtered row: its filter type byte, then the R,G,B bytes. Without
+ * the row above (up == NULL: a band's first row) always Sub. */
+static void filter_row(int kind, const unsigned char *in, const unsigned char *up, int width,
+                       unsigned char *o)
 {
-    o[0] = 1; /* filter type Sub */
+    if (up == NULL)
+        kind = FILTER_SUB;
+    o[0] = (unsigned char)kind;
 #ifdef HAVE_AVX2_FILTER
-    if (xtars_cpu_has_avx2()) {
-        filter_row_avx2(in, width, o + 1);
+    if (simd_filters && xtars_cpu_has_avx2()) {
+        if (kind == FILTER_SUB)
+            sub_row_avx2(in, width, o + 1);
+        else
+            avg_row_avx2(in, up, width, o + 1);
         return;
     }
 #endif
-    filter_row_c(in, width, 0, o + 1);
+    if (kind == FILTER_SUB)
+        sub_row_c(in, width, 0, o + 1);
+    else
+        avg_row_c(in, up, width, 0, o + 1);
 }
 
 /* Runs igzip until it has taken all of the stream's input and, when asked
@@ -193,6 +270,9 @@ struct band_out {
  * buffer, and for resizing, a chunk of resized rows and the resizer's. */
 struct band_work {
     struct isal_zstream *zs;
+    struct isal_huff_histogram *histogram; /* for the literal-only blocks */
+    struct isal_hufftables *hufftables;
+    int igzip_open;     /* igzip took input since its last full flush */
     unsigned char *chunk;
     unsigned char *level_buf;
     unsigned char *resized;
@@ -215,31 +295,257 @@ struct png_job {
 static const uint32_t level_buf_size[4] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
                                            ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
 
-static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
-                               int last_band, struct band_work *w)
+/* ---- literal-only blocks ----
+ * On noisy, photo-like rows the filtered bytes hold almost no repeats, and
+ * igzip spends its time looking for matches it does not find (about 2 ns a
+ * byte, most of a photo's encoding time). Such a chunk is written as one
+ * dynamic-Huffman deflate block of literals only: a byte histogram, a code
+ * built by ISA-L (isal_create_hufftables_subset), then one table look-up and
+ * a shift per byte, several times faster for a file a few percent larger.
+ * Chunks with flat areas, text or repeats keep igzip. */
+
+/* Byte counts of a sample of a chunk, one byte in `step` (a prime other
+ * than 3, so every channel is seen); four tables so that runs of one value
+ * do not all wait on the same counter. Returns the number counted. */
+#define ZEROS_SPAN 32    /* contiguous bytes looked at ... */
+#define ZEROS_STEP 4096  /* ... in every this many, to see a chunk is mostly zeros */
+#define DECIDE_STEP 31  /* enough to judge a chunk */
+#define CODE_STEP 7     /* enough to build its code (every value gets one) */
+
+static size_t count_sample(const unsigned char *data, size_t n, size_t step, uint32_t hist[256])
+{
+    uint32_t part[4][256];
+    size_t i = 0, counted = 0;
+
+    memset(part, 0, sizeof part);
+    for (; i + 3 * step < n; i += 4 * step, counted += 4) {
+        part[0][data[i]]++;
+        part[1][data[i + step]]++;
+        part[2][data[i + 2 * step]]++;
+        part[3][data[i + 3 * step]]++;
+    }
+    for (; i < n; i += step, counted++)
+        part[0][data[i]]++;
+    for (int v = 0; v < 256; v++)
+        hist[v] = part[0][v] + part[1][v] + part[2][v] + part[3][v];
+    return counted;
+}
+
+/* Whether literals alone beat igzip, judged from the sample of Sub
+ * residuals: at most 40% of them zero (flat areas and text filter to runs
+ * of zeros that matches shrink to nothing) and an order-0 entropy of at
+ * least 2 bits a byte. A full-screen photo's chunks (10-17% zeros, 3.1-4.0
+ * bits) become literal blocks, which take half igzip's time and come out
+ * 10-20% smaller; the rows of the benchmark's mixed screen that cross its
+ * photo (50-58% zeros, text beside the photo) stay with igzip, which is
+ * smaller there. */
+#define LITERAL_MIN_BITS 2.0
+#define LITERAL_MAX_ZEROS 0.4
+
+/* Whether more than LITERAL_MAX_ZEROS of a sparse sample (runs of 32 bytes,
+ * one in 4 KB) are zero: the cheap first test, which settles the chunks of
+ * text and flat areas (most of a desktop) before any histogram is made. */
+static int mostly_zeros(const unsigned char *data, size_t n)
+{
+    size_t zeros = 0, seen = 0;
+
+    for (size_t i = 0; i + ZEROS_SPAN <= n; i += ZEROS_STEP, seen += ZEROS_SPAN)
+        for (size_t j = i; j < i + ZEROS_SPAN; j++)
+            zeros += data[j] == 0;
+    return seen > 0 && zeros > LITERAL_MAX_ZEROS * (double)seen;
+}
+
+static int literals_pay(const uint32_t hist[256], size_t n)
+{
+    static const double inv_ln2 = 1.4426950408889634;
+    double bits = 0;
+
+    if (n < 256 || hist[0] > LITERAL_MAX_ZEROS * (double)n)
+        return 0;
+    for (int v = 0; v < 256; v++)
+        if (hist[v])
+            bits -= hist[v] * log((double)hist[v] / (double)n);
+    return bits * inv_ln2 >= LITERAL_MIN_BITS * (double)n;
+}
+
+/* Deflate's bit order (least significant first) into a buffer with at
+ * least 8 spare bytes after the output: whole bytes are stored after every
+ * put with one unaligned 8-byte write, so fewer than 8 bits stay pending. */
+struct bit_writer {
+    unsigned char *p;
+    uint64_t bits;
+    int count;      /* pending bits, < 8 between calls */
+};
+
+static void flush_bytes(struct bit_writer *bw)
+{
+    memcpy(bw->p, &bw->bits, 8); /* deflate is little-endian, like x86 */
+    bw->p += bw->count >> 3;
+    bw->bits >>= bw->count & ~7;
+    bw->count &= 7;
+}
+
+/* value has at most 32 bits (count <= 32). */
+static void put_bits(struct bit_writer *bw, uint64_t value, int count)
+{
+    bw->bits |= value << bw->count;
+    bw->count += count;
+    flush_bytes(bw);
+}
+
+/* Pads to a byte with an empty stored block (final when `last`): the
+ * stream stays byte-aligned between blocks, as igzip's flushes leave it. */
+static void put_empty_stored(struct bit_writer *bw, int last)
+{
+    put_bits(bw, last ? 1 : 0, 3);
+    put_bits(bw, 0, (8 - bw->count) % 8);
+    put_bits(bw, 0xffff0000u, 32);
+}
+
+/* Appends data[0..n) as one literal-only block and an empty stored block.
+ * Returns 1, or 0 when ISA-L cannot make the code (the caller uses igzip). */
+static int put_literal_block(struct band_work *w, const unsigned char *data, size_t n,
+                             const uint32_t hist[256], int last, struct xtars_buf *out)
+{
+    const struct isal_hufftables *ht = w->hufftables;
+    struct bit_writer bw = {NULL, 0, 0};
+    uint32_t code[256]; /* code | length << 16 */
+    size_t i = 0;
+
+    memset(w->histogram, 0, sizeof *w->histogram);
+    for (int v = 0; v < 256; v++)
+        w->histogram->lit_len_histogram[v] = hist[v];
+    w->histogram->lit_len_histogram[256] = 1; /* end of block */
+    /* Every byte value gets a code, seen in the sample or not. */
+    if (isal_create_hufftables(w->hufftables, w->histogram) != 0)
+        return 0;
+    /* At most 15 bits a byte, the header, end of block, stored block and
+     * the 8-byte stores' overhang. */
+    if (xtars_buf_reserve(out, n * 2 + sizeof ht->deflate_hdr + 64) != XTARS_OK)
+        return 0;
+    for (int v = 0; v < 256; v++)
+        code[v] = ht->lit_table[v] | (uint32_t)ht->lit_table_sizes[v] << 16;
+    bw.p = (unsigned char *)out->data + out->len;
+    /* ISA-L's header starts with BFINAL set; this block is never final. */
+    put_bits(&bw, ht->deflate_hdr[0] & 0xfe, 8);
+    for (uint32_t b = 1; b < ht->deflate_hdr_count; b++)
+        put_bits(&bw, ht->deflate_hdr[b], 8);
+    if (ht->deflate_hdr_extra_bits)
+        put_bits(&bw, ht->deflate_hdr[ht->deflate_hdr_count] &
+                          ((1u << ht->deflate_hdr_extra_bits) - 1), (int)ht->deflate_hdr_extra_bits);
+    /* Three codes (at most 45 bits) on the < 8 pending: never past 64. */
+    for (; i + 3 <= n; i += 3) {
+        uint32_t c0 = code[data[i]], c1 = code[data[i + 1]], c2 = code[data[i + 2]];
+        bw.bits |= (uint64_t)(c0 & 0xffff) << bw.count;
+        bw.count += (int)(c0 >> 16);
+        bw.bits |= (uint64_t)(c1 & 0xffff) << bw.count;
+        bw.count += (int)(c1 >> 16);
+        bw.bits |= (uint64_t)(c2 & 0xffff) << bw.count;
+        bw.count += (int)(c2 >> 16);
+        flush_bytes(&bw);
+    }
+    for (; i < n; i++)
+        put_bits(&bw, code[data[i]] & 0xffff, (int)(code[data[i]] >> 16));
+    put_bits(&bw, ht->lit_table[256], ht->lit_table_sizes[256]);
+    put_empty_stored(&bw, last);
+    out->len = (size_t)((char *)bw.p - out->data);
+    return 1;
+}
+
+/* Ends igzip's current block byte-aligned and forgets its history, so that
+ * a literal block can follow and igzip can go on after it. */
+static xtars_err igzip_full_flush(struct band_work *w, struct xtars_buf *out, char *err)
+{
+    xtars_err rc;
+
+    w->zs->next_in = NULL;
+    w->zs->avail_in = 0;
+    w->zs->end_of_stream = 0;
+    w->zs->flush = FULL_FLUSH;
+    rc = deflate_into(w->zs, out, err);
+    w->igzip_open = 0;
+    return rc;
+}
+
+/* Filters rows y .. y + rows - 1 of the band starting at y0 into w->chunk
+ * (the rows are in w->resized when resizing, row 0 of it being the row
+ * above y). */
+static void filter_chunk(const struct png_job *job, struct band_work *w, int kind, int y0, int y,
+                         int rows)
 {
     const size_t row_bytes = 1 + 3 * (size_t)job->width, bgrx_stride = 4 * (size_t)job->width;
 
+    for (int r = 0; r < rows; r++) {
+        const unsigned char *row, *up;
+        if (job->resizer) {
+            row = w->resized + (size_t)(r + 1) * bgrx_stride;
+            up = y + r > y0 ? row - bgrx_stride : NULL;
+        } else {
+            row = job->img->pixels + (size_t)(y + r) * job->img->stride;
+            up = y + r > y0 ? row - job->img->stride : NULL;
+        }
+        filter_row(kind, row, up, job->width, w->chunk + (size_t)r * row_bytes);
+    }
+}
+
+/* One chunk of rows into the band's deflate stream: Sub-filtered through
+ * igzip (text, flat areas and repeats, where Sub is as good as any filter
+ * and cheapest), or, when a sample of the Sub residuals looks like noise,
+ * Average-filtered (a better predictor on photos, nearly as cheap) into a
+ * literal-only block. */
+static xtars_err compress_chunk(const struct png_job *job, struct band_work *w,
+                                struct band_out *bo, int y0, int y, int rows, int last_band,
+                                int last_chunk)
+{
+    size_t n = (1 + 3 * (size_t)job->width) * (size_t)rows;
+    uint32_t hist[256];
+    xtars_err rc;
+
+    filter_chunk(job, w, FILTER_SUB, y0, y, rows);
+    if (!mostly_zeros(w->chunk, n) &&
+        literals_pay(hist, count_sample(w->chunk, n, DECIDE_STEP, hist))) {
+        rc = w->igzip_open ? igzip_full_flush(w, &bo->data, bo->err) : XTARS_OK;
+        if (rc != XTARS_OK)
+            return rc;
+        filter_chunk(job, w, FILTER_AVG, y0, y, rows);
+        count_sample(w->chunk, n, CODE_STEP, hist);
+        if (put_literal_block(w, w->chunk, n, hist, last_band && last_chunk, &bo->data)) {
+            atomic_fetch_add(&literal_chunks, 1);
+            bo->adler = isal_adler32(bo->adler, w->chunk, n);
+            bo->raw_len += n;
+            return XTARS_OK;
+        }
+        filter_chunk(job, w, FILTER_SUB, y0, y, rows);
+    }
+    bo->adler = isal_adler32(bo->adler, w->chunk, n);
+    bo->raw_len += n;
+    w->zs->next_in = w->chunk;
+    w->zs->avail_in = (uint32_t)n;
+    w->zs->end_of_stream = last_band && last_chunk;
+    w->zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
+    w->igzip_open = 1;
+    return deflate_into(w->zs, &bo->data, bo->err);
+}
+
+static xtars_err compress_rows(const struct png_job *job, struct band_out *bo, int y0, int y1,
+                               int last_band, struct band_work *w)
+{
+    const size_t bgrx_stride = 4 * (size_t)job->width;
+
     for (int y = y0; y < y1; y += w->rows_per_chunk) {
         int rows = y1 - y < w->rows_per_chunk ? y1 - y : w->rows_per_chunk;
-        int last_chunk = y + rows == y1;
-        size_t n = row_bytes * (size_t)rows;
         xtars_err rc;
 
-        if (job->resizer)
-            xtars_resizer_rows(job->resizer, job->img, y, y + rows, w->resized, bgrx_stride,
-                               w->resizer_scratch);
-        for (int r = 0; r < rows; r++)
-            filter_row(job->resizer ? w->resized + (size_t)r * bgrx_stride
-                                    : job->img->pixels + (size_t)(y + r) * job->img->stride,
-                       job->width, w->chunk + (size_t)r * row_bytes);
-        bo->adler = isal_adler32(bo->adler, w->chunk, n);
-        bo->raw_len += n;
-        w->zs->next_in = w->chunk;
-        w->zs->avail_in = (uint32_t)n;
-        w->zs->end_of_stream = last_band && last_chunk;
-        w->zs->flush = !last_band && last_chunk ? SYNC_FLUSH : NO_FLUSH;
-        rc = deflate_into(w->zs, &bo->data, bo->err);
+        if (job->resizer) {
+            /* Row 0 of `resized` keeps the previous chunk's last row, the
+             * row above this chunk's first. */
+            if (y > y0)
+                memcpy(w->resized, w->resized + (size_t)w->rows_per_chunk * bgrx_stride,
+                       bgrx_stride);
+            xtars_resizer_rows(job->resizer, job->img, y, y + rows, w->resized + bgrx_stride,
+                               bgrx_stride, w->resizer_scratch);
+        }
+        rc = compress_chunk(job, w, bo, y0, y, rows, last_band, y + rows == y1);
         if (rc != XTARS_OK)
             return rc;
     }
@@ -253,6 +559,8 @@ static int band_work_init(const struct png_job *job, struct band_work *w)
     memset(w, 0, sizeof *w);
     w->rows_per_chunk = CHUNK_BYTES / row_bytes > 0 ? (int)(CHUNK_BYTES / row_bytes) : 1;
     w->zs = malloc(sizeof *w->zs);
+    w->histogram = malloc(sizeof *w->histogram);
+    w->hufftables = malloc(sizeof *w->hufftables);
     w->chunk = malloc(row_bytes * (size_t)w->rows_per_chunk + ROW_SLACK);
     /* Zeroed: igzip reads its hash table (in level_buf) before writing it;
      * stale entries are checked against the window, so the stream is valid
@@ -261,17 +569,19 @@ static int band_work_init(const struct png_job *job, struct band_work *w)
      * size gets fresh zero pages from mmap, so it costs next to nothing. */
     w->level_buf = calloc(1, level_buf_size[job->level]);
     if (job->resizer) {
-        w->resized = malloc(4 * (size_t)job->width * (size_t)w->rows_per_chunk + ROW_SLACK);
+        w->resized = malloc(4 * (size_t)job->width * ((size_t)w->rows_per_chunk + 1) + ROW_SLACK);
         w->resizer_scratch = malloc(xtars_resizer_scratch_size(job->resizer));
         if (w->resized == NULL || w->resizer_scratch == NULL)
             return 0;
     }
-    return w->zs && w->chunk && w->level_buf;
+    return w->zs && w->histogram && w->hufftables && w->chunk && w->level_buf;
 }
 
 static void band_work_cleanup(struct band_work *w)
 {
     free(w->zs);
+    free(w->histogram);
+    free(w->hufftables);
     free(w->chunk);
     free(w->level_buf);
     free(w->resized);
@@ -293,6 +603,7 @@ static void compress_band(void *arg, int band, int worker)
         return;
     }
     isal_deflate_init(w->zs);
+    w->igzip_open = 0;
     w->zs->level = (uint32_t)job->level;
     w->zs->level_buf = w->level_buf;
     w->zs->level_buf_size = level_buf_size[job->level];
@@ -381,6 +692,7 @@ xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int he
     job->height = resizer ? height : img->height;
     job->level = level;
     job->bands = xtars_bands_count((long)job->width * job->height);
+    atomic_store(&literal_chunks, 0);
     rc = encode_bands(job, out, err);
     free(job);
     if (rc != XTARS_OK) {
@@ -392,6 +704,16 @@ xtars_err xtars_png_fast_encode(const struct xtars_image *img, int width, int he
 }
 
 #else /* built without ISA-L: png.c uses libpng for every level */
+
+int xtars_png_fast_literal_chunks(void)
+{
+    return 0;
+}
+
+void xtars_png_fast_set_simd(int enabled)
+{
+    (void)enabled;
+}
 
 int xtars_png_fast_available(void)
 {

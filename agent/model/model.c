@@ -6,11 +6,20 @@
 #include "xtars/model.h"
 #include "agent/base/clock.h"
 
+/* libcurl is loaded with dlopen on first model use, so the commands that never
+ * talk to a model (screenshot, act, parse, version, ...) do not pay for it and
+ * its ~30 dependent libraries at start-up (issue 22). Only the types and
+ * constants come from the header; every curl_* call below goes through the
+ * table `curl_api`, filled by load_curl() (the macros after the includes). The
+ * type-checking macros of curl/typecheck-gcc.h would call the real symbols. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +30,7 @@
 #include "xtars/buf.h"
 #include "agent/model/chat.h"
 #include "agent/model/inflight.h"
+#include "agent/model/model_internal.h"
 #include "xtars/log.h"
 #include "xtars/version.h"
 
@@ -62,17 +72,103 @@ struct attempt {
     char curl_err[CURL_ERROR_SIZE];
 };
 
+/* The libcurl functions this file calls, resolved from libcurl.so.4 (the
+ * SONAME of every libcurl since 7.16). */
+static struct curl_functions {
+    CURLcode (*global_init)(long flags);
+    curl_version_info_data *(*version_info)(CURLversion stamp);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *handle);
+    CURLcode (*easy_setopt)(CURL *handle, CURLoption option, ...);
+    CURLcode (*easy_getinfo)(CURL *handle, CURLINFO info, ...);
+    CURLcode (*easy_perform)(CURL *handle);
+    const char *(*easy_strerror)(CURLcode code);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *line);
+    void (*slist_free_all)(struct curl_slist *list);
+    time_t (*getdate)(const char *text, const time_t *unused);
+} curl_api;
+
+/* curl.h defines these two as macros of themselves (to keep them from being
+ * taken by address); they become table entries like the rest. */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init curl_api.global_init
+#define curl_version_info curl_api.version_info
+#define curl_easy_init curl_api.easy_init
+#define curl_easy_cleanup curl_api.easy_cleanup
+#define curl_easy_setopt curl_api.easy_setopt
+#define curl_easy_getinfo curl_api.easy_getinfo
+#define curl_easy_perform curl_api.easy_perform
+#define curl_easy_strerror curl_api.easy_strerror
+#define curl_slist_append curl_api.slist_append
+#define curl_slist_free_all curl_api.slist_free_all
+#define curl_getdate curl_api.getdate
+
+#define CURL_LIBRARY "libcurl.so.4"
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+static char curl_load_err[200];    /* why libcurl could not be loaded, or "" */
+
+/* Fills curl_api; the library stays loaded for the life of the process. */
+static int load_curl(void)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } symbols[] = {
+#define CURL_SYMBOL(field, name) {name, offsetof(struct curl_functions, field)}
+        CURL_SYMBOL(global_init, "curl_global_init"),
+        CURL_SYMBOL(version_info, "curl_version_info"),
+        CURL_SYMBOL(easy_init, "curl_easy_init"),
+        CURL_SYMBOL(easy_cleanup, "curl_easy_cleanup"),
+        CURL_SYMBOL(easy_setopt, "curl_easy_setopt"),
+        CURL_SYMBOL(easy_getinfo, "curl_easy_getinfo"),
+        CURL_SYMBOL(easy_perform, "curl_easy_perform"),
+        CURL_SYMBOL(easy_strerror, "curl_easy_strerror"),
+        CURL_SYMBOL(slist_append, "curl_slist_append"),
+        CURL_SYMBOL(slist_free_all, "curl_slist_free_all"),
+        CURL_SYMBOL(getdate, "curl_getdate"),
+#undef CURL_SYMBOL
+    };
+    void *lib = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+
+    if (lib == NULL) {
+        snprintf(curl_load_err, sizeof curl_load_err, "cannot load %s (install libcurl4): %s",
+                 CURL_LIBRARY, dlerror());
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
+        void *fn = dlsym(lib, symbols[i].name);
+        if (fn == NULL) {
+            snprintf(curl_load_err, sizeof curl_load_err, "%s has no %s", CURL_LIBRARY,
+                     symbols[i].name);
+            return -1;
+        }
+        memcpy((char *)&curl_api + symbols[i].offset, &fn, sizeof fn);
+    }
+    return 0;
+}
 
 static void init_curl(void)
 {
+    if (load_curl() != 0)
+        return;
     curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (curl_init_rc != CURLE_OK)
+        snprintf(curl_load_err, sizeof curl_load_err, "libcurl initialisation failed: %s",
+                 curl_easy_strerror(curl_init_rc));
+}
+
+const char *xtars_model_curl_built_version(void)
+{
+    return LIBCURL_VERSION;
 }
 
 const char *xtars_model_curl_version(void)
 {
-    return curl_version_info(CURLVERSION_NOW)->version;
+    pthread_once(&curl_once, init_curl);
+    return curl_api.version_info ? curl_version_info(CURLVERSION_NOW)->version : "none";
 }
 
 void xtars_model_reply_cleanup(struct xtars_model_reply *reply)
@@ -342,8 +438,7 @@ xtars_err xtars_model_new(const struct xtars_config *cfg, struct xtars_model **o
     *out = NULL;
     pthread_once(&curl_once, init_curl);
     if (curl_init_rc != CURLE_OK)
-        return xtars_error(err, XTARS_EMODEL, "model: libcurl initialisation failed: %s",
-                           curl_easy_strerror(curl_init_rc));
+        return xtars_error(err, XTARS_EMODEL, "model: %s", curl_load_err);
     m = calloc(1, sizeof *m);
     if (m == NULL)
         return xtars_error(err, XTARS_ENOMEM, "model: out of memory");

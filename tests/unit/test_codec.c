@@ -117,6 +117,57 @@ TEST(png_fast_path_is_isal_and_compresses)
     xtars_image_cleanup(&img);
 }
 
+/* Stripes of photo-like rows (a gradient with noise: the encoder writes
+ * them as literal-only blocks) between stripes of flat colour and text
+ * (igzip), of heights that put the switches inside chunks, at band edges
+ * and at the very end; on one thread and four, vector filters and portable
+ * ones: every PNG decodes to the input, and both kinds of block occur. */
+TEST(png_photo_and_text_rows_mix_in_one_stream)
+{
+    static const int stripes[] = {37, 80, 150, 9, 200, 61, 120, 33, 210};
+    struct xtars_image img;
+    struct xtars_buf out;
+    char err[XTARS_ERRLEN];
+    unsigned seed = 7;
+    int y = 0, photo = 1, width = 1001, height = 0;
+
+    if (strcmp(xtars_image_isal_version(), "none") == 0)
+        SKIP("built without ISA-L");
+    for (size_t i = 0; i < sizeof stripes / sizeof stripes[0]; i++)
+        height += stripes[i];
+    xtars_image_init(&img);
+    xtars_buf_init(&out, 64 << 20);
+    ASSERT_EQ(xtars_image_alloc(&img, width, height, err), XTARS_OK);
+    for (size_t i = 0; i < sizeof stripes / sizeof stripes[0]; i++, photo = !photo)
+        for (int end = y + stripes[i]; y < end; y++)
+            for (int x = 0; x < width; x++) {
+                unsigned char *p = img.pixels + (size_t)y * img.stride + 4 * (size_t)x;
+                seed = seed * 1103515245u + 12345u;
+                for (int c = 0; c < 3; c++) {
+                    int noise = (int)((seed >> (8 + 5 * c)) & 31) - 16;
+                    int ink = x % 9 < 2 && y % 11 < 7;
+                    p[c] = photo ? (unsigned char)(120 + (x + 3 * y + 40 * c) % 100 + noise)
+                                 : (unsigned char)(ink ? 20 : 240);
+                }
+                p[3] = (unsigned char)seed;
+            }
+    for (int simd = 1; simd >= 0; simd--)
+        for (int threads = 1; threads <= 4; threads += 3) {
+            xtars_png_fast_set_simd(simd);
+            xtars_image_set_threads(threads);
+            xtars_buf_reset(&out);
+            ASSERT_EQ(xtars_image_encode_png(&img, 1, &out, err), XTARS_OK);
+            ASSERT_LT(0, xtars_png_fast_literal_chunks());
+            expect_png_decodes_to(&out, &img);
+            /* The text stripes went through igzip: far below raw size. */
+            ASSERT_LT(out.len, (size_t)height * (1 + 3 * (size_t)width) * 2 / 3);
+        }
+    xtars_png_fast_set_simd(1);
+    xtars_image_set_threads(0);
+    xtars_buf_cleanup(&out);
+    xtars_image_cleanup(&img);
+}
+
 TEST(png_in_bands_on_threads_round_trips_exactly)
 {
     struct xtars_image img = sample(1501, 1003); /* 1.5 Mpixel: up to 4 bands */

@@ -7,7 +7,7 @@
 #include "agent/cli/cli.h"
 #include "xtars/image.h"
 #include "agent/base/json.h"
-#include "xtars/model.h"
+#include "agent/model/model_internal.h"
 #include "xtars/version.h"
 
 static int run_version(int argc, char **argv);
@@ -16,8 +16,10 @@ const struct cli_command cli_cmd_version = {
     .name = "version",
     .summary = "print the versions of xtars and its libraries",
     .usage = "Usage: xtars version [--json]\n\n"
-             "Prints the xtars version and the versions of libcurl, libpng, zlib, cJSON,\n"
-             "libjpeg-turbo and ISA-L (\"none\" when built without it) this process runs with.\n\n"
+             "Prints the xtars version and the versions of libpng, zlib, cJSON, libjpeg-turbo\n"
+             "and ISA-L (\"none\" when built without it) this process runs with. libcurl is\n"
+             "loaded only when a model is used, so its version is the one xtars was built\n"
+             "against.\n\n"
              "  --json               one JSON object on stdout\n"
              "  -h, --help           show this help\n\n"
              "'xtars --version' and 'xtars -V' are the same command.\n",
@@ -48,12 +50,13 @@ static int run_version(int argc, char **argv)
     if (json)
         printf("{\"xtars\": \"%s\", \"libcurl\": \"%s\", \"libpng\": \"%s\", \"zlib\": \"%s\", "
                "\"cjson\": \"%s\", \"libjpeg_turbo\": \"%s\", \"isal\": \"%s\"}\n",
-               XTARS_VERSION, xtars_model_curl_version(), xtars_image_png_version(),
+               XTARS_VERSION, xtars_model_curl_built_version(), xtars_image_png_version(),
                xtars_image_zlib_version(), xtars_json_cjson_version(), xtars_image_jpeg_version(),
                xtars_image_isal_version());
     else
-        printf("xtars %s\nlibcurl %s\nlibpng %s\nzlib %s\ncJSON %s\nlibjpeg-turbo %s\nISA-L %s\n",
-               XTARS_VERSION, xtars_model_curl_version(), xtars_image_png_version(),
+        printf("xtars %s\nlibcurl %s (built against; loaded on first model use)\n"
+               "libpng %s\nzlib %s\ncJSON %s\nlibjpeg-turbo %s\nISA-L %s\n",
+               XTARS_VERSION, xtars_model_curl_built_version(), xtars_image_png_version(),
                xtars_image_zlib_version(), xtars_json_cjson_version(), xtars_image_jpeg_version(),
                xtars_image_isal_version());
     return CLI_EXIT_OK;
