@@ -89,7 +89,7 @@ static void check_action(struct check *c, const struct xtars_action *a, const ch
     e = xtars_policy_check(c->st->policy, a, c->in->bounds, why, sizeof why);
     if (e == XTARS_POLICY_ALLOW)
         return;
-    snprintf(full, sizeof full, "%s%s", why, context);
+    snprintf(full, sizeof full, "%.150s%.48s", why, context); /* the context stays visible */
     verdict(c, e, full);
 }
 

@@ -109,7 +109,7 @@ static int number_arg(const char *name, const char *text, double lo, double hi, 
 
 static int replay_option(struct replay_args *r, int opt, const char *arg)
 {
-    double v;
+    double v = 0; /* set by number_arg whenever it returns OK (gcc -O2 cannot tell) */
     int rc = CLI_EXIT_OK;
 
     switch (opt) {
