@@ -13,6 +13,7 @@
 
 #include "agent/base/clock.h"
 #include "agent/base/files.h"
+#include "agent/base/term.h"
 #include "agent/config/config_internal.h"
 #include "capture/windows.h"
 #include "xtars/buf.h"
@@ -335,12 +336,14 @@ int cli_progress(const struct xtars_agent_step_info *info, void *user)
 int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
 {
     FILE *tty;
-    char answer[16] = "", shown[81];
+    char answer[16] = "", shown[81], *safe;
 
     (void)user;
     if (!isatty(0) || (tty = fopen("/dev/tty", "r+")) == NULL)
         return 0; /* no human to ask: deny (fail closed) */
-    xtars_log_redact_copy(shown, sizeof shown, action->text ? action->text : "");
+    safe = xtars_term_clean(action->text); /* redacted before the cut, then escaped */
+    snprintf(shown, sizeof shown, "%s", safe ? safe : "[withheld]");
+    free(safe);
     fprintf(tty, "xtars: the model wants to %s%s%s%s (%s). Allow? [y/N] ",
             xtars_action_type_name(action->type), action->text ? " '" : "", shown,
             action->text ? "'" : "", reason);
