@@ -79,9 +79,15 @@ int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (xvfb_size) {
         struct xtars_xvfb_options opts = {0, 0, 24, 15000, NULL};
-        if (xtars_parse_size(xvfb_size, &opts.width, &opts.height) != XTARS_OK)
+        long width, height;
+        char x[2], rest;
+        /* numbers first, so a size out of range is told its limit */
+        if (sscanf(xvfb_size, "%12ld%1[xX]%12ld%c", &width, x, &height, &rest) != 3)
             return cli_fail(cmd, CLI_EXIT_USAGE, "--xvfb needs WIDTHxHEIGHT such as 1280x800, not '%s'",
                             xvfb_size);
+        if (xtars_xvfb_check_size(width, height, err) != XTARS_OK)
+            return cli_fail(cmd, CLI_EXIT_USAGE, "--xvfb %s", err);
+        opts.width = (int)width, opts.height = (int)height;
         if (xtars_xvfb_start(&opts, &s->xvfb, err) != XTARS_OK)
             return cli_fail(cmd, CLI_EXIT_RUNTIME, "%s", err);
         snprintf(cfg->display, sizeof cfg->display, "%s", xtars_xvfb_display(s->xvfb));
