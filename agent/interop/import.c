@@ -1336,10 +1336,14 @@ static xtars_err html_dump(const char *text, size_t len, const char **json, size
                        "(no non-empty <script type=\"ui_tars_web_dump\">)", name);
 }
 
+/* Bounded by len: the text need not end with a NUL (the _check variant
+ * reads a caller's buffer). */
 static int looks_like_html(const char *text, size_t len)
 {
-    size_t i = strspn(text, " \t\r\n\xEF\xBB\xBF");
+    size_t i = 0;
 
+    while (i < len && strchr(" \t\r\n\xEF\xBB\xBF", text[i]) && text[i] != '\0')
+        i++;
     return i < len && text[i] == '<';
 }
 

@@ -100,18 +100,25 @@ static char *finished_script(void)
     return xtars_buf_detach(&script, NULL);
 }
 
+/* xtars run on a private Xvfb against the script above, to exit 0. */
+static struct xt_result run_finished_script(struct xt_mserver *server, const char *log_format)
+{
+    char *script = finished_script();
+    struct xt_result r;
+
+    xt_x_start(320, 240, NULL);
+    xt_mserver_start(server, script, NULL);
+    free(script);
+    r = run_xtars(server, log_format);
+    ASSERT_EQ(r.status, 0);
+    return r;
+}
+
 TEST(run_escapes_model_text_on_stdout_and_stderr)
 {
     struct xt_mserver server;
-    struct xt_result r;
-    char *script;
+    struct xt_result r = run_finished_script(&server, "text");
 
-    xt_x_start(320, 240, NULL);
-    script = finished_script();
-    xt_mserver_start(&server, script, NULL);
-    free(script);
-    r = run_xtars(&server, "text");
-    ASSERT_EQ(r.status, 0);
     assert_both_safe(&r);
     /* still readable: each sequence is there, escaped; newline and tab pass */
     ASSERT_STR_CONTAINS(r.out, "line one \\x1b]52;c;cm0gLXJmIH4K\\x07 \\x1b]0;pwned\\x07 "
@@ -128,16 +135,9 @@ TEST(run_escapes_model_text_on_stdout_and_stderr)
 TEST(json_logs_escape_del_and_c1)
 {
     struct xt_mserver server;
-    struct xt_result r;
+    struct xt_result r = run_finished_script(&server, "json");
     int lines = 0, found = 0;
-    char *script;
 
-    xt_x_start(320, 240, NULL);
-    script = finished_script();
-    xt_mserver_start(&server, script, NULL);
-    free(script);
-    r = run_xtars(&server, "json");
-    ASSERT_EQ(r.status, 0);
     assert_both_safe(&r);
     for (char *line = r.err, *end; *line; line = end + 1) {
         cJSON *item;
@@ -223,20 +223,14 @@ TEST(model_check_reply_is_escaped)
 /* A failing check's output is shown line by line under its FAIL line. */
 TEST(task_check_output_is_escaped)
 {
-    char task[700], out[700];
+    const char *task = xt_tmp_path("evil.json");
     struct xt_result r;
-    FILE *f;
 
     xt_x_start(320, 240, NULL);
-    snprintf(task, sizeof task, "%s/evil.json", xt_tmpdir());
-    f = fopen(task, "w");
-    ASSERT(f != NULL);
-    fputs("{\"name\": \"evil check\", \"steps\": [{\"check\": \"printf '\\\\033]0;pwned\\\\007"
-          " \\\\233 \\\\302\\\\233 \\\\177 \\\\033[2J'; exit 1\", \"name\": \"probe\"}]}",
-          f);
-    fclose(f);
-    snprintf(out, sizeof out, "%s/runs", xt_tmpdir());
-    r = xt_run((const char *const[]){"@xtars", "task", "--out", out, task, NULL}, NULL, NULL);
+    xt_write_text(task, "{\"name\": \"evil check\", \"steps\": [{\"check\": \"printf '\\\\033]0;pwned\\\\007"
+          " \\\\233 \\\\302\\\\233 \\\\177 \\\\033[2J'; exit 1\", \"name\": \"probe\"}]}");
+    r = xt_run((const char *const[]){"@xtars", "task", "--out", xt_tmp_path("runs"), task, NULL},
+               NULL, NULL);
     ASSERT_EQ(r.status, 4);
     assert_both_safe(&r);
     ASSERT_STR_CONTAINS(r.err, "FAIL check probe");

@@ -66,15 +66,10 @@ TEST(library_start_refuses_before_spawning)
 
 TEST(task_screen_is_checked_with_the_file)
 {
-    char path[700];
+    const char *path = xt_tmp_path("wide.json");
     struct xt_result r;
-    FILE *f;
 
-    snprintf(path, sizeof path, "%s/wide.json", xt_tmpdir());
-    f = fopen(path, "w");
-    ASSERT(f != NULL);
-    fputs("{\"name\": \"wide\", \"screen\": \"20000x10\", \"steps\": [{\"wait\": 1}]}", f);
-    fclose(f);
+    xt_write_text(path, "{\"name\": \"wide\", \"screen\": \"20000x10\", \"steps\": [{\"wait\": 1}]}");
     r = xt_run((const char *const[]){"@xtars", "task", path, NULL}, NULL, NULL);
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_CONTAINS(r.err, "'screen' 20000x10: one side is more than 200 times the other");
@@ -86,11 +81,9 @@ TEST(one_by_one_runs)
 {
     struct xt_mserver server;
     struct xt_result r;
-    char dir[700];
 
     xt_mserver_start(&server, "[\"Action: finished(content='tiny')\"]", NULL);
-    snprintf(dir, sizeof dir, "%s/traj", xt_tmpdir());
-    r = xt_run((const char *const[]){"@xtars", "run", "--xvfb", "1x1", "--out", dir, "--endpoint",
+    r = xt_run((const char *const[]){"@xtars", "run", "--xvfb", "1x1", "--out", xt_tmp_path("traj"), "--endpoint",
                                      server.endpoint, "do it", NULL},
                NULL, NULL);
     ASSERT_EQ(r.status, 0);
