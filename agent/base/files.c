@@ -56,8 +56,8 @@ xtars_err xtars_file_write_all(int fd, const void *data, size_t len)
     return XTARS_OK;
 }
 
-xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len,
-                                 char err[static XTARS_ERRLEN])
+static xtars_err write_atomic(const char *path, const void *data, size_t len, int sync,
+                              char err[static XTARS_ERRLEN])
 {
     char tmp[PATH_MAX + 16];
     int fd;
@@ -71,7 +71,7 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return io_error(err, path, "cannot write");
-    if (xtars_file_write_all(fd, data, len) != XTARS_OK || fsync(fd) != 0) {
+    if (xtars_file_write_all(fd, data, len) != XTARS_OK || (sync && fsync(fd) != 0)) {
         xtars_err rc = io_error(err, path, "cannot write");
         close(fd);
         unlink(tmp);
@@ -83,4 +83,16 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
         return rc;
     }
     return XTARS_OK;
+}
+
+xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len,
+                                 char err[static XTARS_ERRLEN])
+{
+    return write_atomic(path, data, len, 1, err);
+}
+
+xtars_err xtars_write_file_atomic_unsynced(const char *path, const void *data, size_t len,
+                                           char err[static XTARS_ERRLEN])
+{
+    return write_atomic(path, data, len, 0, err);
 }

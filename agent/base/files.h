@@ -24,6 +24,11 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
 xtars_err xtars_buf_read_file_nofollow(struct xtars_buf *b, const char *path, size_t max,
                                        char err[static XTARS_ERRLEN]);
 
+/* The same without the fsync: for many files written in one go and synced
+ * once at the end (an import); after a crash one may be empty. */
+xtars_err xtars_write_file_atomic_unsynced(const char *path, const void *data, size_t len,
+                                           char err[static XTARS_ERRLEN]);
+
 /* Writes all len bytes to fd, retrying on EINTR and short writes. XTARS_EIO
  * with errno set (ENOSPC for a write that made no progress). */
 xtars_err xtars_file_write_all(int fd, const void *data, size_t len);

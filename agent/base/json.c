@@ -63,7 +63,7 @@ xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n)
         size_t len;
         char esc[8];
 
-        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
+        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x7f) {
             run++, i++;
             continue;
         }
@@ -74,7 +74,10 @@ xtars_err xtars_json_put_stringn(struct xtars_buf *out, const char *s, size_t n)
             break;
         if (ch >= 0x80) {
             len = utf8_valid_len(p + i, n - i);
-            rc = len ? xtars_buf_append(out, p + i, len) : xtars_buf_puts(out, "\xEF\xBF\xBD");
+            if (len == 2 && ch == 0xC2 && p[i + 1] < 0xA0) /* C1 control: 0x9b is a CSI */
+                rc = xtars_buf_printf(out, "\\u%04x", p[i + 1]);
+            else
+                rc = len ? xtars_buf_append(out, p + i, len) : xtars_buf_puts(out, "\xEF\xBF\xBD");
             i += len ? len : 1;
             continue;
         }

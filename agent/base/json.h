@@ -18,7 +18,9 @@ extern "C" {
 
 /* Appends s as a quoted JSON string (NULL becomes null). Bytes >= 0x80 are
  * copied as they are (UTF-8 passes through); invalid UTF-8 sequences are
- * replaced by U+FFFD so the output is always valid JSON. */
+ * replaced by U+FFFD so the output is always valid JSON. Every control
+ * character is escaped, DEL and C1 (U+0080-U+009F) included, which JSON
+ * would allow raw: JSON on a terminal then carries no escape sequence. */
 xtars_err xtars_json_put_string(struct xtars_buf *out, const char *s);
 
 /* As Python's json.dumps() writes a string (ensure_ascii, the default):

@@ -1,5 +1,7 @@
 /* log.c: leveled logging to stderr, as text or JSON lines, with secret
- * redaction applied to every line. Used only by the loop and the CLI. */
+ * redaction applied to every line and, in text lines, control characters
+ * escaped (agent/base/term.h) so no line can act on the terminal. Used only
+ * by the loop and the CLI. */
 #include "xtars/log.h"
 
 #include <pthread.h>
@@ -12,6 +14,7 @@
 
 #include "xtars/buf.h"
 #include "agent/base/json.h"
+#include "agent/base/term.h"
 
 #define MAX_SECRETS 32
 #define REDACTED "[redacted]"
@@ -241,6 +244,56 @@ void xtars_log_redact_window(char *out, size_t size, const char *s, size_t n)
     free(clean);
 }
 
+xtars_err xtars_term_escape(struct xtars_buf *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+    xtars_err rc = XTARS_OK;
+
+    while (rc == XTARS_OK && i < n) {
+        size_t len = p[i] < 0x80 ? 1 : xtars_utf8_sequence_len(s + i, n - i);
+        unsigned code;
+
+        if (len == 1 && (p[i] >= 0x20 || p[i] == '\n' || p[i] == '\t') && p[i] != 0x7f) {
+            run++, i++;
+            continue;
+        }
+        if (len > 1 && !(len == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) { /* not C1 */
+            run += len, i += len;
+            continue;
+        }
+        if (run)
+            rc = xtars_buf_append(out, p + i - run, run);
+        run = 0;
+        /* a C0 control or DEL (len 1), a C1 control (U+0080-U+009F, two
+         * bytes) or a byte that starts no valid sequence (len 0) */
+        code = len == 2 ? p[i + 1] : p[i];
+        if (rc == XTARS_OK)
+            rc = xtars_buf_printf(out, "\\x%02x", code);
+        i += len ? len : 1;
+    }
+    if (rc == XTARS_OK && run)
+        rc = xtars_buf_append(out, p + i - run, run);
+    return rc;
+}
+
+char *xtars_term_clean(const char *text)
+{
+    char *clean = xtars_log_redact(text ? text : "");
+    struct xtars_buf out;
+
+    if (clean == NULL)
+        return NULL;
+    xtars_buf_init(&out, (size_t)-1 / 2);
+    if (xtars_term_escape(&out, clean, strlen(clean)) != XTARS_OK) {
+        free(clean);
+        xtars_buf_cleanup(&out);
+        return NULL;
+    }
+    free(clean);
+    return xtars_buf_detach(&out, NULL);
+}
+
 static void write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
@@ -268,7 +321,7 @@ void xtars_log(enum xtars_log_level level, const char *fmt, ...)
     xtars_buf_cleanup(&raw);
     if (clean == NULL)
         return;
-    xtars_buf_init(&line, 1 << 21);
+    xtars_buf_init(&line, 7 << 20); /* 1 MB of controls escaped takes up to 6 (\u0001) */
     if (current_format == XTARS_LOG_JSON) {
         struct timeval tv;
         gettimeofday(&tv, NULL);
@@ -280,11 +333,12 @@ void xtars_log(enum xtars_log_level level, const char *fmt, ...)
         for (char *p = clean; *p; p++)
             if (*p == '\n')
                 *p = ' ';
-        xtars_buf_printf(&line, "xtars: %s%s%s\n",
-                         level == XTARS_LOG_INFO ? "" : level_names[level],
-                         level == XTARS_LOG_INFO ? "" : ": ", clean);
+        xtars_buf_printf(&line, "xtars: %s%s", level == XTARS_LOG_INFO ? "" : level_names[level],
+                         level == XTARS_LOG_INFO ? "" : ": ");
+        xtars_term_escape(&line, clean, strlen(clean));
+        xtars_buf_putc(&line, '\n');
     }
-    if (line.data)
+    if (line.data && line.error == XTARS_OK) /* never a partial line */
         write_all(out_fd, line.data, line.len);
     xtars_buf_cleanup(&line);
     free(clean);

@@ -12,6 +12,7 @@
 
 #include "agent/base/redact.h"
 #include "agent/base/json.h"
+#include "agent/base/term.h"
 #include "xtars/buf.h"
 #include "xtars/log.h"
 
@@ -84,7 +85,7 @@ int cli_fail(const struct cli_command *cmd, int code, const char *fmt, ...)
     va_start(ap, fmt);
     xtars_buf_vprintf(&line, fmt, ap);
     va_end(ap);
-    clean = xtars_log_redact(line.data ? line.data : "");
+    clean = xtars_term_clean(line.data); /* quotes server bodies: no escape reaches stderr */
     text = clean ? clean : "error";
     /* Library messages start with their module ("config: ..."); the command
      * name already says where the line comes from, so "xtars config: config:"

@@ -13,6 +13,7 @@
 
 #include "agent/base/clock.h"
 #include "agent/base/files.h"
+#include "agent/base/term.h"
 #include "agent/config/config_internal.h"
 #include "capture/windows.h"
 #include "xtars/buf.h"
@@ -108,9 +109,15 @@ int cli_session_start(const struct cli_command *cmd, const char *xvfb_size,
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (xvfb_size) {
         struct xtars_xvfb_options opts = {0, 0, 24, 15000, NULL};
-        if (xtars_parse_size(xvfb_size, &opts.width, &opts.height) != XTARS_OK)
+        long width, height;
+        char x[2], rest;
+        /* numbers first, so a size out of range is told its limit */
+        if (sscanf(xvfb_size, "%12ld%1[xX]%12ld%c", &width, x, &height, &rest) != 3)
             return cli_fail(cmd, CLI_EXIT_USAGE, "--xvfb needs WIDTHxHEIGHT such as 1280x800, not '%s'",
                             xvfb_size);
+        if (xtars_xvfb_check_size(width, height, err) != XTARS_OK)
+            return cli_fail(cmd, CLI_EXIT_USAGE, "--xvfb %s", err);
+        opts.width = (int)width, opts.height = (int)height;
         if (xtars_xvfb_start(&opts, &s->xvfb, err) != XTARS_OK)
             return cli_fail(cmd, CLI_EXIT_RUNTIME, "%s", err);
         snprintf(cfg->display, sizeof cfg->display, "%s", xtars_xvfb_display(s->xvfb));
@@ -365,12 +372,14 @@ int cli_progress(const struct xtars_agent_step_info *info, void *user)
 int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
 {
     FILE *tty;
-    char answer[16] = "", shown[81];
+    char answer[16] = "", shown[81], *safe;
 
     (void)user;
     if (!isatty(0) || (tty = fopen("/dev/tty", "r+")) == NULL)
         return 0; /* no human to ask: deny (fail closed) */
-    xtars_log_redact_copy(shown, sizeof shown, action->text ? action->text : "");
+    safe = xtars_term_clean(action->text); /* redacted before the cut, then escaped */
+    snprintf(shown, sizeof shown, "%s", safe ? safe : "[withheld]");
+    free(safe);
     fprintf(tty, "xtars: the model wants to %s%s%s%s (%s). Allow? [y/N] ",
             xtars_action_type_name(action->type), action->text ? " '" : "", shown,
             action->text ? "'" : "", reason);

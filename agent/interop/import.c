@@ -20,6 +20,7 @@
 
 #include "agent/base/base64.h"
 #include "agent/base/files.h"
+#include "agent/interop/json_scan.h"
 #include "agent/record/traj_write.h"
 #include "xtars/config.h"
 #include "xtars/image.h"
@@ -39,12 +40,23 @@ struct import_step {
     char *image_path;            /* a file to copy (OSWorld), or NULL */
     int image;                   /* index into run->images (UI-TARS-desktop), or -1 */
     char *reply, *thought, *reflection, *source_action;
-    struct xtars_action actions[XTARS_PYAUTOGUI_MAX_ACTIONS];
-    int action_count;
+    /* Only what a step holds is allocated: a 100,000-step import must not
+     * reserve room for 64 actions and two long notes in every step. */
+    struct xtars_action *actions; /* action_count of them, room for action_cap */
+    int action_count, action_cap;
     int replayable;
-    char note[NOTE_LEN];
-    char note2[NOTE_LEN];        /* a second note (the response's JSON type), or "" */
+    char *note;                  /* owned, or NULL */
+    const char *note2;           /* a second note (the response's JSON type), static, or NULL */
     double model_ms, total_ms;
+};
+
+/* A screenshot set aside in the run's spill file until it is written: a
+ * 100,000-step file holds 100,000 of them, too many to keep in memory. */
+struct import_image {
+    off_t offset;
+    size_t len;
+    int width, height;           /* from its header; 0 when it is not a PNG or JPEG */
+    unsigned char first;         /* its first byte (0xFF: JPEG) */
 };
 
 struct import_run {
@@ -57,8 +69,10 @@ struct import_run {
     int width, height, is_jpeg;
     struct import_step *steps;
     int count, cap;
-    struct xtars_buf *images;    /* decoded screenshots (UI-TARS-desktop) */
+    struct import_image *images; /* decoded screenshots (UI-TARS-desktop), kept in `spill` */
     int image_count, image_cap;
+    FILE *spill;                 /* an unlinked temporary file, or NULL before the first */
+    off_t spill_len;
     char warning[XTARS_ERRLEN];
 };
 
@@ -68,14 +82,16 @@ static void run_cleanup(struct import_run *run)
         struct import_step *s = &run->steps[i];
         for (int a = 0; a < s->action_count; a++)
             xtars_action_cleanup(&s->actions[a]);
+        free(s->actions);
+        free(s->note);
         free(s->image_path);
         free(s->reply);
         free(s->thought);
         free(s->reflection);
         free(s->source_action);
     }
-    for (int i = 0; i < run->image_count; i++)
-        xtars_buf_cleanup(&run->images[i]);
+    if (run->spill)
+        fclose(run->spill);
     free(run->images);
     free(run->steps);
     free(run->instruction);
@@ -111,6 +127,33 @@ static struct import_step *new_step(struct import_run *run, char *err)
 static xtars_err step_failure(const struct import_run *run)
 {
     return run->count >= MAX_IMPORT_STEPS ? XTARS_EFORMAT : XTARS_ENOMEM;
+}
+
+/* Room for `extra` more actions in the step (zeroed); 0, or -1 when out of
+ * memory. */
+static int action_room(struct import_step *s, int extra)
+{
+    int need = s->action_count + extra, cap = s->action_cap ? s->action_cap : 1;
+    struct xtars_action *grown;
+
+    if (need <= s->action_cap)
+        return 0;
+    while (cap < need)
+        cap *= 2;
+    if ((grown = realloc(s->actions, (size_t)cap * sizeof *grown)) == NULL)
+        return -1;
+    memset(grown + s->action_cap, 0, (size_t)(cap - s->action_cap) * sizeof *grown);
+    s->actions = grown, s->action_cap = cap;
+    return 0;
+}
+
+/* Sets the step's note to prefix + detail (cut at NOTE_LEN); a note that
+ * cannot be allocated is left out. */
+static void set_note(struct import_step *s, const char *prefix, const char *detail)
+{
+    free(s->note);
+    if (asprintf(&s->note, "%s%.*s", prefix, NOTE_LEN - (int)strlen(prefix), detail) < 0)
+        s->note = NULL;
 }
 
 static char *dup_or_null(const char *s)
@@ -227,9 +270,9 @@ static xtars_err write_step(struct xtars_traj *traj, const struct import_run *ru
     out.actions = (struct xtars_action *)s->actions;
     out.action_count = s->action_count;
     out.settled = out.screen_changed = 1;
-    if (s->note[0])
-        notes[note_count++] = (char *)s->note;
-    if (s->note2[0])
+    if (s->note)
+        notes[note_count++] = s->note;
+    if (s->note2)
         notes[note_count++] = (char *)s->note2;
     out.notes = note_count ? notes : NULL;
     out.note_count = note_count;
@@ -253,7 +296,16 @@ static xtars_err write_screenshot(struct xtars_traj *traj, struct import_run *ru
     name[0] = '\0';
     xtars_buf_init(&file, IMAGE_MAX);
     if (s->image >= 0) {
-        data = &run->images[s->image];
+        const struct import_image *image = &run->images[s->image];
+        if (image->len > 0 && (xtars_buf_reserve(&file, image->len) != XTARS_OK ||
+            pread(fileno(run->spill), file.data, image->len, image->offset) != (ssize_t)image->len)) {
+            xtars_buf_cleanup(&file);
+            return xtars_error(err, XTARS_EIO, "step %d: cannot read its screenshot back from the "
+                               "temporary file: %s", number, strerror(errno ? errno : EIO));
+        }
+        if (image->len > 0)
+            file.len = image->len, file.data[file.len] = '\0';
+        data = &file;
     } else if (s->image_path) {
         if (xtars_buf_read_file_nofollow(&file, s->image_path, IMAGE_MAX, reason) != XTARS_OK) {
             char text[XTARS_ERRLEN + 64];
@@ -284,6 +336,7 @@ static xtars_err write_trajectory(struct import_run *run, const char *out_dir,
 
     if (rc != XTARS_OK)
         return rc;
+    xtars_traj_set_bulk(traj, 1);
     rc = write_run_json(traj, run, "running", err);
     for (int i = 0; rc == XTARS_OK && i < run->count; i++) {
         char name[32];
@@ -516,7 +569,7 @@ static void not_replayable(struct import_step *s, const char *why)
         xtars_action_cleanup(&s->actions[a]);
     s->action_count = 0;
     if (s->replayable)
-        snprintf(s->note, sizeof s->note, "not replayable: %s", why);
+        set_note(s, "not replayable: ", why);
     s->replayable = 0;
 }
 
@@ -545,11 +598,13 @@ static xtars_err translate_osworld(struct import_step *s, const struct os_line *
         return XTARS_OK;
     }
     if (is_word(line, "DONE") || is_word(line, "FAIL") || is_word(line, "WAIT")) {
+        if (action_room(s, 1) != 0)
+            return xtars_error(err, XTARS_ENOMEM, "out of memory");
         s->actions[s->action_count++].type = line->action[0] == 'D' ? XTARS_ACTION_FINISHED
                                              : line->action[0] == 'F' ? XTARS_ACTION_CALL_USER
                                                                        : XTARS_ACTION_WAIT;
-        if (line->action[0] == 'F' && s->note[0] == '\0')
-            snprintf(s->note, sizeof s->note, "OSWorld FAIL: the agent declared the task infeasible");
+        if (line->action[0] == 'F' && s->note == NULL)
+            set_note(s, "OSWorld FAIL: the agent declared the task infeasible", "");
         return XTARS_OK;
     }
     rc = xtars_pyautogui_translate(line->action, strlen(line->action), screen, state, &code, reason);
@@ -563,6 +618,10 @@ static xtars_err translate_osworld(struct import_step *s, const struct os_line *
         state->has_pointer = 0; /* whatever ran there may have moved it */
         not_replayable(s, reason);
         return XTARS_OK;
+    }
+    if (action_room(s, code.action_count) != 0) {
+        xtars_pyautogui_cleanup(&code);
+        return xtars_error(err, XTARS_ENOMEM, "out of memory");
     }
     memcpy(s->actions + s->action_count, code.actions, (size_t)code.action_count * sizeof code.actions[0]);
     s->action_count += code.action_count;
@@ -609,7 +668,7 @@ static xtars_err osworld_step(struct import_run *run, const struct os_line *line
     s->reply = dup_or_null(lines[k].response);
     s->thought = lines[k].response_is_object ? NULL : extract_thought(lines[k].response);
     if (lines[k].response_is_object)
-        snprintf(s->note2, sizeof s->note2, "%s", XTARS_IMPORT_RESPONSE_OBJECT);
+        s->note2 = XTARS_IMPORT_RESPONSE_OBJECT;
     if ((s->source_action = group_source(lines, k, end)) == NULL)
         return xtars_error(err, XTARS_ENOMEM, "out of memory");
     if (before && dir) {
@@ -654,7 +713,7 @@ static xtars_err build_osworld(struct import_run *run, const struct os_line *lin
         size_t n = strlen(dir) + strlen(last->screenshot_file) + 2;
         if (s == NULL)
             return step_failure(run);
-        snprintf(s->note, sizeof s->note, "the screen after the last OSWorld action");
+        set_note(s, "the screen after the last OSWorld action", "");
         if ((s->image_path = malloc(n)) == NULL)
             return xtars_error(err, XTARS_ENOMEM, "out of memory");
         snprintf(s->image_path, n, "%s/%s", dir, last->screenshot_file);
@@ -834,31 +893,50 @@ static double get_number(const cJSON *obj, const char *key)
     return cJSON_IsNumber(item) && isfinite(item->valuedouble) ? item->valuedouble : -1;
 }
 
-/* Decodes a human message's screenshot into run->images; -1 if none. */
+/* Decodes a human message's screenshot into the run's spill file and
+ * run->images; *index -1 if none. */
 static xtars_err add_image(struct import_run *run, const char *base64, int *index, char *err)
 {
     const char *comma = strncmp(base64, "data:", 5) == 0 ? strchr(base64, ',') : NULL;
     const char *data = comma ? comma + 1 : base64;
-    struct xtars_buf *b;
+    struct import_image *image;
+    struct xtars_buf b;
     char reason[XTARS_ERRLEN];
+    int jpeg;
 
     *index = -1;
     if (run->image_count == run->image_cap) {
         int cap = run->image_cap ? run->image_cap * 2 : 8;
-        struct xtars_buf *grown = realloc(run->images, (size_t)cap * sizeof *grown);
+        struct import_image *grown = realloc(run->images, (size_t)cap * sizeof *grown);
         if (grown == NULL)
             return xtars_error(err, XTARS_ENOMEM, "out of memory");
         run->images = grown, run->image_cap = cap;
     }
-    b = &run->images[run->image_count];
-    xtars_buf_init(b, IMAGE_MAX);
-    if (xtars_base64_decode(b, data, strlen(data), reason) != XTARS_OK) {
+    if (run->spill == NULL && (run->spill = tmpfile()) == NULL)
+        return xtars_error(err, XTARS_EIO, "cannot create a temporary file for the screenshots: %s",
+                           strerror(errno));
+    xtars_buf_init(&b, IMAGE_MAX);
+    if (xtars_base64_decode(&b, data, strlen(data), reason) != XTARS_OK) {
         char text[XTARS_ERRLEN + 64];
-        xtars_buf_cleanup(b);
+        xtars_buf_cleanup(&b);
         snprintf(text, sizeof text, "a screenshot is not valid base64: %s", reason);
         warn_once(run, text);
         return XTARS_OK;
     }
+    image = &run->images[run->image_count];
+    memset(image, 0, sizeof *image);
+    image->offset = run->spill_len;
+    image->len = b.len;
+    image->first = b.len ? (unsigned char)b.data[0] : 0;
+    if (xtars_image_probe(b.data, b.len, &image->width, &image->height, &jpeg) != XTARS_OK)
+        image->width = image->height = 0;
+    if (b.len && pwrite(fileno(run->spill), b.data, b.len, run->spill_len) != (ssize_t)b.len) {
+        xtars_buf_cleanup(&b);
+        return xtars_error(err, XTARS_EIO, "cannot set a screenshot aside in a temporary file: %s",
+                           strerror(errno ? errno : ENOSPC));
+    }
+    run->spill_len += (off_t)b.len;
+    xtars_buf_cleanup(&b);
     *index = run->image_count++;
     return XTARS_OK;
 }
@@ -984,6 +1062,8 @@ static xtars_err translate_predictions(struct import_step *s, const cJSON *preds
             rc = xtars_error(reason, XTARS_EPARSE, "more than %d actions", XTARS_PYAUTOGUI_MAX_ACTIONS);
         else if (width < 1)
             rc = xtars_error(reason, XTARS_EPARSE, "no screen size for the coordinates");
+        else if (action_room(s, 1) != 0)
+            rc = XTARS_ENOMEM;
         else if ((rc = prediction_call(pred, width, height, &call, reason)) == XTARS_OK)
             rc = xtars_parse_action(call.data, call.len, &space, &s->actions[s->action_count], reason);
         if (call.data) {
@@ -994,7 +1074,7 @@ static xtars_err translate_predictions(struct import_step *s, const cJSON *preds
             break;
         if (rc != XTARS_OK) {
             s->replayable = 0;
-            snprintf(s->note, sizeof s->note, "not replayable: %s", reason);
+            set_note(s, "not replayable: ", reason);
             break;
         }
         s->action_count++;
@@ -1019,11 +1099,11 @@ static void image_size(const struct import_run *run, int image, const cJSON *ctx
 {
     const cJSON *size = cJSON_GetObjectItemCaseSensitive(ctx, "size");
     double width = get_number(size, "width"), height = get_number(size, "height");
-    int jpeg;
 
-    if (image >= 0 && xtars_image_probe(run->images[image].data, run->images[image].len, w, h,
-                                        &jpeg) == XTARS_OK)
+    if (image >= 0 && run->images[image].width > 0) {
+        *w = run->images[image].width, *h = run->images[image].height;
         return;
+    }
     *w = *h = 0;
     if (width >= 1 && height >= 1 && width <= XTARS_IMAGE_MAX_SIDE && height <= XTARS_IMAGE_MAX_SIDE)
         *w = (int)width, *h = (int)height;
@@ -1047,50 +1127,160 @@ static xtars_err desktop_step(struct import_run *run, const cJSON *msg,
     iso_from_epoch_ms(pending->started > 0 ? pending->started : get_number(timing, "start"),
                       s->started_at, sizeof s->started_at);
     if (!cJSON_IsArray(preds) || cJSON_GetArraySize(preds) == 0) {
-        snprintf(s->note, sizeof s->note, "no parsed prediction in this message");
+        set_note(s, "no parsed prediction in this message", "");
         return XTARS_OK;
     }
     return translate_predictions(s, preds, run->width, run->height, err);
 }
 
-static xtars_err desktop_conversations(struct import_run *run, const cJSON *conversations, char *err)
+struct desktop_state {
+    struct desktop_pending pending;
+    double previous_start;
+    int previous_step;
+};
+
+static xtars_err desktop_message(struct import_run *run, const cJSON *msg, struct desktop_state *st,
+                                 char *err)
 {
-    struct desktop_pending pending = {-1, -1, 0, 0};
-    double previous_start = -1;
-    int previous_step = -1;
-    const cJSON *msg;
+    const char *from = get_string(msg, "from"), *shot = get_string(msg, "screenshotBase64");
+    struct desktop_pending *pending = &st->pending;
     xtars_err rc = XTARS_OK;
 
-    cJSON_ArrayForEach(msg, conversations) {
-        const char *from = get_string(msg, "from"), *shot = get_string(msg, "screenshotBase64");
-        if (rc != XTARS_OK)
-            break;
-        if (!cJSON_IsObject(msg) || from == NULL)
-            continue;
-        if (strcmp(from, "human") == 0 && shot) {
-            const cJSON *timing = cJSON_GetObjectItemCaseSensitive(msg, "timing");
-            if ((rc = add_image(run, shot, &pending.image, err)) != XTARS_OK)
-                break;
-            pending.started = get_number(timing, "start");
-            image_size(run, pending.image, cJSON_GetObjectItemCaseSensitive(msg, "screenshotContext"),
-                       &pending.width, &pending.height);
-            if (run->width == 0 && pending.width > 0) {
-                run->width = pending.width, run->height = pending.height;
-                run->is_jpeg = pending.image >= 0 && run->images[pending.image].len > 0 &&
-                               (unsigned char)run->images[pending.image].data[0] == 0xFF;
-            }
-            if (previous_step >= 0 && previous_start > 0 && pending.started >= previous_start)
-                run->steps[previous_step].total_ms = pending.started - previous_start;
-        } else if (strcmp(from, "gpt") == 0 || strcmp(from, "assistant") == 0) {
-            if (run->width == 0) {
-                image_size(run, -1, cJSON_GetObjectItemCaseSensitive(msg, "screenshotContext"),
-                           &run->width, &run->height);
-            }
-            rc = desktop_step(run, msg, &pending, err);
-            previous_step = run->count - 1;
-            previous_start = pending.started;
+    if (!cJSON_IsObject(msg) || from == NULL)
+        return XTARS_OK;
+    if (strcmp(from, "human") == 0 && shot) {
+        const cJSON *timing = cJSON_GetObjectItemCaseSensitive(msg, "timing");
+        if ((rc = add_image(run, shot, &pending->image, err)) != XTARS_OK)
+            return rc;
+        pending->started = get_number(timing, "start");
+        image_size(run, pending->image, cJSON_GetObjectItemCaseSensitive(msg, "screenshotContext"),
+                   &pending->width, &pending->height);
+        if (run->width == 0 && pending->width > 0) {
+            run->width = pending->width, run->height = pending->height;
+            run->is_jpeg = pending->image >= 0 && run->images[pending->image].len > 0 &&
+                           run->images[pending->image].first == 0xFF;
         }
+        if (st->previous_step >= 0 && st->previous_start > 0 && pending->started >= st->previous_start)
+            run->steps[st->previous_step].total_ms = pending->started - st->previous_start;
+    } else if (strcmp(from, "gpt") == 0 || strcmp(from, "assistant") == 0) {
+        if (run->width == 0) {
+            image_size(run, -1, cJSON_GetObjectItemCaseSensitive(msg, "screenshotContext"),
+                       &run->width, &run->height);
+        }
+        rc = desktop_step(run, msg, pending, err);
+        st->previous_step = run->count - 1;
+        st->previous_start = pending->started;
     }
+    return rc;
+}
+
+static xtars_err not_json(const char *name, char *err)
+{
+    return xtars_error(err, XTARS_EFORMAT, "%s: not valid JSON", name);
+}
+
+/* The conversations array [p, end), one message at a time: only the message
+ * being read is parsed, and the pages before it are given back. */
+static xtars_err desktop_conversations(struct import_run *run, struct xtars_json_map *src,
+                                       const char *p, const char *end, const char *name, char *err)
+{
+    struct desktop_state st = {{-1, -1, 0, 0}, -1, -1};
+    xtars_err rc = XTARS_OK;
+
+    p = xtars_json_skip_ws(p + 1, end); /* past '[' */
+    if (p < end && *p == ']')
+        return XTARS_OK;
+    while (rc == XTARS_OK) {
+        const char *next = xtars_json_value_end(p, end, NULL);
+        cJSON *msg = next ? cJSON_ParseWithLength(p, (size_t)(next - p)) : NULL;
+        if (msg == NULL)
+            return not_json(name, err);
+        rc = desktop_message(run, msg, &st, err);
+        cJSON_Delete(msg);
+        xtars_json_map_release(src, next);
+        p = xtars_json_skip_ws(next, end);
+        if (p < end && *p == ']')
+            break;
+        if (p == end || *p != ',')
+            return rc == XTARS_OK ? not_json(name, err) : rc;
+        p = xtars_json_skip_ws(p + 1, end);
+    }
+    return rc;
+}
+
+/* The members of the top-level object the importer uses, besides the
+ * conversations; each is parsed alone, and none may be huge. */
+static const char *const desktop_keys[] = {"version", "instruction", "modelName", "modelDetail",
+                                           "logTime", "status", "error", "errMsg"};
+#define DESKTOP_MEMBER_MAX (1u << 20)
+
+/* One member's value [p, end) into root when the importer uses it. */
+static xtars_err desktop_member(cJSON *root, const char *key, const char *p, const char *end,
+                                const char *name, char *err)
+{
+    cJSON *value;
+
+    for (size_t i = 0; i < sizeof desktop_keys / sizeof desktop_keys[0]; i++) {
+        if (strcmp(key, desktop_keys[i]) != 0 || cJSON_GetObjectItemCaseSensitive(root, key))
+            continue;
+        if ((size_t)(end - p) > DESKTOP_MEMBER_MAX)
+            return xtars_error(err, XTARS_EFORMAT, "%s: '%s' is larger than %u bytes", name, key,
+                               DESKTOP_MEMBER_MAX);
+        if ((value = cJSON_ParseWithLength(p, (size_t)(end - p))) == NULL)
+            return not_json(name, err);
+        cJSON_AddItemToObject(root, key, value);
+    }
+    return XTARS_OK;
+}
+
+/* Walks the top-level object of [text, text+len): the members in
+ * desktop_keys go into *root, the conversations array's extent into
+ * conv and conv_end (NULL when missing or not an array). */
+static xtars_err desktop_scan(struct xtars_json_map *src, const char *text, size_t len, cJSON **root,
+                              const char **conv, const char **conv_end, const char *name, char *err)
+{
+    const char *end = text + len, *p = xtars_json_skip_ws(text, end);
+    xtars_err rc = XTARS_OK;
+    int closed = 0;
+
+    *conv = *conv_end = NULL;
+    if (p == end || *p != '{') {
+        const char *after = xtars_json_value_end(p, end, NULL);
+        if (after && xtars_json_skip_ws(after, end) == end)
+            return xtars_error(err, XTARS_EFORMAT, "%s: not a UI-TARS-desktop GUIAgentData file (no "
+                               "'conversations' array)", name);
+        return not_json(name, err);
+    }
+    if ((*root = cJSON_CreateObject()) == NULL)
+        return xtars_error(err, XTARS_ENOMEM, "out of memory");
+    p = xtars_json_skip_ws(p + 1, end);
+    if (p < end && *p == '}')
+        p++, closed = 1;
+    while (rc == XTARS_OK && !closed && p < end) {
+        const char *key_end = *p == '"' ? xtars_json_value_end(p, end, NULL) : NULL, *value, *value_end;
+        cJSON *key = key_end && key_end - p < 256 ? cJSON_ParseWithLength(p, (size_t)(key_end - p)) : NULL;
+        value = key_end ? xtars_json_skip_ws(key_end, end) : end;
+        if (value < end && *value == ':')
+            value = xtars_json_skip_ws(value + 1, end);
+        else
+            value = end;
+        if ((value_end = xtars_json_value_end(value, end, src)) == NULL)
+            rc = not_json(name, err);
+        else if (cJSON_IsString(key) && strcmp(key->valuestring, "conversations") == 0) {
+            if (*conv == NULL && *value == '[')
+                *conv = value, *conv_end = value_end;
+        } else if (cJSON_IsString(key))
+            rc = desktop_member(*root, key->valuestring, value, value_end, name, err);
+        cJSON_Delete(key);
+        xtars_json_map_release(src, value_end);
+        p = value_end ? xtars_json_skip_ws(value_end, end) : end;
+        if (rc == XTARS_OK && (p == end || (*p != ',' && *p != '}')))
+            rc = not_json(name, err);
+        else if (rc == XTARS_OK)
+            closed = *p++ == '}', p = xtars_json_skip_ws(p, end);
+    }
+    if (rc == XTARS_OK && (!closed || p != end))
+        rc = not_json(name, err);
     return rc;
 }
 
@@ -1158,30 +1348,27 @@ static int looks_like_html(const char *text, size_t len)
     return i < len && text[i] == '<';
 }
 
-static xtars_err desktop_parse(struct import_run *run, const char *text, size_t len,
+static xtars_err desktop_parse(struct import_run *run, struct xtars_json_map *src,
                                const struct xtars_import_options *opts, const char *name, char *err)
 {
-    xtars_err html_rc = looks_like_html(text, len) ? html_dump(text, len, &text, &len, name, err)
-                                                   : XTARS_OK;
-    cJSON *root = html_rc == XTARS_OK ? cJSON_ParseWithLength(text, len) : NULL;
-    const cJSON *conversations = cJSON_GetObjectItemCaseSensitive(root, "conversations");
-    const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
-    xtars_err rc;
+    const char *text = src->data ? src->data : "", *conv, *conv_end;
+    size_t len = src->len;
+    cJSON *root = NULL;
+    const cJSON *version;
+    xtars_err rc = looks_like_html(text, len) ? html_dump(text, len, &text, &len, name, err) : XTARS_OK;
 
-    if (html_rc != XTARS_OK)
-        return html_rc;
-    if (root == NULL)
-        return xtars_error(err, XTARS_EFORMAT, "%s: not valid JSON", name);
-    if (!cJSON_IsObject(root) || !cJSON_IsArray(conversations)) {
-        cJSON_Delete(root);
-        return xtars_error(err, XTARS_EFORMAT, "%s: not a UI-TARS-desktop GUIAgentData file (no "
-                           "'conversations' array)", name);
-    }
-    if (version && !(cJSON_IsString(version) && strcmp(version->valuestring, "v1") == 0)) {
+    if (rc == XTARS_OK)
+        rc = desktop_scan(src, text, len, &root, &conv, &conv_end, name, err);
+    if (rc == XTARS_OK && conv == NULL)
+        rc = xtars_error(err, XTARS_EFORMAT, "%s: not a UI-TARS-desktop GUIAgentData file (no "
+                         "'conversations' array)", name);
+    version = cJSON_GetObjectItemCaseSensitive(root, "version");
+    if (rc == XTARS_OK && version && !(cJSON_IsString(version) && strcmp(version->valuestring, "v1") == 0))
         rc = xtars_error(err, XTARS_EFORMAT, "%s: GUIAgentData version %s%.20s%s is not supported "
                          "(xtars reads v1)", name, cJSON_IsString(version) ? "'" : "",
                          cJSON_IsString(version) ? version->valuestring : "(not a string)",
                          cJSON_IsString(version) ? "'" : "");
+    if (rc != XTARS_OK) {
         cJSON_Delete(root);
         return rc;
     }
@@ -1193,8 +1380,9 @@ static xtars_err desktop_parse(struct import_run *run, const char *text, size_t 
         run->model = dup_or_null(get_string(cJSON_GetObjectItemCaseSensitive(root, "modelDetail"), "name"));
     iso_from_epoch_ms(get_number(root, "logTime"), run->started_at, sizeof run->started_at);
     desktop_status(run, root);
-    rc = desktop_conversations(run, conversations, err);
     cJSON_Delete(root);
+    xtars_json_map_rewind(src, conv); /* the scan gave these pages back; now read again */
+    rc = desktop_conversations(run, src, conv, conv_end, name, err);
     if (rc == XTARS_OK && run->count == 0)
         rc = xtars_error(err, XTARS_EFORMAT, "%s: no assistant message to import", name);
     return rc;
@@ -1206,9 +1394,12 @@ xtars_err xtars_import_uitars_desktop_check(const char *json, size_t len,
     struct import_run run;
     xtars_err rc;
 
+    struct xtars_json_map src;
+
     memset(stats, 0, sizeof *stats);
     memset(&run, 0, sizeof run);
-    rc = desktop_parse(&run, json, len, NULL, "input", err);
+    xtars_json_map_borrow(&src, json, len);
+    rc = desktop_parse(&run, &src, NULL, "input", err);
     stats->steps = run.count;
     for (int i = 0; i < run.count; i++)
         stats->not_replayable += !run.steps[i].replayable;
@@ -1222,16 +1413,16 @@ xtars_err xtars_import_uitars_desktop(const char *file, const char *out_dir,
                                       struct xtars_import_stats *stats, char *err)
 {
     struct import_run run;
-    struct xtars_buf text;
+    struct xtars_json_map src;
     xtars_err rc;
 
     memset(stats, 0, sizeof *stats);
     memset(&run, 0, sizeof run);
     run.source = "import-uitars-desktop", run.from = file;
-    if ((rc = xtars_buf_read_file(&text, file, GUIAGENT_MAX, err)) != XTARS_OK)
+    if ((rc = xtars_json_map_open(&src, file, GUIAGENT_MAX, err)) != XTARS_OK)
         return rc == XTARS_ETOOBIG ? xtars_error(err, XTARS_EFORMAT, "%s: too large", file) : rc;
-    rc = desktop_parse(&run, text.data ? text.data : "", text.len, opts, file, err);
-    xtars_buf_cleanup(&text);
+    rc = desktop_parse(&run, &src, opts, file, err);
+    xtars_json_map_close(&src);
     if (rc == XTARS_OK && run.width == 0)
         rc = xtars_error(err, XTARS_EFORMAT, "%s: no screenshot or screenshotContext gives the "
                          "screen size (use --size WxH)", file);

@@ -19,7 +19,13 @@ struct xtars_traj {
     char dir[PATH_MAX];
     int steps_fd;
     int reserved;  /* XTARS_TRAJ_RESERVE_NAME holds space for run.json */
+    int bulk;      /* xtars_traj_set_bulk(): sync once, at close */
 };
+
+void xtars_traj_set_bulk(struct xtars_traj *traj, int bulk)
+{
+    traj->bulk = bulk;
+}
 
 static xtars_err io_error(char *err, const char *path, const char *what)
 {
@@ -112,7 +118,8 @@ xtars_err xtars_traj_append_step(struct xtars_traj *traj, const char *line, size
         return xtars_error(err, XTARS_EINVAL, "%s: a step line must not contain a newline", path);
     before = lseek(traj->steps_fd, 0, SEEK_END);
     if (xtars_file_write_all(traj->steps_fd, line, len) != XTARS_OK ||
-        xtars_file_write_all(traj->steps_fd, "\n", 1) != XTARS_OK || fdatasync(traj->steps_fd) != 0) {
+        xtars_file_write_all(traj->steps_fd, "\n", 1) != XTARS_OK ||
+        (!traj->bulk && fdatasync(traj->steps_fd) != 0)) {
         xtars_err rc = io_error(err, path, "cannot append step");
         /* Drop the partial line so the file stays valid JSONL. */
         if (before >= 0 && ftruncate(traj->steps_fd, before) != 0)
@@ -130,15 +137,19 @@ xtars_err xtars_traj_write_file(struct xtars_traj *traj, const char *name, const
     if (strchr(name, '/') || strcmp(name, "..") == 0 || name[0] == '\0')
         return xtars_error(err, XTARS_EINVAL, "bad file name '%.100s'", name);
     snprintf(path, sizeof path, "%s/%s", traj->dir, name);
-    return xtars_write_file_atomic(path, data, len, err);
+    return traj->bulk ? xtars_write_file_atomic_unsynced(path, data, len, err)
+                      : xtars_write_file_atomic(path, data, len, err);
 }
 
 void xtars_traj_close(struct xtars_traj *traj)
 {
     if (traj == NULL)
         return;
-    if (traj->steps_fd >= 0)
+    if (traj->steps_fd >= 0) {
+        if (traj->bulk)
+            syncfs(traj->steps_fd);
         close(traj->steps_fd);
+    }
     release_space(traj);
     free(traj);
 }

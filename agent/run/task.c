@@ -287,7 +287,7 @@ static xtars_err setup_fn(const cJSON *obj, void *elem, const struct where *w)
 static xtars_err parse_root(const cJSON *root, const struct where *w, struct xtars_task *task)
 {
     static const char *const allowed[] = {"name", "screen", "setup", "steps", "description", NULL};
-    char *screen = NULL;
+    char *screen = NULL, why[XTARS_ERRLEN];
     xtars_err rc;
 
     if (!cJSON_IsObject(root))
@@ -301,6 +301,8 @@ static xtars_err parse_root(const cJSON *root, const struct where *w, struct xta
         return rc;
     if (screen && xtars_parse_size(screen, &task->width, &task->height) != XTARS_OK)
         rc = fail(w, XTARS_ECONFIG, "screen", "'screen' must look like 1280x800, not '%.40s'", screen);
+    else if (screen && xtars_xvfb_check_size(task->width, task->height, why) != XTARS_OK)
+        rc = fail(w, XTARS_ECONFIG, "screen", "'screen' %s", why);
     free(screen);
     if (rc != XTARS_OK)
         return rc;

@@ -3,6 +3,7 @@
 #include "agent/run/xvfb.h"
 #include "agent/base/clock.h"
 #include "agent/base/spawn.h"
+#include "xtars/image.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,26 @@ struct xtars_xvfb {
     pid_t pid;
     char display[32];
 };
+
+xtars_err xtars_xvfb_check_size(long width, long height, char *err)
+{
+    long longer = width > height ? width : height, shorter = width > height ? height : width;
+
+    if (shorter < 1)
+        return xtars_error(err, XTARS_EINVAL, "%ldx%ld: each side must be at least 1 pixel",
+                           width, height);
+    if (longer > XTARS_XVFB_MAX_SIDE)
+        return xtars_error(err, XTARS_EINVAL, "%ldx%ld: at most %d pixels a side (X11 "
+                           "coordinates are 16-bit)", width, height, XTARS_XVFB_MAX_SIDE);
+    if (width * height > XTARS_IMAGE_MAX_PIXELS)
+        return xtars_error(err, XTARS_EINVAL, "%ldx%ld: at most %ld pixels (e.g. 8192x8192) "
+                           "can be captured", width, height, (long)XTARS_IMAGE_MAX_PIXELS);
+    if (longer > XTARS_XVFB_MAX_ASPECT * shorter)
+        return xtars_error(err, XTARS_EINVAL, "%ldx%ld: one side is more than %d times the "
+                           "other, which the model's image resizing refuses", width, height,
+                           XTARS_XVFB_MAX_ASPECT);
+    return XTARS_OK;
+}
 
 xtars_err xtars_parse_size(const char *text, int *width, int *height)
 {
@@ -120,11 +141,11 @@ xtars_err xtars_xvfb_start(const struct xtars_xvfb_options *opts, struct xtars_x
     struct xtars_xvfb *xvfb;
     int fds[2];
     xtars_err rc;
+    char why[XTARS_ERRLEN];
 
     *out = NULL;
-    if (opts->width < 1 || opts->height < 1 || opts->width > 32767 || opts->height > 32767)
-        return xtars_error(err, XTARS_EINVAL, "Xvfb: bad screen size %dx%d", opts->width,
-                           opts->height);
+    if (xtars_xvfb_check_size(opts->width, opts->height, why) != XTARS_OK)
+        return xtars_error(err, XTARS_EINVAL, "Xvfb: screen %s", why);
     xvfb = calloc(1, sizeof *xvfb);
     if (xvfb == NULL)
         return xtars_error(err, XTARS_ENOMEM, "Xvfb: out of memory");

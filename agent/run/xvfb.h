@@ -41,6 +41,18 @@ pid_t xtars_xvfb_pid(const struct xtars_xvfb *xvfb);
 /* Stops and reaps the server. Accepts NULL. */
 void xtars_xvfb_free(struct xtars_xvfb *xvfb);
 
+/* The largest screen xtars drives, and why (README, "Running an agent"):
+ * X11 coordinates are 16-bit signed, capture holds the whole frame (4 bytes
+ * a pixel, at most XTARS_IMAGE_MAX_PIXELS), and the model's image resizing
+ * (smart_resize) refuses an aspect ratio over 200. Xvfb itself starts with
+ * any of these (40000x100, 20000x20000): the run would fail later. */
+#define XTARS_XVFB_MAX_SIDE 32767
+#define XTARS_XVFB_MAX_ASPECT 200
+
+/* EINVAL when a width x height screen breaks one of the limits above (or a
+ * side is below 1); err is "WxH: <the limit>", for the caller to prefix. */
+xtars_err xtars_xvfb_check_size(long width, long height, char *err);
+
 /* Parses "WxH" (e.g. "1920x1080") into width and height. EINVAL otherwise. */
 xtars_err xtars_parse_size(const char *text, int *width, int *height);
 

@@ -32,6 +32,17 @@ TEST(escapes_specials)
     ASSERT_STR_EQ(str_json("nul\0x", 5), "\"nul\\u0000x\"");
 }
 
+/* JSON allows DEL and C1 controls raw, but a terminal showing the JSON would
+ * act on them (0x9b is a one-byte CSI): they are escaped like C0. The
+ * characters right around the C1 range pass. */
+TEST(del_and_c1_controls_escaped)
+{
+    ASSERT_STR_EQ(str_json("a\x7f" "b", 3), "\"a\\u007fb\"");
+    ASSERT_STR_EQ(str_json("\xc2\x80 \xc2\x9b" "2J \xc2\x9f", 10), "\"\\u0080 \\u009b2J \\u009f\"");
+    ASSERT_STR_EQ(str_json("~\xc2\xa0\xc2\xbf", 5), "\"~\xc2\xa0\xc2\xbf\"");
+    ASSERT_STR_EQ(str_json("raw \x9b" "2J", 7), "\"raw \xef\xbf\xbd" "2J\"");
+}
+
 TEST(utf8_passes_invalid_replaced)
 {
     ASSERT_STR_EQ(str_json("caf\xc3\xa9 \xe4\xbd\xa0 \xf0\x9f\x98\x80", 14),

@@ -1,6 +1,7 @@
 /* Logger: levels, JSON lines, and secrets never reaching the output. */
 #include <unistd.h>
 
+#include "agent/base/term.h"
 #include "test.h"
 #include "xtars/log.h"
 
@@ -160,4 +161,62 @@ TEST(redact_window_covers_secrets_cut_at_either_edge)
     /* only the n bytes given are read */
     xtars_log_redact_window(out, sizeof out, "abcdefXYZ", 6);
     ASSERT_STR_EQ(out, "abcdef");
+}
+
+static char *escaped(const char *s, size_t n)
+{
+    static char out[1024];
+    struct xtars_buf b;
+
+    xtars_buf_init(&b, 1000);
+    ASSERT_EQ(xtars_term_escape(&b, s, n), XTARS_OK);
+    snprintf(out, sizeof out, "%s", b.data ? b.data : "");
+    xtars_buf_cleanup(&b);
+    return out;
+}
+
+/* Escaping for the terminal (agent/base/term.h): the expected strings were
+ * written by hand from the rules. */
+TEST(term_escape_shows_controls_as_hex)
+{
+    /* newline and tab pass; other C0, ESC, DEL and NUL become \xHH */
+    ASSERT_STR_EQ(escaped("a\tb\nc\rd\x07\x1b[2J\x7f\0e", 15),
+                  "a\tb\nc\\x0dd\\x07\\x1b[2J\\x7f\\x00e");
+    /* OSC 52 (clipboard) and bracketed paste */
+    ASSERT_STR_EQ(escaped("\x1b]52;c;eA==\x07\x1b[200~", 18), "\\x1b]52;c;eA==\\x07\\x1b[200~");
+    /* C1 as UTF-8 (U+0080, U+009B, U+009F) and as raw bytes: both \xHH */
+    ASSERT_STR_EQ(escaped("\xc2\x80\xc2\x9b" "1m\xc2\x9f \x9b" "1m", 12),
+                  "\\x80\\x9b1m\\x9f \\x9b1m");
+    /* valid UTF-8 beside the C1 range passes; backslashes are left alone */
+    ASSERT_STR_EQ(escaped("\xc2\xa0" "caf\xc3\xa9 \xe2\x8f\x8e \xf0\x9f\x98\x80 C:\\x", 21),
+                  "\xc2\xa0" "caf\xc3\xa9 \xe2\x8f\x8e \xf0\x9f\x98\x80 C:\\x");
+    /* invalid UTF-8: truncated, overlong, surrogate, stray continuation */
+    ASSERT_STR_EQ(escaped("\xc3|\xc0\xaf|\xed\xa0\x80|\x80", 10),
+                  "\\xc3|\\xc0\\xaf|\\xed\\xa0\\x80|\\x80");
+}
+
+static void log_controls(void)
+{
+    xtars_log_info("title \x1b]0;pwned\x07 csi \xc2\x9b" "2J raw \x9b tab\tnl\nend");
+}
+
+TEST(text_log_lines_escape_controls)
+{
+    ASSERT_STR_EQ(capture(log_controls),
+                  "xtars: title \\x1b]0;pwned\\x07 csi \\x9b2J raw \\x9b tab\tnl end\n");
+}
+
+TEST(term_clean_redacts_then_escapes)
+{
+    char *shown;
+
+    ASSERT_EQ(xtars_log_add_secret("s3cr\x1b" "et-value"), XTARS_OK);
+    shown = xtars_term_clean("key s3cr\x1b" "et-value \x1b[2J");
+    ASSERT(shown != NULL);
+    ASSERT_STR_EQ(shown, "key [redacted] \\x1b[2J");
+    free(shown);
+    shown = xtars_term_clean(NULL);
+    ASSERT_STR_EQ(shown, "");
+    free(shown);
+    xtars_log_cleanup();
 }

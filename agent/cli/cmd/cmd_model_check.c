@@ -12,6 +12,7 @@
 #include "agent/base/redact.h"
 #include "xtars/buf.h"
 #include "agent/base/json.h"
+#include "agent/base/term.h"
 #include "xtars/log.h"
 #include "xtars/model.h"
 #include "agent/model/prompt.h"
@@ -149,14 +150,24 @@ static void shown_url(const struct xtars_model *m, char *out, size_t size)
     xtars_redact_url(xtars_model_url(m), out, size);
 }
 
+/* One "label   value" line of server or config text, redacted and with its
+ * control characters escaped (agent/base/term.h). */
+static void print_field(const char *label, const char *value)
+{
+    char *shown = xtars_term_clean(value);
+
+    printf("%-10s %s\n", label, shown ? shown : "[withheld]");
+    free(shown);
+}
+
 static void print_text(const struct xtars_config *cfg, const struct xtars_model *m,
                        const struct xtars_model_reply *r, size_t body_len)
 {
-    char url[4096], *reply = xtars_log_redact(r->text ? r->text : "");
+    char url[4096];
 
     shown_url(m, url, sizeof url);
-    printf("endpoint   %s\n", url);
-    printf("model      %s\n", cfg->model);
+    print_field("endpoint", url);
+    print_field("model", cfg->model);
     printf("request    %zu bytes, 1 image\n", body_len);
     printf("latency    %.0f ms (%d attempt%s%s)\n", r->latency_ms, r->attempts,
            r->attempts == 1 ? "" : "s", r->streamed ? ", streamed" : "");
@@ -164,9 +175,9 @@ static void print_text(const struct xtars_config *cfg, const struct xtars_model 
     print_tokens(stdout, r->prompt_tokens);
     printf(", completion ");
     print_tokens(stdout, r->completion_tokens);
-    printf("\nfinish     %s\n", r->finish_reason[0] ? r->finish_reason : "not reported");
-    printf("reply      %s\n", reply ? reply : "(out of memory)");
-    free(reply);
+    printf("\n");
+    print_field("finish", r->finish_reason[0] ? r->finish_reason : "not reported");
+    print_field("reply", r->text);
 }
 
 static void print_json(const struct xtars_config *cfg, const struct xtars_model *m,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/base/term.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
@@ -226,13 +227,15 @@ static int on_step(const struct xtars_agent_step_info *info, void *user)
 static int before_step(const struct xtars_traj_step *step, void *user)
 {
     struct replay_ui *ui = user;
-    char answer[64] = "";
+    char answer[64] = "", *thought;
 
     if (ui->tty == NULL)
         return 0;
+    thought = xtars_term_clean(step->thought); /* the recorded model text: no escapes */
     fprintf(ui->tty, "xtars: recorded step %d (%d action%s%s%.80s) - Enter to replay it, q to stop: ",
             step->step, step->action_count, step->action_count == 1 ? "" : "s",
-            step->thought ? "; " : "", step->thought ? step->thought : "");
+            step->thought ? "; " : "", step->thought && thought ? thought : "");
+    free(thought);
     fflush(ui->tty);
     if (fgets(answer, sizeof answer, ui->tty) == NULL)
         return 1;

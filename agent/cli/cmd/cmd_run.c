@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "agent/base/files.h"
+#include "agent/base/term.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/cli_session.h"
 #include "xtars/agent.h"
@@ -115,8 +116,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
 /* Prints the outcome: the finished() content on stdout, a summary on stderr. */
 static void print_outcome(const struct xtars_agent_result *res, const char *dir)
 {
-    if (res->status == XTARS_RUN_FINISHED) { /* stdout is an artefact too: redacted */
-        char *clean = xtars_log_redact(res->message);
+    if (res->status == XTARS_RUN_FINISHED) { /* stdout is an artefact too: redacted, and
+                                               * the terminal safe (agent/base/term.h) */
+        char *clean = xtars_term_clean(res->message);
         printf("%s\n", clean ? clean : "[withheld]");
         free(clean);
     }
