@@ -16,14 +16,15 @@
 #include "agent/base/json.h"
 #include "agent/base/term.h"
 
-#define MAX_SECRETS 32
 #define REDACTED "[redacted]"
 
 static enum xtars_log_level current_level = XTARS_LOG_INFO;
 static enum xtars_log_format current_format = XTARS_LOG_TEXT;
 static int out_fd = 2;
-static char *secrets[MAX_SECRETS];
-static int secret_count;
+/* Grown as needed: a fixed cap would have to refuse a secret, and any
+ * caller that shrugged that off would print it (fail open). */
+static char **secrets;
+static int secret_count, secret_cap;
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -66,8 +67,13 @@ static xtars_err add_form(const char *form)
     for (int i = 0; i < secret_count; i++)
         if (strcmp(secrets[i], form) == 0)
             return XTARS_OK;
-    if (secret_count == MAX_SECRETS)
-        return XTARS_ETOOBIG;
+    if (secret_count == secret_cap) {
+        int cap = secret_cap ? 2 * secret_cap : 32;
+        char **grown = cap > (1 << 20) ? NULL : realloc(secrets, (size_t)cap * sizeof *grown);
+        if (grown == NULL)
+            return XTARS_ENOMEM;
+        secrets = grown, secret_cap = cap;
+    }
     if ((secrets[secret_count] = strdup(form)) == NULL)
         return XTARS_ENOMEM;
     secret_count++;
@@ -115,10 +121,9 @@ xtars_err xtars_log_add_secret_vars(const char *names, char err[static XTARS_ERR
         snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
         name[strcspn(name, " \t")] = '\0';
         value = name[0] ? getenv(name) : NULL;
-        if (value && (rc = xtars_log_add_secret(value)) == XTARS_ETOOBIG)
-            xtars_error(err, rc, "log: too many secrets to redact (at $%s; at most %d values)",
-                        name, MAX_SECRETS);
-        else if (rc != XTARS_OK)
+        if (value)
+            rc = xtars_log_add_secret(value);
+        if (rc != XTARS_OK)
             xtars_error(err, rc, "log: out of memory (at $%s)", name);
         p += n;
         if (*p == ',')
@@ -137,7 +142,9 @@ void xtars_log_cleanup(void)
         free(secrets[i]);
         secrets[i] = NULL;
     }
-    secret_count = 0;
+    free(secrets);
+    secrets = NULL;
+    secret_count = secret_cap = 0;
     pthread_mutex_unlock(&secrets_lock);
     current_level = XTARS_LOG_INFO;
     current_format = XTARS_LOG_TEXT;

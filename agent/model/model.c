@@ -279,7 +279,7 @@ static xtars_err expand_value(const char *name, const char *value, struct xtars_
         if (rc == XTARS_OK)
             rc = xtars_buf_puts(out, env);
         if (rc == XTARS_OK && strlen(env) >= 4)
-            rc = xtars_log_add_secret(env) == XTARS_ENOMEM ? XTARS_ENOMEM : XTARS_OK;
+            rc = xtars_log_add_secret(env); /* fails closed: no request without redaction */
         p = close + 1;
     }
     if (rc == XTARS_OK)
@@ -342,9 +342,8 @@ static xtars_err add_bearer(struct xtars_model *m, const char *key, char *err)
     xtars_err rc;
 
     m->key = strdup(key);
-    if (m->key == NULL)
+    if (m->key == NULL || xtars_log_add_secret(m->key) != XTARS_OK)
         return xtars_error(err, XTARS_ENOMEM, "model: out of memory");
-    xtars_log_add_secret(m->key);
     xtars_buf_init(&auth, 8192);
     rc = xtars_buf_printf(&auth, "Authorization: Bearer %s", m->key);
     if (rc == XTARS_OK)
