@@ -22,6 +22,10 @@
  * exiting (XSetIOErrorExitHandler, libX11 >= 1.8; older libX11 exits); the
  * host's connections keep its I/O handler, or Xlib's, which exits. A host
  * that sets Xlib handlers after xtars must chain to the ones it replaces.
+ *
+ * Signals: xtars changes no signal disposition. A write to an X server or a
+ * model server that went away raises SIGPIPE, whose default ends the
+ * process; ignore it (as the xtars command does) to get the error instead.
  */
 #ifndef XTARS_AGENT_H
 #define XTARS_AGENT_H
