@@ -623,7 +623,9 @@ static xtars_err translate_osworld(struct import_step *s, const struct os_line *
         xtars_pyautogui_cleanup(&code);
         return xtars_error(err, XTARS_ENOMEM, "out of memory");
     }
-    memcpy(s->actions + s->action_count, code.actions, (size_t)code.action_count * sizeof code.actions[0]);
+    if (code.action_count > 0) /* a step with none yet has no array at all */
+        memcpy(s->actions + s->action_count, code.actions,
+               (size_t)code.action_count * sizeof code.actions[0]);
     s->action_count += code.action_count;
     return XTARS_OK;
 }

@@ -115,8 +115,10 @@ static int id_text(const cJSON *id, char out[MCP_ID_LEN], char *why, size_t why_
         return -1;
     }
     xtars_buf_init(&b, MCP_ID_LEN);
-    xtars_json_put_string(&b, id->valuestring);
-    if (b.data == NULL || b.len >= MCP_ID_LEN) {
+    /* a piece that did not fit leaves a cut string behind: the return
+     * code, not the length, says whether the whole id was written */
+    if (xtars_json_put_string(&b, id->valuestring) != XTARS_OK || b.data == NULL ||
+        b.len >= MCP_ID_LEN) {
         xtars_buf_cleanup(&b);
         snprintf(why, why_size, "id is too long once escaped");
         return -1;
