@@ -21,6 +21,7 @@ for program in node npm Xvfb xterm xdotool scrot convert display; do
 done
 cmake -S . -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j 2 --target xtars >/dev/null
+BUILD=$(cd "$BUILD" && pwd) # absolute from here on: BUILD=/tmp/b works as well as BUILD=build
 sh tests/mcp/sdk.sh "$BUILD/mcp-sdk" >/dev/null
 
 tmp=$(mktemp -d)
@@ -58,6 +59,6 @@ done
 sleep 1
 
 status=0
-XTARS_BIN="$PWD/$BUILD/xtars" NODE_PATH="$PWD/$BUILD/mcp-sdk/node_modules" SCREEN="$SCREEN" \
+XTARS_BIN="$BUILD/xtars" NODE_PATH="$BUILD/mcp-sdk/node_modules" SCREEN="$SCREEN" \
   TARGET_X=1300 TARGET_Y=750 node bench/bench_mcp.cjs || status=$?
 exit $status
