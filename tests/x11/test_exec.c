@@ -495,37 +495,58 @@ TEST(release_all_and_free_turn_auto_repeat_back_on)
     teardown();
 }
 
-/* A process killed while holding a key (SIGKILL: no cleanup) leaves its
- * auto-repeat off; the next executor on the display turns it on again. */
-TEST(auto_repeat_left_off_by_a_killed_process_is_restored)
+/* Forks a process that opens its own executor, performs the actions and
+ * waits to be killed (SIGKILL: no cleanup of any kind). Returns once they
+ * are done; the child exits 1, and the read here fails, if one failed. */
+static pid_t perform_in_a_child_then_wait(const struct xtars_action *actions, int count)
 {
-    int ready[2], status;
+    int ready[2];
     pid_t child;
     char byte;
 
-    setup(NULL);
-    xtars_exec_free(ex);
-    ex = NULL;
     ASSERT_EQ(pipe(ready), 0);
     child = fork();
     ASSERT(child >= 0);
     if (child == 0) {
         struct xtars_executor *own;
-        struct xtars_action a = key_action(XTARS_ACTION_KEY_DOWN, "c", NULL, NULL);
         char why[XTARS_ERRLEN];
-        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
-            xtars_exec_perform(own, &a, NULL, why) != XTARS_OK)
+        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK)
             _exit(1);
+        for (int i = 0; i < count; i++) {
+            if (xtars_exec_perform(own, &actions[i], NULL, why) != XTARS_OK) {
+                fprintf(stderr, "child: %s\n", why);
+                _exit(1);
+            }
+        }
         if (write(ready[1], "x", 1) != 1)
             _exit(1);
-        pause(); /* killed here, c held */
+        pause(); /* killed here, whatever it holds still held */
         _exit(0);
     }
     close(ready[1]);
     ASSERT_EQ(read(ready[0], &byte, 1), 1);
     close(ready[0]);
+    return child;
+}
+
+static void kill_child(pid_t child)
+{
+    int status;
+
     kill(child, SIGKILL);
     ASSERT_EQ(waitpid(child, &status, 0), child);
+}
+
+/* A process killed while holding a key (SIGKILL: no cleanup) leaves its
+ * auto-repeat off; the next executor on the display turns it on again. */
+TEST(auto_repeat_left_off_by_a_killed_process_is_restored)
+{
+    struct xtars_action a = key_action(XTARS_ACTION_KEY_DOWN, "c", NULL, NULL);
+
+    setup(NULL);
+    xtars_exec_free(ex);
+    ex = NULL;
+    kill_child(perform_in_a_child_then_wait(&a, 1)); /* c held */
     ASSERT(!key_repeats(XK_c)); /* nobody cleaned up */
     open_executor();
     ASSERT(key_repeats(XK_c));
@@ -540,38 +561,14 @@ TEST(auto_repeat_left_off_by_a_killed_process_is_restored)
  * so the desktop is not left with Ctrl or a button stuck down. */
 TEST(keys_and_buttons_left_held_by_a_killed_process_are_released)
 {
-    int ready[2], status;
-    pid_t child;
-    char byte;
+    struct xtars_action held[2] = {key_action(XTARS_ACTION_KEY_DOWN, "ctrl", NULL, NULL),
+                                   pointer_action(XTARS_ACTION_MOUSE_DOWN, 200, 100)};
 
+    held[1].button = XTARS_BUTTON_LEFT; /* 0 is no button: refused */
     setup(NULL);
     xtars_exec_free(ex);
     ex = NULL;
-    ASSERT_EQ(pipe(ready), 0);
-    child = fork();
-    ASSERT(child >= 0);
-    if (child == 0) {
-        struct xtars_executor *own;
-        struct xtars_action ctrl = key_action(XTARS_ACTION_KEY_DOWN, "ctrl", NULL, NULL);
-        struct xtars_action button = pointer_action(XTARS_ACTION_MOUSE_DOWN, 200, 100);
-        char why[XTARS_ERRLEN];
-        button.button = XTARS_BUTTON_LEFT; /* 0 is no button: refused */
-        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
-            xtars_exec_perform(own, &ctrl, NULL, why) != XTARS_OK ||
-            xtars_exec_perform(own, &button, NULL, why) != XTARS_OK) {
-            fprintf(stderr, "child: %s\n", why);
-            _exit(1);
-        }
-        if (write(ready[1], "x", 1) != 1)
-            _exit(1);
-        pause(); /* killed here, ctrl and button 1 down */
-        _exit(0);
-    }
-    close(ready[1]);
-    ASSERT_EQ(read(ready[0], &byte, 1), 1);
-    close(ready[0]);
-    kill(child, SIGKILL);
-    ASSERT_EQ(waitpid(child, &status, 0), child);
+    kill_child(perform_in_a_child_then_wait(held, 2)); /* ctrl and button 1 down */
     ASSERT(key_is_down(XK_Control_L)); /* nobody cleaned up */
     open_executor();
     assert_nothing_pressed();
@@ -882,40 +879,22 @@ TEST(registry_keeps_each_executors_entries)
  * display undoes them, and leaves a live process's bindings alone. */
 TEST(bindings_of_a_killed_process_are_undone_by_the_next_executor)
 {
-    int count, ready[2], status;
+    int count;
     KeySym *before;
+    struct xtars_action a;
     pid_t child;
-    char byte;
 
     setup("us");
     xtars_exec_free(ex); /* the child makes its own */
     ex = NULL;
     before = keymap(&count);
-    ASSERT_EQ(pipe(ready), 0);
-    child = fork();
-    ASSERT(child >= 0);
-    if (child == 0) {
-        struct xtars_executor *own;
-        struct xtars_action a;
-        char why[XTARS_ERRLEN];
-        memset(&a, 0, sizeof a);
-        a.type = XTARS_ACTION_TYPE;
-        a.text = (char *)"é€";
-        if (xtars_exec_new_xtest(&opts, &own, why) != XTARS_OK ||
-            xtars_exec_perform(own, &a, NULL, why) != XTARS_OK)
-            _exit(1);
-        if (write(ready[1], "x", 1) != 1)
-            _exit(1);
-        pause(); /* killed here, bindings in place */
-        _exit(0);
-    }
-    close(ready[1]);
-    ASSERT_EQ(read(ready[0], &byte, 1), 1);
-    close(ready[0]);
+    memset(&a, 0, sizeof a);
+    a.type = XTARS_ACTION_TYPE;
+    a.text = (char *)"é€";
+    child = perform_in_a_child_then_wait(&a, 1); /* bindings in place */
     ASSERT(server_keycode(XK_eacute) != 0);
     ASSERT(server_keycode(XK_EuroSign) != 0 || server_keycode(0x10020ac) != 0);
-    kill(child, SIGKILL);
-    ASSERT_EQ(waitpid(child, &status, 0), child);
+    kill_child(child);
     ASSERT(server_keycode(XK_eacute) != 0); /* nobody cleaned up */
     open_executor();
     ASSERT_EQ(server_keycode(XK_eacute), 0);
