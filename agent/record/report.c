@@ -278,11 +278,11 @@ static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run, con
 }
 
 /* The step list: a thumbnail and a line per step, linking to it; the
- * screen after the last action (final, a file name or NULL) last. */
+ * screen after the last action (final, a file name or NULL) last, its
+ * thumbnail's facts in shots[step_count]. */
 static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
                       struct report_shot *shots, const char *final)
 {
-    struct report_shot final_shot_size;
     struct report_class c;
     char words[300];
 
@@ -311,7 +311,7 @@ static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
     }
     if (final) {
         xtars_buf_puts(b, "<a href=\"#final\" data-step=\"final\">");
-        thumbnail(b, run, final, &final_shot_size);
+        thumbnail(b, run, final, &shots[run->step_count]);
         xtars_buf_puts(b, "<span><span class=\"n\">end</span> <span class=\"s\">the screen after "
                           "the last action</span></span></a>\n");
     }
@@ -331,18 +331,23 @@ static const char *final_shot(const struct xtars_traj_run *run, char *path, size
     return NULL;
 }
 
-static int final_section(struct xtars_buf *b, const struct xtars_traj_run *run)
+/* The final screen's section; shot: what its thumbnail found (decoded when
+ * its width is set, so it is not decoded again here). */
+static int final_section(struct xtars_buf *b, const struct xtars_traj_run *run, const char *name,
+                         const struct report_shot *shot)
 {
     struct xtars_buf file;
     char path[4400], err[XTARS_ERRLEN];
-    const char *name = final_shot(run, path, sizeof path);
 
-    if (name == NULL || xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK)
+    if (name == NULL)
+        return 0;
+    snprintf(path, sizeof path, "%s/%s", run->dir, name);
+    if (xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) != XTARS_OK)
         return 0;
     xtars_buf_puts(b, "<section class=\"step final\" id=\"final\"><header><h2>The screen after "
                       "the last action</h2></header><figure class=\"shot\"><div class=\"stage\">");
     report_embed_bytes(b, file.data, file.len, "class=\"full\" loading=\"lazy\" alt=\"final screen\"",
-                       0);
+                       shot->width > 0);
     xtars_buf_puts(b, "</div><figcaption>");
     report_html(b, name);
     xtars_buf_puts(b, "</figcaption></figure></section>\n");
@@ -417,7 +422,7 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
         report_step_section(&b, &run, i, shots, history_images);
         images += shots[i].present;
     }
-    images += final_section(&b, &run);
+    images += final_section(&b, &run, final, &shots[run.step_count]);
     if (run.step_count == 0)
         xtars_buf_puts(&b, "<p class=\"muted\">No step was recorded.</p>");
     launch_logs(&b, dir, out_path);
