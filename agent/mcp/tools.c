@@ -233,8 +233,9 @@ static void tool_key(struct xtars_mcp *m, struct mcp_call *call, const cJSON *ar
     if (rc != XTARS_OK)
         return mcp_result_fail(r, "key: unknown key '%.*s' (names: ctrl, shift, alt, super, enter, "
                                "esc, tab, backspace, delete, space, up, down, left, right, home, "
-                               "end, pageup, pagedown, insert, f1..f24, or one character; join "
-                               "them with '+')", (int)bad_len, keys + bad_at);
+                               "end, pageup, pagedown, insert, f1..f24, one character, or an X "
+                               "keysym name such as XF86AudioMute; join them with '+')",
+                               (int)bad_len, keys + bad_at);
     mcp_desktop_act(m, "key", call_text, &a, 1, flag(args, "screenshot"), r);
 }
 
