@@ -26,8 +26,9 @@
 #define RUN_JSON_CAP (1u << 22)
 #define STEP_LINE_CAP (1u << 24)
 
-/* The text being built and the first error building it: a buffer that
- * refuses one piece (its cap) takes the next, so every piece is checked. */
+/* The text being built and the first error building it: every piece is
+ * checked (a buffer over its cap refuses it and, its errors being sticky,
+ * every later piece too; a writer may also refuse a value, e.g. a NaN). */
 struct out {
     struct xtars_buf *b;
     xtars_err rc;
