@@ -57,10 +57,14 @@ static void fact(struct xtars_buf *b, const char *name, const char *value)
     xtars_buf_puts(b, "</b></span>");
 }
 
-static void head(struct xtars_buf *b, const struct xtars_traj_run *run)
+/* The head holds the script too: it runs before the steps arrive and takes
+ * each as the parser leaves it, so a long run's report is usable at once.
+ * data-sections tells it how many there will be. */
+static void head(struct xtars_buf *b, const struct xtars_traj_run *run, int sections)
 {
-    xtars_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+    xtars_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\" data-sections=\"%d\"><head>"
+                        "<meta charset=\"utf-8\">\n", sections);
+    xtars_buf_puts(b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                       "img-src data:; style-src ");
     report_csp_hash(b, report_css);
     xtars_buf_puts(b, "; script-src ");
@@ -71,7 +75,8 @@ static void head(struct xtars_buf *b, const struct xtars_traj_run *run)
     report_html(b, run->source ? run->source : "run");
     xtars_buf_puts(b, ": ");
     report_html(b, run->instruction);
-    xtars_buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", report_css);
+    xtars_buf_printf(b, "</title>\n<style>%s</style>\n<script>%s</script>\n</head>\n<body>\n", report_css,
+                     report_js);
 }
 
 static void status_line(struct xtars_buf *b, const struct xtars_traj_run *run)
@@ -411,7 +416,7 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     history_images = config_int(&run, "history_images");
     final = final_shot(&run, path, sizeof path);
     xtars_buf_init(&b, REPORT_MAX);
-    head(&b, &run);
+    head(&b, &run, run.step_count + (final != NULL));
     header(&b, &run);
     controls(&b);
     timeline(&b, &run);
@@ -428,9 +433,8 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     launch_logs(&b, dir, out_path);
     xtars_buf_puts(&b, "<p id=\"js-errors\" hidden></p></main></div>\n<footer>Written by xtars. "
                        "Keys: left/right or k/j move between steps, p plays, m toggles the "
-                       "markers.</footer>\n<script>");
-    xtars_buf_puts(&b, report_js);
-    rc = xtars_buf_puts(&b, "</script>\n</body></html>\n");
+                       "markers.</footer>\n");
+    rc = xtars_buf_puts(&b, "</body></html>\n");
     if (rc != XTARS_OK) {
         rc = xtars_error(err, rc, "report: too large or out of memory");
     } else {
