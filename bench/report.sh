@@ -122,6 +122,6 @@ fi
 # 4. Both in Chromium.
 echo "report.sh: load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 node bench/report_measure.cjs --chromium "$CHROMIUM" --shots "$tmp/shots" --tmp "$tmp" --runs "$RUNS" \
-  --peer-name "Midscene $(node -p 'require("./bench/node_modules/@midscene/core/package.json").version' 2>/dev/null || echo '')" \
+  --peer-name "Midscene $(node -p 'require("./bench/node_modules/@midscene/core/package.json").version' 2>/dev/null)" \
   xtars="$tmp/traj/report.html" --xtars-write-ms "$xtars_write_ms" "${peer_args[@]}"
 echo "report.sh: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -114,6 +114,11 @@ if (require.main === module) {
     process.stderr.write('usage: node report_fixture.cjs SHOTS_DIR OUT.json\n');
     process.exit(2);
   }
-  const count = writeGuiAgentData(process.argv[2], process.argv[3]);
-  process.stderr.write(`report_fixture: ${count} steps written to ${process.argv[3]}\n`);
+  try {
+    const count = writeGuiAgentData(process.argv[2], process.argv[3]);
+    process.stderr.write(`report_fixture: ${count} steps written to ${process.argv[3]}\n`);
+  } catch (error) {
+    process.stderr.write(`report_fixture: ${error.message}\n`);
+    process.exit(1);
+  }
 }

@@ -46,7 +46,7 @@ function parseArgs(argv) {
     else if (/^(xtars|peer)=/.test(arg)) {
       const [name, file] = [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)];
       opts[name] = file ? path.resolve(file) : null;
-    } else throw new Error(`unknown argument '${arg}'`);
+    } else throw new Error(`unknown argument '${arg}' (usage: see the head of report_measure.cjs)`);
   }
   if (!opts.chromium || !opts.shots || !opts.tmp || !opts.xtars || !(opts.runs > 0))
     throw new Error('usage: report_measure.cjs --chromium BIN --shots DIR --tmp DIR [--runs N] xtars=FILE [peer=FILE]');
@@ -201,7 +201,7 @@ function main() {
   const errors = (name) => (results[name] || []).map((r) => r.error).filter(Boolean);
   const out = [];
   const row = (metric, x, p, r, note) => out.push(`| ${metric} | ${x} | ${p} | ${r} | ${note || ''} |`);
-  const peerName = opts.peer ? opts.peerName : `${opts.peerName} (not measured)`;
+  const peerName = opts.peer ? opts.peerName.trim() : `${opts.peerName.trim()} (not measured)`;
   out.push(`Report of ${shots.length} steps (${shots.length} screenshots, ${fmtMB(pngTotal)} of PNG), ` +
     `medians of ${opts.runs} runs, one fresh headless Chromium each:`);
   out.push('');
