@@ -46,22 +46,12 @@ trap cleanup EXIT
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # 1. The desktop and the screenshots.
-Xvfb -displayfd 9 -screen 0 1920x1080x24 -nolisten tcp 9>"$tmp/display" 2>"$tmp/xvfb.log" &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/display" ] && break; sleep 0.1; done
-[ -s "$tmp/display" ] || { echo "report.sh: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
-export DISPLAY=":$(head -n1 "$tmp/display")"
-
-convert -size 1920x1080 gradient:'#1d3557-#a8dadc' "$tmp/wallpaper.png"
+. bench/xdesktop.sh
+xdesktop_start report.sh 1920x1080
 convert -size 640x360 -seed 7 plasma:fractal "$tmp/photo.png"
 convert -size 360x220 -seed 11 plasma:fractal "$tmp/picture.png"
-display -geometry +0+0 "$tmp/wallpaper.png" 2>/dev/null &
-pids+=($!)
-sleep 0.5
-display -geometry +1520+820 "$tmp/picture.png" 2>/dev/null &
-pids+=($!)
-display -title bench-photo -geometry +1000+40 "$tmp/photo.png" 2>/dev/null &
-pids+=($!)
+xdesktop_show "$tmp/picture.png" +1520+820
+xdesktop_show "$tmp/photo.png" +1000+40 bench-photo
 : >"$tmp/terminal.txt"
 xterm -geometry 120x62+10+10 -e tail -f "$tmp/terminal.txt" 2>/dev/null &
 pids+=($!)
