@@ -37,8 +37,8 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then
-    mkdir -p "$KEEP" && cp -r "$tmp/shots" "$tmp/traj" "$tmp/midscene" "$KEEP"/ 2>/dev/null || true
+  if [ -n "${KEEP:-}" ] && mkdir -p "$KEEP"; then
+    cp -r "$tmp/shots" "$tmp/traj" "$tmp/midscene" "$KEEP"/ 2>/dev/null || true
   fi
   rm -rf "$tmp"
 }

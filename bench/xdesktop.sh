@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # xdesktop.sh: sourced by the benches that paint a desktop on a private Xvfb
 # (bench/mcp.sh, bench/report.sh). The caller has set -e, $tmp (a directory it
 # removes) and the array pids, whose processes its EXIT trap kills.
@@ -17,7 +18,8 @@ xdesktop_start() {
   pids+=($!)
   for _ in $(seq 100); do [ -s "$tmp/display" ] && break; sleep 0.1; done
   [ -s "$tmp/display" ] || { echo "$1: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
-  export DISPLAY=":$(head -n1 "$tmp/display")"
+  DISPLAY=":$(head -n1 "$tmp/display")"
+  export DISPLAY
   convert -size "$2" gradient:'#1d3557-#a8dadc' "$tmp/wallpaper.png"
   xdesktop_show "$tmp/wallpaper.png" +0+0
   sleep 0.5
