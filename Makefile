@@ -116,8 +116,9 @@ clean:
 # (bench/package.json) are installed into bench/node_modules first when npm is
 # there (NO_NPM=1: skip them; they print "not measured"). Parser (against
 # @ui-tars/action-parser), executor (xdotool, the nut-js operator), capture
-# pipeline (scrot, import, nut-js + jimp), the loop's own overhead per step, and an MCP tool call
-# (against an xdotool+scrot MCP server).
+# pipeline (scrot, import, nut-js + jimp), the loop's own overhead per step, an MCP tool call
+# (against an xdotool+scrot MCP server), and a 200-step report in headless Chromium (against
+# Midscene's report of the same screenshots).
 bench: deps build
 	@bench/npm_peers.sh
 	@uptime
@@ -126,4 +127,5 @@ bench: deps build
 	BUILD=$(BUILD) bench/capture.sh
 	./$(BUILD)/bench/bench_loop
 	BUILD=$(BUILD) bench/mcp.sh
+	BUILD=$(BUILD) bench/report.sh
 	@uptime

@@ -33,20 +33,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-Xvfb -displayfd 9 -screen 0 "${SCREEN}x24" -nolisten tcp 9>"$tmp/display" 2>"$tmp/xvfb.log" &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/display" ] && break; sleep 0.1; done
-[ -s "$tmp/display" ] || { echo "mcp.sh: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
-export DISPLAY=":$(head -n1 "$tmp/display")"
-
-convert -size "${width}x${height}" gradient:'#1d3557-#a8dadc' "$tmp/wallpaper.png"
+. bench/xdesktop.sh
+xdesktop_start mcp.sh "${width}x${height}"
 convert -size 860x440 -seed 7 plasma:fractal "$tmp/photo.png"
-# (display -window root fails on Xvfb without a window manager: a window it is)
-display -geometry +0+0 "$tmp/wallpaper.png" 2>/dev/null &
-pids+=($!)
-sleep 0.5
-display -geometry +1000+40 "$tmp/photo.png" 2>/dev/null &
-pids+=($!)
+xdesktop_show "$tmp/photo.png" +1000+40
 xterm -geometry 120x62+10+10 -e sh -c 'cat agent/mcp/tools.c; exec sleep 100000' 2>/dev/null &
 pids+=($!)
 # The input target: its centre is (TARGET_X, TARGET_Y).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm_peers.sh: installs the npm packages `make bench` measures xtars against
 # (bench/package.json: @ui-tars/action-parser for bench_parse,
-# @nut-tree-fork/nut-js and jimp for bench_exec and bench/capture.sh) into
+# @nut-tree-fork/nut-js and jimp for bench_exec and bench/capture.sh,
+# @midscene/core's report writer for bench/report.sh) into
 # bench/node_modules, which git ignores. All in one npm call: a second
 # `npm install` would prune what the first installed. Does nothing when they
 # are there, when NO_NPM is set, or when npm is missing (the benches then
@@ -15,7 +16,7 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   exit 0
 fi
 if [ -d node_modules/@ui-tars/action-parser ] && [ -d node_modules/@nut-tree-fork/nut-js ] &&
-   [ -d node_modules/jimp ]; then
+   [ -d node_modules/jimp ] && [ -d node_modules/@midscene/core ]; then
   exit 0
 fi
 echo "npm_peers.sh: installing bench/package.json's packages into bench/node_modules" >&2
