@@ -149,7 +149,7 @@ const char report_js[] =
     "function position() {\n"
     "  var pos = d.getElementById('position');\n"
     "  if (!pos) return;\n"
-    "  var text = current < 0 ? '- / ' + total : (current + 1) + ' / ' + total;\n"
+    "  var text = current >= 0 ? (current + 1) + ' / ' + total : total || !loaded ? '- / ' + total : '';\n"
     "  if (want && !loaded)\n"
     "    text += want.index !== undefined ? ' (step ' + (want.index + 1) + ' is loading)' : ' (loading)';\n"
     "  /* never a write that changes nothing: the observer would be called again */\n"
