@@ -75,8 +75,27 @@ static const char harness[] =
     "    say('images', im.length);\n"
     "    say('decoded', im.filter(function (i) { return i.naturalWidth > 0; }).length);\n"
     "    say('errors', html.getAttribute('data-js-errors') || 0);\n"
-    "    document.title = 'done ' + out.join(' ');\n"
+    "    same(d, function () { document.title = 'done ' + out.join(' '); });\n"
     "  })();\n"
+    "}\n"
+    "/* each screenshot shown, byte for byte the file its caption names (read\n"
+    "   beside the report: the harness is in the trajectory directory) */\n"
+    "function same(d, then) {\n"
+    "  var shots = Array.prototype.slice.call(d.querySelectorAll('figure.shot')), equal = 0, left = shots.length;\n"
+    "  if (!left) { say('same', 0); then(); return; }\n"
+    "  shots.forEach(function (f) {\n"
+    "    var name = /\\((step-[0-9]+\\.png),/.exec(f.querySelector('figcaption').textContent)[1];\n"
+    "    var x = new XMLHttpRequest();\n"
+    "    x.open('GET', name); x.responseType = 'arraybuffer';\n"
+    "    x.onloadend = function () {\n"
+    "      var bytes = new Uint8Array(x.response || new ArrayBuffer(0)), text = '';\n"
+    "      for (var i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);\n"
+    "      var src = f.querySelector('img.full').getAttribute('src');\n"
+    "      if (bytes.length && src === 'data:image/png;base64,' + btoa(text)) equal++;\n"
+    "      if (--left === 0) { say('same', equal + '/' + shots.length); then(); }\n"
+    "    };\n"
+    "    x.send();\n"
+    "  });\n"
     "}\n"
     "</script></body></html>\n";
 
@@ -139,7 +158,8 @@ TEST(keys_deep_links_markers_and_images_work_in_chromium)
     ASSERT_STR_CONTAINS(r.out, " j=step-3 right=step-3 back=step-1 end=step-3 home=step-1 ");
     ASSERT_STR_CONTAINS(r.out, " box=false ");
     ASSERT_STR_CONTAINS(r.out, " film=#step-1 ");
-    ASSERT_STR_CONTAINS(r.out, " errors=0</title>");
+    /* and each screenshot is the recorded file, byte for byte */
+    ASSERT_STR_CONTAINS(r.out, " errors=0 same=3/3</title>");
     {
         /* every image decoded: thumbnails and screenshots */
         const char *p = strstr(r.out, " images=");
