@@ -1312,7 +1312,7 @@ static void desktop_status(struct import_run *run, const cJSON *root)
  * UI-TARS-desktop): the run's GUIAgentData as JSON text inside
  * <script type="ui_tars_web_dump" ...>...</script>. The first non-empty one
  * is the run (the app writes one); *json points into text. EFORMAT when
- * there is none. */
+ * there is none, or when one has no '>' or no </script> (a cut download). */
 static xtars_err html_dump(const char *text, size_t len, const char **json, size_t *json_len,
                            const char *name, char *err)
 {
@@ -1320,13 +1320,14 @@ static xtars_err html_dump(const char *text, size_t len, const char **json, size
     const char *end = text + len, *p = text;
 
     while ((p = memmem(p, (size_t)(end - p), tag, sizeof tag - 1)) != NULL) {
-        const char *open = memchr(p, '>', (size_t)(end - p)), *close;
-        if (open == NULL)
-            break;
-        open++;
-        close = memmem(open, (size_t)(end - open), "</script>", 9);
-        if (close == NULL)
-            break;
+        const char *open = memchr(p, '>', (size_t)(end - p)), *close = NULL;
+        if (open != NULL) {
+            open++;
+            close = memmem(open, (size_t)(end - open), "</script>", 9);
+        }
+        if (close == NULL) /* a report cut short: the dump is there, its end is not */
+            return xtars_error(err, XTARS_EFORMAT, "%s: the <script type=\"ui_tars_web_dump\"> at "
+                               "byte %zu is not closed (truncated file?)", name, (size_t)(p - text));
         p = close;
         while (open < close && strchr(" \t\r\n", *open))
             open++;

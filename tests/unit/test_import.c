@@ -558,6 +558,18 @@ TEST(uitars_desktop_html_report)
     put_file(tmp("other.html"), "<html><body>hello</body></html>");
     ASSERT_EQ(xtars_import_uitars_desktop(tmp("other.html"), tmp("html-2"), NULL, &stats, err), XTARS_EFORMAT);
     ASSERT_STR_CONTAINS(err, "an HTML file without a UI-TARS-desktop report in it");
+    /* A report cut off inside its dump (or inside the tag) says so, not "no report". */
+    f = fopen(tmp("cut.html"), "w");
+    ASSERT(f != NULL);
+    fprintf(f, "<html><body><script type=\"ui_tars_web_dump\" type=\"application/json\">%.200s",
+            json.data);
+    fclose(f);
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("cut.html"), tmp("html-3"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "cut.html: the <script type=\"ui_tars_web_dump\"> at byte 12 is not "
+                             "closed (truncated file?)");
+    put_file(tmp("cut2.html"), "<html><script type=\"ui_tars_web_dump\" type=\"appl");
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("cut2.html"), tmp("html-4"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "cut2.html: the <script type=\"ui_tars_web_dump\"> at byte 6 is not closed");
     xtars_buf_cleanup(&json);
 }
 
