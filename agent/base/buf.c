@@ -191,13 +191,19 @@ xtars_err xtars_buf_read_file_nofollow(struct xtars_buf *b, const char *path, si
 
     xtars_buf_init(b, max);
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    /* A link or a FIFO where a file belongs is a bad input (EFORMAT: the
+     * CLI's exit 2), not a failing disk. */
     if (fd < 0 && errno == ELOOP)
-        return xtars_error(err, XTARS_EIO, "%s: is a symbolic link (not followed here)", path);
+        return xtars_error(err, XTARS_EFORMAT, "%s: is a symbolic link (not followed here)", path);
     if (fd < 0)
         return xtars_error(err, XTARS_EIO, "%s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         close(fd);
-        return xtars_error(err, XTARS_EIO, "%s: not a regular file", path);
+        return xtars_error(err, XTARS_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return xtars_error(err, XTARS_EFORMAT, "%s: not a regular file", path);
     }
     f = fdopen(fd, "rb");
     if (f == NULL) {

@@ -19,8 +19,9 @@ xtars_err xtars_write_file_atomic(const char *path, const void *data, size_t len
 
 /* Like xtars_buf_read_file() (buf.h), for files inside trajectory and
  * output directories, whose names a crafted run controls: a symbolic link
- * is not followed (EIO "...: is a symbolic link (not followed here)") and
- * only a regular file is read (a FIFO would block). */
+ * is not followed (EFORMAT "...: is a symbolic link (not followed here)")
+ * and only a regular file is read (a FIFO would block: EFORMAT "...: not a
+ * regular file"). EIO when it cannot be opened or read. */
 xtars_err xtars_buf_read_file_nofollow(struct xtars_buf *b, const char *path, size_t max,
                                        char err[static XTARS_ERRLEN]);
 

@@ -301,7 +301,9 @@ int cli_config_load(const struct cli_command *cmd, const struct cli_common *comm
     /* Secrets are known before anything can print them: the API key and
      * every value named in `redact`. */
     if (xtars_log_add_secret(getenv(cfg->api_key_env)) != XTARS_OK ||
+        (cfg->judge_api_key_env[0] && xtars_log_add_secret(getenv(cfg->judge_api_key_env)) != XTARS_OK) ||
         xtars_redact_add_url(cfg->endpoint) != XTARS_OK ||
+        xtars_redact_add_url(cfg->judge_endpoint) != XTARS_OK ||
         xtars_redact_add_headers(cfg->extra_headers) != XTARS_OK)
         return cli_fail(cmd, CLI_EXIT_RUNTIME, "out of memory or too many secrets to redact");
     if (xtars_log_add_secret_vars(cfg->redact, err) != XTARS_OK)

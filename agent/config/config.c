@@ -46,6 +46,7 @@ void xtars_config_defaults(struct xtars_config *cfg)
     snprintf(cfg->model, sizeof cfg->model, "ui-tars-1.5-7b");
     snprintf(cfg->api_key_env, sizeof cfg->api_key_env, "XTARS_API_KEY");
     cfg->redact[0]          = '\0';               /* the API key is always redacted */
+    cfg->judge_api_key_env[0] = '\0';            /* empty: the judge uses api_key_env */
     cfg->family             = XTARS_FAMILY_UITARS15;
     cfg->max_pixels         = 16384L * 28 * 28;   /* Qwen2.5-VL processor default */
     cfg->min_pixels         = 100L * 28 * 28;
@@ -119,6 +120,7 @@ static const struct field fields[] = {
     STR(ca_file, "PEM file of the certificate authorities trusted for an https endpoint (empty: the system's)"),
     STR(judge_endpoint, "Base URL for the questions of task assert, query and wait_until steps (empty: endpoint)"),
     STR(judge_model, "Model name for task assert, query and wait_until steps (empty: model)"),
+    STR(judge_api_key_env, "Environment variable holding the API key for judge_endpoint (empty: api_key_env)"),
     ENUMF(family, family_choices, "Coordinate space of the model's replies"),
     NUM(max_pixels, T_LONG, 784, 1e9, "smart_resize upper bound on sent image pixels"),
     NUM(min_pixels, T_LONG, 784, 1e9, "smart_resize lower bound on sent image pixels"),

@@ -31,6 +31,7 @@ struct xtars_config {
     char ca_file[512];      /* PEM CAs trusted for https; empty: the system's */
     char judge_endpoint[512]; /* task assert/query/wait_until; empty: endpoint */
     char judge_model[128];  /* empty: model */
+    char judge_api_key_env[128]; /* the judge's key variable; empty: api_key_env */
     int family;             /* enum xtars_family */
     long max_pixels;
     long min_pixels;

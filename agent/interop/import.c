@@ -20,6 +20,7 @@
 
 #include "agent/base/base64.h"
 #include "agent/base/files.h"
+#include "agent/base/json.h"
 #include "agent/interop/json_scan.h"
 #include "agent/record/traj_write.h"
 #include "xtars/config.h"
@@ -63,6 +64,7 @@ struct import_run {
     const char *source;          /* "import-osworld", "import-uitars-desktop" */
     const char *from;            /* the path imported */
     char *instruction, *model;
+    const char *instruction_key, *model_key; /* where they came from, for messages */
     char status[32];
     char message[1024];
     char started_at[96];
@@ -227,25 +229,77 @@ xtars_err xtars_image_probe(const void *data, size_t len, int *width, int *heigh
 
 /* ---- writing the trajectory ---- */
 
+static void fill_run_json(const struct import_run *run, const char *status,
+                          struct xtars_traj_run *out)
+{
+    memset(out, 0, sizeof *out);
+    out->source = (char *)run->source; /* borrowed: the writer only reads them */
+    out->imported_from = (char *)run->from;
+    out->instruction = run->instruction;
+    out->model = run->model;
+    out->family = XTARS_FAMILY_PIXELS;
+    out->screen_width = out->target_width = out->sent_width = run->width;
+    out->screen_height = out->target_height = out->sent_height = run->height;
+    out->image_format = run->is_jpeg ? XTARS_IMAGE_JPEG : XTARS_IMAGE_PNG;
+    out->started_at = run->started_at[0] ? (char *)run->started_at : NULL;
+    out->status = (char *)status;
+    out->message = run->message[0] ? (char *)run->message : NULL;
+    out->steps_written = run->count;
+}
+
 static xtars_err write_run_json(struct xtars_traj *traj, const struct import_run *run,
                                 const char *status, char *err)
 {
     struct xtars_traj_run out;
 
-    memset(&out, 0, sizeof out);
-    out.source = (char *)run->source; /* borrowed: the writer only reads them */
-    out.imported_from = (char *)run->from;
-    out.instruction = run->instruction;
-    out.model = run->model;
-    out.family = XTARS_FAMILY_PIXELS;
-    out.screen_width = out.target_width = out.sent_width = run->width;
-    out.screen_height = out.target_height = out.sent_height = run->height;
-    out.image_format = run->is_jpeg ? XTARS_IMAGE_JPEG : XTARS_IMAGE_PNG;
-    out.started_at = run->started_at[0] ? (char *)run->started_at : NULL;
-    out.status = (char *)status;
-    out.message = run->message[0] ? (char *)run->message : NULL;
-    out.steps_written = run->count;
+    fill_run_json(run, status, &out);
     return xtars_traj_record_run(traj, &out, err);
+}
+
+/* Bytes of s as a JSON string in run.json (invalid UTF-8 becomes U+FFFD,
+ * control characters \u escapes, so it can be several times its input). */
+static size_t written_size(const char *s)
+{
+    struct xtars_buf b;
+    size_t len;
+
+    if (s == NULL)
+        return 0;
+    xtars_buf_init(&b, XTARS_TRAJ_RUN_JSON_MAX);
+    len = xtars_json_put_string(&b, s) == XTARS_OK ? b.len : XTARS_TRAJ_RUN_JSON_MAX;
+    xtars_buf_cleanup(&b);
+    return len;
+}
+
+/* run.json must fit the writer's cap. The input's own limits bound each
+ * member as read, not as written, so check before the output directory is
+ * made and blame the input's field, not run.json (EFORMAT: exit 2). */
+static xtars_err check_run_json_fits(const struct import_run *run, char *err)
+{
+    struct xtars_traj_run out;
+    struct xtars_buf b;
+    size_t instruction, model;
+    const char *ikey, *mkey;
+    xtars_err rc;
+
+    fill_run_json(run, run->status, &out);
+    xtars_buf_init(&b, XTARS_TRAJ_RUN_JSON_MAX);
+    rc = xtars_traj_run_to_json(&out, &b);
+    xtars_buf_cleanup(&b);
+    if (rc != XTARS_ETOOBIG)
+        return rc == XTARS_OK ? XTARS_OK : xtars_error(err, rc, "out of memory");
+    instruction = written_size(run->instruction);
+    model = written_size(run->model);
+    ikey = run->instruction_key ? run->instruction_key : "instruction";
+    mkey = run->model_key ? run->model_key : "model";
+    if (instruction < (64u << 10) || model < (64u << 10)) /* one of them is the problem */
+        return xtars_error(err, XTARS_EFORMAT, "%s: '%s' is too large for run.json (%zu bytes once "
+                           "written; run.json holds at most %u)", run->from,
+                           instruction >= model ? ikey : mkey, instruction >= model ? instruction : model,
+                           XTARS_TRAJ_RUN_JSON_MAX);
+    return xtars_error(err, XTARS_EFORMAT, "%s: '%s' and '%s' are too large for run.json together "
+                       "(%zu and %zu bytes once written; run.json holds at most %u)", run->from, ikey,
+                       mkey, instruction, model, XTARS_TRAJ_RUN_JSON_MAX);
 }
 
 static xtars_err write_step(struct xtars_traj *traj, const struct import_run *run,
@@ -332,9 +386,9 @@ static xtars_err write_trajectory(struct import_run *run, const char *out_dir,
                                   struct xtars_import_stats *stats, char *err)
 {
     struct xtars_traj *traj;
-    xtars_err rc = xtars_traj_open(out_dir, &traj, err);
+    xtars_err rc = check_run_json_fits(run, err);
 
-    if (rc != XTARS_OK)
+    if (rc != XTARS_OK || (rc = xtars_traj_open(out_dir, &traj, err)) != XTARS_OK)
         return rc;
     xtars_traj_set_bulk(traj, 1);
     rc = write_run_json(traj, run, "running", err);
@@ -798,6 +852,7 @@ static void set_instruction(struct import_run *run, const struct xtars_import_op
     if (opts && opts->instruction) {
         free(run->instruction);
         run->instruction = strdup(opts->instruction);
+        run->instruction_key = "--instruction";
     }
     if (run->instruction == NULL)
         run->instruction = strdup(fallback);
@@ -1312,7 +1367,7 @@ static void desktop_status(struct import_run *run, const cJSON *root)
  * UI-TARS-desktop): the run's GUIAgentData as JSON text inside
  * <script type="ui_tars_web_dump" ...>...</script>. The first non-empty one
  * is the run (the app writes one); *json points into text. EFORMAT when
- * there is none. */
+ * there is none, or when one has no '>' or no </script> (a cut download). */
 static xtars_err html_dump(const char *text, size_t len, const char **json, size_t *json_len,
                            const char *name, char *err)
 {
@@ -1320,13 +1375,14 @@ static xtars_err html_dump(const char *text, size_t len, const char **json, size
     const char *end = text + len, *p = text;
 
     while ((p = memmem(p, (size_t)(end - p), tag, sizeof tag - 1)) != NULL) {
-        const char *open = memchr(p, '>', (size_t)(end - p)), *close;
-        if (open == NULL)
-            break;
-        open++;
-        close = memmem(open, (size_t)(end - open), "</script>", 9);
-        if (close == NULL)
-            break;
+        const char *open = memchr(p, '>', (size_t)(end - p)), *close = NULL;
+        if (open != NULL) {
+            open++;
+            close = memmem(open, (size_t)(end - open), "</script>", 9);
+        }
+        if (close == NULL) /* a report cut short: the dump is there, its end is not */
+            return xtars_error(err, XTARS_EFORMAT, "%s: the <script type=\"ui_tars_web_dump\"> at "
+                               "byte %zu is not closed (truncated file?)", name, (size_t)(p - text));
         p = close;
         while (open < close && strchr(" \t\r\n", *open))
             open++;
@@ -1377,9 +1433,13 @@ static xtars_err desktop_parse(struct import_run *run, struct xtars_json_map *sr
     if (opts && opts->width > 0)
         run->width = opts->width, run->height = opts->height;
     run->instruction = dup_or_null(get_string(root, "instruction"));
+    run->instruction_key = "instruction";
     run->model = dup_or_null(get_string(root, "modelName"));
-    if (run->model == NULL) /* the report's userData: settings in modelDetail */
+    run->model_key = "modelName";
+    if (run->model == NULL) { /* the report's userData: settings in modelDetail */
         run->model = dup_or_null(get_string(cJSON_GetObjectItemCaseSensitive(root, "modelDetail"), "name"));
+        run->model_key = "modelDetail.name";
+    }
     iso_from_epoch_ms(get_number(root, "logTime"), run->started_at, sizeof run->started_at);
     desktop_status(run, root);
     cJSON_Delete(root);

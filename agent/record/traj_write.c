@@ -23,7 +23,6 @@
 #include "xtars/parse.h"
 #include "xtars/version.h"
 
-#define RUN_JSON_CAP (1u << 22)
 #define STEP_LINE_CAP (1u << 24)
 
 /* The text being built and the first error building it: every piece is
@@ -319,7 +318,7 @@ xtars_err xtars_traj_record_run(struct xtars_traj *traj, const struct xtars_traj
     struct xtars_buf b;
     xtars_err rc;
 
-    xtars_buf_init(&b, RUN_JSON_CAP);
+    xtars_buf_init(&b, XTARS_TRAJ_RUN_JSON_MAX);
     rc = xtars_traj_run_to_json(run, &b);
     if (rc != XTARS_OK)
         rc = xtars_error(err, rc, "run.json: too large");

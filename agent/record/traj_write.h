@@ -17,6 +17,9 @@
 extern "C" {
 #endif
 
+/* The largest run.json the writer makes (xtars_traj_record_run()). */
+#define XTARS_TRAJ_RUN_JSON_MAX (1u << 22)
+
 /* Appends run.json for run: format, version and this xtars's version are
  * the writer's own; "recorder" is written when recorder_pid > 0; the
  * endpoint loses any user information and query string; a NULL instruction

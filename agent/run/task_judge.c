@@ -46,6 +46,10 @@ xtars_err xtars_judge_new(const struct xtars_config *cfg, struct xtars_judge **o
         snprintf(j->cfg.endpoint, sizeof j->cfg.endpoint, "%s", cfg->judge_endpoint);
     if (cfg->judge_model[0])
         snprintf(j->cfg.model, sizeof j->cfg.model, "%s", cfg->judge_model);
+    /* A judge on another provider needs that provider's key; the model
+     * client registers the key with the redactor when it reads it. */
+    if (cfg->judge_api_key_env[0])
+        snprintf(j->cfg.api_key_env, sizeof j->cfg.api_key_env, "%s", cfg->judge_api_key_env);
     j->cfg.history_images = 1;
     *out = j;
     return XTARS_OK;

@@ -4,8 +4,8 @@
  * again, when the screen changed, until a statement holds), and the
  * variables queries store for later steps (${name}).
  *
- * The model is the config's judge_endpoint / judge_model (default: the
- * agent's), asked through the model client with a template of
+ * The model is the config's judge_endpoint / judge_model, with the key in
+ * the variable judge_api_key_env names (each defaulting to the agent's), asked through the model client with a template of
  * configs/prompts/ (judge_assert, judge_query) and one screenshot. Every
  * answer is recorded as a step of the task's trajectory. With a task cache
  * (task_cache.h), an answer recorded on a screen that still verifies is

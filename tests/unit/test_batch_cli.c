@@ -84,6 +84,16 @@ TEST(usage_errors)
                  "1024\n");
     expect_usage((const char *const[]){"@xtars", "batch", "--out", "o", "--retry-faild", list, NULL},
                  "xtars batch: unknown option '--retry-faild' (did you mean '--retry-failed'?)\n");
+    /* --cache and --cache-mode as `xtars task` spells and checks them */
+    expect_usage((const char *const[]){"@xtars", "batch", "--out", "o", "--cache-mode", "read-only", list,
+                                       NULL},
+                 "xtars batch: --cache-mode needs --cache DIR\n");
+    expect_usage((const char *const[]){"@xtars", "batch", "--out", "o", "--cache", "c", "--cache-mode",
+                                       "sometimes", list, NULL},
+                 "xtars batch: --cache-mode must be read-write, read-only or refresh, not 'sometimes'\n");
+    expect_usage((const char *const[]){"@xtars", "batch", "--merge", "--out", "o", "--cache", "c", "r",
+                                       NULL},
+                 "xtars batch: --cache does not go with --merge\n");
 }
 
 TEST(bad_lists_and_task_files_stop_before_anything_runs)

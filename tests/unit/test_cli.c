@@ -2,6 +2,7 @@
  * unknown commands and flags, run as a user would run them. */
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "run.h"
 #include "test.h"
@@ -135,6 +136,44 @@ TEST(report_of_a_directory_that_is_not_a_trajectory)
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_EQ(r.err, "xtars report: / is not a trajectory directory (it has no run.json)\n");
     xt_result_free(&r);
+}
+
+/* A trajectory whose run.json or steps.jsonl is a FIFO (or a directory) is a
+ * bad input file: exit 2 and one line naming the file, from report and
+ * replay alike; before, it was exit 1 (a runtime error). */
+TEST(a_trajectory_file_that_is_not_a_regular_file_is_exit_2)
+{
+    static const char *const names[] = {"steps.jsonl", "run.json"};
+    char path[900], want[1000];
+    struct xt_result r;
+
+    for (int i = 0; i < 2; i++) {
+        const char *dir = xt_tmp_path(i ? "fifo-run" : "fifo-steps");
+        r = RUN("import", "--from", "uitars-desktop", xt_data_path("import/uitars-desktop/basic.json"),
+                "--out", dir);
+        ASSERT_EQ(r.status, 0);
+        xt_result_free(&r);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        ASSERT_EQ(unlink(path), 0);
+        ASSERT_EQ(mkfifo(path, 0600), 0);
+        snprintf(want, sizeof want, "xtars report: %s: not a regular file\n", path);
+        r = RUN("report", dir);
+        ASSERT_EQ(r.status, 2);
+        ASSERT_STR_EQ(r.err, want);
+        xt_result_free(&r);
+        snprintf(want, sizeof want, "xtars replay: %s: not a regular file\n", path);
+        r = RUN("replay", "--dry-run", dir);
+        ASSERT_EQ(r.status, 2);
+        ASSERT_STR_EQ(r.err, want);
+        xt_result_free(&r);
+        /* a directory in its place is the same mistake */
+        ASSERT_EQ(unlink(path), 0);
+        ASSERT_EQ(mkdir(path, 0700), 0);
+        r = RUN("report", dir);
+        ASSERT_EQ(r.status, 2);
+        ASSERT_STR_CONTAINS(r.err, "not a regular file\n");
+        xt_result_free(&r);
+    }
 }
 
 /* ---- every command on each kind of bad input: exit code and message ---- */

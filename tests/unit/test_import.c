@@ -364,6 +364,53 @@ TEST(uitars_desktop_bad_input)
     }
 }
 
+/* Each member the importer reads is capped at 1 MiB as read, but a byte
+ * that is not UTF-8 is written as U+FFFD (3 bytes): an instruction and a
+ * model name of 1,000,000 such bytes each make 2 x 3,000,002 bytes of
+ * run.json, over its 4 MiB. The error names the input and its fields, not
+ * run.json, exits 2 (bad input), and leaves no output directory behind. */
+TEST(uitars_desktop_members_too_large_for_run_json_name_the_input)
+{
+    static const char conv[] = "\"conversations\": [{\"from\": \"gpt\", \"value\": \"Action: wait()\", "
+                               "\"screenshotContext\": {\"size\": {\"width\": 800, \"height\": 600}}}]}";
+    const char *file = tmp("wide.json"), *out = tmp("wide-run");
+    char *junk = malloc(1000000), err[XTARS_ERRLEN], want[1200];
+    struct xtars_import_stats stats;
+    struct xt_result r;
+    struct stat st;
+    FILE *f = fopen(file, "w");
+
+    ASSERT(f != NULL && junk != NULL);
+    memset(junk, 0xff, 1000000);
+    fputs("{\"version\": \"v1\", \"instruction\": \"", f);
+    fwrite(junk, 1, 1000000, f);
+    fputs("\", \"modelName\": \"", f);
+    fwrite(junk, 1, 1000000, f);
+    fprintf(f, "\", %s", conv);
+    fclose(f);
+    free(junk);
+    snprintf(want, sizeof want, "%s: 'instruction' and 'modelName' are too large for run.json together "
+             "(3000002 and 3000002 bytes once written; run.json holds at most 4194304)", file);
+    ASSERT_EQ(xtars_import_uitars_desktop(file, out, NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_EQ(err, want);
+    ASSERT(stat(out, &st) != 0);
+    r = xt_run((const char *const[]){"@xtars", "import", "--from", "uitars-desktop", file, "--out", out,
+                                     NULL}, NULL, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_CONTAINS(r.err, want);
+    xt_result_free(&r);
+    ASSERT(stat(out, &st) != 0);
+    /* one of them alone fits, at three times its input */
+    f = fopen(file, "w");
+    ASSERT(f != NULL);
+    fputs("{\"version\": \"v1\", \"instruction\": \"", f);
+    for (int i = 0; i < 1000000; i++)
+        fputc(0xff, f);
+    fprintf(f, "\", \"modelName\": \"m\", %s", conv);
+    fclose(f);
+    ASSERT_EQ(xtars_import_uitars_desktop(file, out, NULL, &stats, err), XTARS_OK);
+}
+
 TEST(export_then_import_gives_the_same_run)
 {
     const char *first = tmp("first"), *exported = tmp("exported"), *second = tmp("second");
@@ -558,6 +605,18 @@ TEST(uitars_desktop_html_report)
     put_file(tmp("other.html"), "<html><body>hello</body></html>");
     ASSERT_EQ(xtars_import_uitars_desktop(tmp("other.html"), tmp("html-2"), NULL, &stats, err), XTARS_EFORMAT);
     ASSERT_STR_CONTAINS(err, "an HTML file without a UI-TARS-desktop report in it");
+    /* A report cut off inside its dump (or inside the tag) says so, not "no report". */
+    f = fopen(tmp("cut.html"), "w");
+    ASSERT(f != NULL);
+    fprintf(f, "<html><body><script type=\"ui_tars_web_dump\" type=\"application/json\">%.200s",
+            json.data);
+    fclose(f);
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("cut.html"), tmp("html-3"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "cut.html: the <script type=\"ui_tars_web_dump\"> at byte 12 is not "
+                             "closed (truncated file?)");
+    put_file(tmp("cut2.html"), "<html><script type=\"ui_tars_web_dump\" type=\"appl");
+    ASSERT_EQ(xtars_import_uitars_desktop(tmp("cut2.html"), tmp("html-4"), NULL, &stats, err), XTARS_EFORMAT);
+    ASSERT_STR_CONTAINS(err, "cut2.html: the <script type=\"ui_tars_web_dump\"> at byte 6 is not closed");
     xtars_buf_cleanup(&json);
 }
 

@@ -593,6 +593,74 @@ TEST(max_inflight_requests_one_serialises_the_model_requests)
     xt_mserver_stop(&s);
 }
 
+/* ---- a task cache for the whole batch ---- */
+
+static int requests_made(const struct xt_mserver *s)
+{
+    cJSON *list = xt_mserver_requests(s);
+    int n = cJSON_GetArraySize(list);
+
+    cJSON_Delete(list);
+    return n;
+}
+
+static struct xt_result cached_batch(const struct xt_mserver *s, const char *out, const char *mode)
+{
+    return xt_run((const char *const[]){"@xtars", "batch", "-j", "2", "--out", out, "--endpoint",
+                                        s->endpoint, "--set", "retries=0", "--cache", tmp("cache"),
+                                        mode ? "--cache-mode" : "--", mode ? mode : tmp("cached.jsonl"),
+                                        mode ? tmp("cached.jsonl") : NULL, NULL},
+                  NULL, NULL);
+}
+
+/* --cache reaches every task file (as `xtars task --cache`), and --cache-mode
+ * with it; the instruction line runs as `xtars run`, which has no cache (it
+ * would refuse the option) and asks the model every time. */
+TEST(cache_reaches_every_task_file_and_not_the_instructions)
+{
+    struct xt_mserver s;
+    struct xt_result r;
+    char *log;
+    int entries = 0;
+    DIR *d;
+    struct dirent *e;
+
+    quiet_proxies();
+    write_text(tmp("cached-task.json"),
+               "{\"name\": \"cached\", \"screen\": \"640x480\", "
+               "\"steps\": [{\"instruction\": \"Click the button\", \"max_steps\": 3}]}\n");
+    write_text(tmp("cached.jsonl"), "{\"id\": \"c1\", \"task_file\": \"cached-task.json\"}\n"
+                                    "{\"id\": \"i1\", \"instruction\": \"Click\", \"screen\": \"640x480\"}\n");
+    xt_mserver_start(&s, SCRIPT(""), NULL);
+    /* First run: both ask the model; the task file's passing steps fill the cache. */
+    r = cached_batch(&s, tmp("cached-1"), NULL);
+    if (r.status != 0)
+        FAIL("batch exited %d:\n%s", r.status, r.err);
+    ASSERT_STR_CONTAINS(r.err, "batch: --cache is for task files; 1 instruction task runs without it");
+    xt_result_free(&r);
+    ASSERT_EQ(requests_made(&s), 2);
+    d = opendir(tmp("cache"));
+    ASSERT(d != NULL);
+    while ((e = readdir(d)) != NULL)
+        entries += strncmp(e->d_name, "s001-instruction-", 17) == 0;
+    closedir(d);
+    ASSERT_EQ(entries, 1);
+    /* Second run: the task file replays from the cache; only the instruction asks. */
+    r = cached_batch(&s, tmp("cached-2"), NULL);
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+    ASSERT_EQ(requests_made(&s), 3);
+    log = slurp(tmp("cached-2/tasks/c1/log.txt"));
+    ASSERT_STR_CONTAINS(log, "cache: 1 step");
+    free(log);
+    /* --cache-mode refresh reaches the task too: it ignores the entry and asks. */
+    r = cached_batch(&s, tmp("cached-3"), "refresh");
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+    ASSERT_EQ(requests_made(&s), 5);
+    xt_mserver_stop(&s);
+}
+
 /* ---- the Kubernetes entrypoint, as a pod runs it ---- */
 
 static struct xt_result pod(int index, const char *endpoint, const char *strict)

@@ -196,6 +196,69 @@ TEST(an_answer_that_is_not_the_json_asked_for_fails_naming_the_step)
     xt_mserver_stop(&server);
 }
 
+/* Whether request i carried a Bearer key, and the one the server expected. */
+static int auth_matches(const struct xt_mserver *s, int i)
+{
+    cJSON *list = xt_mserver_requests(s);
+    const cJSON *auth = cJSON_GetObjectItem(cJSON_GetArrayItem(list, i), "authorization");
+    int matches = cJSON_IsTrue(cJSON_GetObjectItem(auth, "matches"));
+
+    ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(auth, "present")));
+    cJSON_Delete(list);
+    return matches;
+}
+
+/* A judge on another provider gets its own key (judge_api_key_env) while the
+ * agent keeps its own; unset, the judge sends the agent's. The judge's key
+ * never shows: its answer repeats it, and the PASS line, the log and the
+ * trajectory say [redacted]. */
+TEST(the_judge_sends_its_own_api_key_and_never_shows_it)
+{
+    static const char judge_key[] = "judge-key-7f3a9c";
+    struct xt_mserver agent, judge;
+    const char *env[] = {"XTARS_API_KEY=agent-key-51d0e2", "XT_JUDGE_KEY=judge-key-7f3a9c", NULL};
+    const char *agent_env[] = {"XT_EXPECTED_KEY=agent-key-51d0e2", NULL};
+    const char *judge_env[] = {"XT_EXPECTED_KEY=judge-key-7f3a9c", NULL};
+    char judge_endpoint[160], *steps;
+    struct xt_result r;
+
+    xt_mserver_start(&agent, "[{\"reply\": \"Action: finished(content='done')\", \"repeat\": 2}]", agent_env);
+    xt_mserver_start(&judge, "[{\"reply\": \"{\\\"pass\\\": true, \\\"reason\\\": \\\"grey; the key is "
+                             "judge-key-7f3a9c\\\"}\", \"repeat\": 2}]", judge_env);
+    snprintf(judge_endpoint, sizeof judge_endpoint, "judge_endpoint=%s", judge.endpoint);
+    write_text(tmp("keys.json"), "{\"name\": \"keys\", \"screen\": \"640x400\", " GREY_SETUP ", \"steps\": ["
+                                 "{\"instruction\": \"Finish\", \"max_steps\": 1},"
+                                 "{\"assert\": \"The screen is grey\"}]}");
+    r = xt_run((const char *const[]){"@xtars", "task", "--quiet", "--out", tmp("runs"), "--endpoint",
+                                     agent.endpoint, "--set", judge_endpoint, "--set",
+                                     "judge_api_key_env=XT_JUDGE_KEY", tmp("keys.json"), NULL},
+               env, NULL);
+    if (r.status != 0)
+        FAIL("task exited %d:\n%s", r.status, r.err);
+    ASSERT_EQ(requests(&agent), 1);
+    ASSERT_EQ(requests(&judge), 1);
+    ASSERT_EQ(auth_matches(&agent, 0), 1);
+    ASSERT_EQ(auth_matches(&judge, 0), 1);
+    ASSERT_STR_CONTAINS(r.err, "PASS assert The screen is grey: grey; the key is [redacted]");
+    ASSERT(strstr(r.err, judge_key) == NULL && strstr(r.out, judge_key) == NULL);
+    steps = trajectory_file(&r, "steps.jsonl");
+    ASSERT(strstr(steps, judge_key) == NULL);
+    ASSERT_STR_CONTAINS(steps, "the key is [redacted]");
+    free(steps);
+    xt_result_free(&r);
+    /* Without judge_api_key_env the judge sends the agent's key. */
+    r = xt_run((const char *const[]){"@xtars", "task", "--quiet", "--out", tmp("runs"), "--endpoint",
+                                     agent.endpoint, "--set", judge_endpoint, tmp("keys.json"), NULL},
+               env, NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_EQ(requests(&judge), 2);
+    ASSERT_EQ(auth_matches(&agent, 1), 1);
+    ASSERT_EQ(auth_matches(&judge, 1), 0);
+    xt_result_free(&r);
+    xt_mserver_stop(&agent);
+    xt_mserver_stop(&judge);
+}
+
 TEST(a_query_answer_is_used_by_later_steps)
 {
     struct xt_mserver server;

@@ -27,6 +27,7 @@
 #include "agent/model/inflight.h"
 #include "xtars/log.h"
 #include "agent/run/task.h"
+#include "agent/run/task_cache.h"
 #include "xtars/trajectory.h"
 
 #define MAX_JOBS 256
@@ -35,7 +36,7 @@
 #define INDEX_EVERY_S 2.0      /* index.html is rewritten at most this often while running */
 
 enum { OPT_OUT = 1, OPT_SHARD, OPT_MERGE, OPT_TASKS, OPT_RETRY_FAILED, OPT_ENDPOINT, OPT_MODEL,
-       OPT_FAMILY, OPT_DRY_RUN, OPT_NO_REPORT, OPT_QUIET, OPT_JUNIT };
+       OPT_FAMILY, OPT_DRY_RUN, OPT_NO_REPORT, OPT_QUIET, OPT_JUNIT, OPT_CACHE, OPT_CACHE_MODE };
 
 static int run_batch(int argc, char **argv);
 
@@ -68,6 +69,11 @@ const struct cli_command cli_cmd_batch = {
         "  --quiet              no line per task, only the summary\n"
         "  --junit FILE         also write JUnit XML for CI: a testcase per task of the\n"
         "                       shard (docs/scale-out.md)\n"
+        "  --cache DIR          every task file runs as `xtars task --cache DIR`: steps\n"
+        "                       replayed from DIR while the screen still matches\n"
+        "                       (docs/tasks.md); instruction tasks run without it\n"
+        "  --cache-mode M       read-write (default), read-only (never update the cache)\n"
+        "                       or refresh (ignore it, record it anew)\n"
         "  --merge              merge the results.jsonl of RESULTS_DIRs into DIR\n"
         "  --tasks FILE         with --merge: report the tasks of FILE that have no result\n\n"
         "--config, --set, --log-level and --log-format are passed on to every task.\n"
@@ -79,6 +85,7 @@ const struct cli_command cli_cmd_batch = {
 struct batch_args {
     int jobs, shard_index, shard_count, merge, retry_failed, no_report, quiet;
     const char *out, *tasks, *junit;
+    const char *cache, *cache_mode; /* --cache DIR, --cache-mode M: for task-file tasks */
     const char *flags[8];
     char flag_text[8][600];
     int flag_count;
@@ -183,6 +190,15 @@ static int handle_option(struct batch_args *a, int opt, const char *arg)
     case OPT_NO_REPORT: a->no_report = 1; return forward(a, "--no-report", NULL);
     case OPT_QUIET: a->quiet = 1; return CLI_EXIT_OK;
     case OPT_JUNIT: a->junit = arg; return CLI_EXIT_OK;
+    case OPT_CACHE: a->cache = arg; return CLI_EXIT_OK;
+    case OPT_CACHE_MODE: {
+        int mode;
+        if (xtars_task_cache_mode_from_name(arg, &mode) != XTARS_OK)
+            return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--cache-mode must be read-write, "
+                            "read-only or refresh, not '%.40s'", arg);
+        a->cache_mode = arg;
+        return CLI_EXIT_OK;
+    }
     default: return forward_option(a, opt, arg);
     }
 }
@@ -203,6 +219,8 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct b
         {"no-report", no_argument, NULL, OPT_NO_REPORT},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"junit", required_argument, NULL, OPT_JUNIT},
+        {"cache", required_argument, NULL, OPT_CACHE},
+        {"cache-mode", required_argument, NULL, OPT_CACHE_MODE},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -254,6 +272,14 @@ static int task_argv(const struct batch *b, const struct xtars_batch_task *t, co
         snprintf(steps, 16, "%d", t->max_steps);
         argv[n++] = "--max-steps";
         argv[n++] = steps;
+    }
+    if (t->task_file && b->args->cache) { /* `xtars run` has no cache */
+        argv[n++] = "--cache";
+        argv[n++] = b->args->cache;
+        if (b->args->cache_mode) {
+            argv[n++] = "--cache-mode";
+            argv[n++] = b->args->cache_mode;
+        }
     }
     for (int i = 0; i < b->args->forward_count; i++)
         argv[n++] = b->args->forward[i];
@@ -311,7 +337,7 @@ static xtars_err fresh_dir(const char *dir, char *err)
 static xtars_err start_job(struct batch *b, int task, struct job *job, char *err)
 {
     const struct xtars_batch_task *t = &b->list.tasks[task];
-    const char *argv[MAX_FORWARD + 2 * XTARS_BATCH_MAX_LAUNCH + 16];
+    const char *argv[MAX_FORWARD + 2 * XTARS_BATCH_MAX_LAUNCH + 20];
     char screen[32], out[4300], steps[16], why[XTARS_ERRLEN];
     xtars_err rc;
 
@@ -810,6 +836,19 @@ static int prepare(struct batch *b, const char *list_path, const struct xtars_co
     return CLI_EXIT_OK;
 }
 
+/* --cache is `xtars task`'s: instruction lines run as `xtars run`, which has
+ * none. Said once, so a user does not expect them to be replayed. */
+static void warn_uncached(const struct batch *b)
+{
+    int count = 0;
+
+    for (int i = 0; i < b->list.count; i++)
+        count += b->list.tasks[i].instruction != NULL;
+    if (count)
+        xtars_log_warn("batch: --cache is for task files; %d instruction task%s run%s without it",
+                       count, count == 1 ? "" : "s", count == 1 ? "s" : "");
+}
+
 static int batch_main(const struct batch_args *a, const char *list_path,
                       const struct xtars_config *cfg)
 {
@@ -823,6 +862,8 @@ static int batch_main(const struct batch_args *a, const char *list_path,
     xtars_batch_results_init(&b->results);
     cli_catch_stop_signals(on_signal);
     rc = prepare(b, list_path, cfg);
+    if (rc == CLI_EXIT_OK && a->cache)
+        warn_uncached(b);
     if (rc == CLI_EXIT_OK) {
         if (a->shard_count > 1 || b->queue_len < b->in_shard)
             xtars_log_info("batch: %d task%s%s, %d with a final result, %d to run, %d at once",
@@ -1024,6 +1065,10 @@ static int run_batch(int argc, char **argv)
         return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "needs --out DIR");
     if (a.junit && a.merge)
         return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--junit does not go with --merge");
+    if (a.cache && a.merge)
+        return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--cache does not go with --merge");
+    if (a.cache_mode && a.cache == NULL)
+        return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--cache-mode needs --cache DIR");
     if (a.merge) {
         if (optind >= argc)
             return cli_fail(&cli_cmd_batch, CLI_EXIT_USAGE, "--merge needs at least one RESULTS_DIR");
