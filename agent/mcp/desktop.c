@@ -20,6 +20,20 @@
 #define SETTLE_INTERVAL_MS 40
 #define SETTLE_STABLE_FRAMES 2
 
+/* The client cannot give the server a display: the advice is for whoever
+ * wrote the client's server entry (docs/mcp.md). */
+xtars_err mcp_need_display(const struct xtars_mcp *m, char err[static XTARS_ERRLEN])
+{
+    const char *env = getenv("DISPLAY");
+
+    if (m->cfg.display[0] || (env && env[0])) /* Xlib takes DISPLAY="" as unset too */
+        return XTARS_OK;
+    return xtars_error(err, XTARS_EDISPLAY, "no X display: this xtars mcp server was started "
+                       "without DISPLAY set; whoever configured the server must add --display D "
+                       "(e.g. :0) or --xvfb WxH (a private headless screen) to its 'xtars mcp' "
+                       "command line, or set DISPLAY in its environment (xtars mcp --help)");
+}
+
 xtars_err mcp_desktop_open_capture(struct xtars_mcp *m, char err[static XTARS_ERRLEN])
 {
     struct mcp_desktop *d = &m->desk;
@@ -28,10 +42,9 @@ xtars_err mcp_desktop_open_capture(struct xtars_mcp *m, char err[static XTARS_ER
 
     if (d->capture)
         return XTARS_OK;
+    if ((rc = mcp_need_display(m, err)) != XTARS_OK)
+        return rc;
     xtars_capture_options_from_config(&m->cfg, &copts);
-    if (copts.display == NULL && getenv("DISPLAY") == NULL)
-        return xtars_error(err, XTARS_EDISPLAY, "no X display: DISPLAY is not set (start xtars mcp "
-                           "with --display, or --xvfb WxH for a private headless screen)");
     rc = xtars_capture_new(&copts, &d->capture, err);
     if (rc != XTARS_OK)
         return rc;

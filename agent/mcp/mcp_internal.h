@@ -130,6 +130,9 @@ struct mcp_shot_request {
 };
 enum mcp_space { MCP_SPACE_IMAGE = 0, MCP_SPACE_SCREEN = 1 };
 
+/* EDISPLAY, with what the server's configurer must do, when neither the
+ * config (--display) nor the environment names a display. */
+xtars_err mcp_need_display(const struct xtars_mcp *m, char err[static XTARS_ERRLEN]);
 xtars_err mcp_desktop_open_capture(struct xtars_mcp *m, char err[static XTARS_ERRLEN]);
 xtars_err mcp_desktop_open_exec(struct xtars_mcp *m, char err[static XTARS_ERRLEN]);
 void mcp_desktop_close(struct xtars_mcp *m);
