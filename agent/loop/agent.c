@@ -211,6 +211,7 @@ static xtars_err open_policy(struct xtars_agent *a, char *err)
     a->guard.bounds = &a->target;
     a->guard.confirm = a->opts.confirm;
     a->guard.confirm_data = a->opts.user;
+    a->guard.dry = a->opts.dry_run;
     return xtars_guard_open_policy(&a->guard, &a->cfg, err);
 }
 

@@ -30,6 +30,8 @@ struct xtars_guard {
     struct xtars_xdesk *desk;       /* NULL: no display; windows unknown, selections unreadable */
     const struct xtars_rect *bounds;/* what actions may touch (borrowed); NULL: no bound */
     int pressed;                    /* the last action pressed a button: focus may be moving */
+    int dry;                        /* a dry run: nothing is sent, so without a display there is
+                                       no selection a paste could insert (read as empty) */
     /* Asked when the policy wants a person's yes; nonzero allows. NULL refuses. */
     int (*confirm)(const struct xtars_action *action, const char *reason, void *data);
     void *confirm_data;

@@ -42,6 +42,7 @@ xtars_err xtars_mcp_new(const struct xtars_config *cfg, const struct xtars_mcp_o
     xtars_buf_init(&m->desk.image, MCP_IMAGE_MAX_BYTES);
     xtars_clock_iso(m->started_at, sizeof m->started_at);
     rc = xtars_log_add_secret_vars(m->cfg.redact, err);
+    m->guard.dry = m->dry_run;
     if (rc == XTARS_OK)
         rc = xtars_guard_open_policy(&m->guard, &m->cfg, err);
     /* run.json names the screen (readers need its size): connect now. The

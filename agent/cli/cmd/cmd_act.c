@@ -343,6 +343,7 @@ static int act(const struct act_options *o, const struct xtars_config *cfg, char
         rc = cli_fail(&cli_cmd_act, e == XTARS_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE, "%s",
                       err);
     guard.bounds = &space.target;
+    guard.dry = o->dry_run;
     guard.confirm = cli_confirm; /* asks when stdin is a terminal, refuses otherwise */
     if (rc == CLI_EXIT_OK)
         rc = build_space(o, cfg, &space);
