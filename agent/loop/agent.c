@@ -159,9 +159,7 @@ void xtars_agent_free(struct xtars_agent *a)
     xtars_model_free(a->model);
     xtars_capture_free(a->capture);
     agent_still_cleanup(a);
-    xtars_policy_state_free(a->policy_state);
-    xtars_policy_free(a->policy);
-    xtars_xdesk_close(a->desk);
+    xtars_guard_cleanup(&a->guard);
     xtars_shot_cleanup(&a->shot);
     free(a);
 }
@@ -210,12 +208,11 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
 
 static xtars_err open_policy(struct xtars_agent *a, char *err)
 {
-    xtars_err rc = xtars_policy_from_setting(a->cfg.policy, &a->policy, err);
-
-    if (rc == XTARS_OK)
-        rc = xtars_policy_state_new(a->policy, (enum xtars_policy_mode)a->cfg.policy_mode,
-                                    &a->policy_state, err);
-    return rc;
+    a->guard.bounds = &a->target;
+    a->guard.confirm = a->opts.confirm;
+    a->guard.confirm_data = a->opts.user;
+    a->guard.dry = a->opts.dry_run;
+    return xtars_guard_open_policy(&a->guard, &a->cfg, err);
 }
 
 /* The policy's own view of the desktop (after capture: same display). A dry
@@ -225,7 +222,7 @@ static xtars_err open_desk(struct xtars_agent *a, char *err)
 {
     if (a->opts.dry_screen.width != 0 || a->opts.dry_screen.height != 0)
         return XTARS_OK;
-    return xtars_xdesk_open(a->cfg.display, &a->desk, err);
+    return xtars_guard_open_desk(&a->guard, a->cfg.display, err);
 }
 
 static xtars_err open_trajectory(struct xtars_agent *a, char *err)

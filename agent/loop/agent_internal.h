@@ -17,9 +17,7 @@
 #include "xtars/exec.h"
 #include "xtars/model.h"
 #include "xtars/parse.h"
-#include "actions/selection.h"
-#include "agent/reply/policy.h"
-#include "agent/reply/policy_state.h"
+#include "agent/loop/guard.h"
 #include "agent/model/prompt.h"
 #include "xtars/trajectory.h"
 
@@ -49,10 +47,7 @@ struct xtars_agent {
         int format;                 /* enum xtars_image_format of encoded */
     } still;
     struct xtars_executor *exec;
-    struct xtars_policy *policy;
-    struct xtars_policy_state *policy_state; /* the input stream as the policy follows it */
-    struct xtars_xdesk *desk;       /* focus, WM_CLASS and selections for the policy */
-    int pressed;                    /* the last action pressed a button: focus may be moving */
+    struct xtars_guard guard;       /* the policy and the input stream as it follows it */
     struct xtars_model *model;      /* created on first run */
     struct xtars_traj *traj;
     char dir[PATH_MAX];
@@ -156,14 +151,6 @@ xtars_err agent_shoot(struct xtars_agent *a, char *err);
 /* Adds the steps recorded since a->history_from (their screenshots and
  * replies) to a run's fresh history, then clears history_from. */
 xtars_err agent_seed_history(struct xtars_agent *a, struct xtars_history *h, char *err);
-
-/* ---- guard.c ---- */
-
-/* The policy's verdict on x, about to be executed (asks opts.confirm). */
-enum xtars_policy_effect agent_policy_check(struct xtars_agent *a, const struct xtars_action *x,
-                                            char *reason, size_t reason_size);
-/* After executing x (ok: it succeeded). */
-void agent_policy_performed(struct xtars_agent *a, const struct xtars_action *x, int ok);
 
 /* ---- step.c ---- */
 

@@ -1,34 +1,61 @@
-/* guard.c: the policy call of the loop. Before each action it learns from
- * the desktop what the stateful policy needs (the window the input goes to,
- * its WM_CLASS, the selection a paste would insert: actions/selection.c) and
+/* guard.c: the policy call of everything that sends input (the loop, the
+ * MCP input tools, `xtars act`). Before each action it learns from the
+ * desktop what the stateful policy needs (the window the input goes to, its
+ * WM_CLASS, the selection a paste would insert: actions/selection.c) and
  * asks agent/reply/policy_state.c; after it, it tells the state what the
  * executor did. Decides nothing itself and never sends input. */
 #include <string.h>
 
-#include "agent/loop/agent_internal.h"
+#include "agent/loop/guard.h"
+#include "xtars/exec.h"
 #include "xtars/log.h"
 
 #define SELECTION_TIMEOUT_MS 1000
 #define SELECTION_MAX_BYTES (64 * 1024) /* the policy's line limit */
 
+void xtars_guard_init(struct xtars_guard *g)
+{
+    memset(g, 0, sizeof *g);
+}
+
+xtars_err xtars_guard_open_policy(struct xtars_guard *g, const struct xtars_config *cfg,
+                                  char err[static XTARS_ERRLEN])
+{
+    xtars_err rc = xtars_policy_from_setting(cfg->policy, &g->policy, err);
+
+    if (rc == XTARS_OK)
+        rc = xtars_policy_state_new(g->policy, (enum xtars_policy_mode)cfg->policy_mode,
+                                    &g->state, err);
+    return rc;
+}
+
+xtars_err xtars_guard_open_desk(struct xtars_guard *g, const char *display,
+                                char err[static XTARS_ERRLEN])
+{
+    return xtars_xdesk_open(display, &g->desk, err);
+}
+
+void xtars_guard_cleanup(struct xtars_guard *g)
+{
+    xtars_policy_state_free(g->state);
+    xtars_policy_free(g->policy);
+    xtars_xdesk_close(g->desk);
+    xtars_guard_init(g);
+}
+
 static xtars_err read_selection(void *data, enum xtars_policy_selection which, char **text,
                                 char *err)
 {
-    struct xtars_agent *a = data;
+    struct xtars_guard *g = data;
 
     *text = NULL;
-    if (a->desk == NULL)
+    if (g->desk == NULL && g->dry)
+        return XTARS_OK;
+    if (g->desk == NULL)
         return xtars_error(err, XTARS_ENOTSUP, "no X connection to read the selection");
-    return xtars_xdesk_selection(a->desk, which == XTARS_POLICY_PRIMARY ? XTARS_XSEL_PRIMARY
+    return xtars_xdesk_selection(g->desk, which == XTARS_POLICY_PRIMARY ? XTARS_XSEL_PRIMARY
                                                                          : XTARS_XSEL_CLIPBOARD,
                                  SELECTION_TIMEOUT_MS, SELECTION_MAX_BYTES, text, err);
-}
-
-static int confirm(const struct xtars_action *action, const char *reason, void *data)
-{
-    struct xtars_agent *a = data;
-
-    return a->opts.confirm && a->opts.confirm(action, reason, a->opts.user);
 }
 
 /* Pointer actions land in the window under their point; keys go to the focus. */
@@ -40,8 +67,8 @@ static int aims_at_point(const struct xtars_action *x)
            x->type == XTARS_ACTION_MOUSE_UP;
 }
 
-enum xtars_policy_effect agent_policy_check(struct xtars_agent *a, const struct xtars_action *x,
-                                            char *reason, size_t reason_size)
+enum xtars_policy_effect xtars_guard_check(struct xtars_guard *g, const struct xtars_action *x,
+                                           char *reason, size_t reason_size)
 {
     struct xtars_policy_input in;
     struct xtars_xwindow win;
@@ -49,10 +76,10 @@ enum xtars_policy_effect agent_policy_check(struct xtars_agent *a, const struct 
     xtars_err rc = XTARS_OK;
 
     memset(&win, 0, sizeof win);
-    if (a->desk && aims_at_point(x))
-        rc = xtars_xdesk_window_at(a->desk, x->has_point, x->x, x->y, &win, err);
-    else if (a->desk) /* after a click a window manager may still be moving the focus */
-        rc = xtars_xdesk_focus(a->desk, a->pressed ? XTARS_EXEC_FOCUS_WAIT_MS : 0, &win, err);
+    if (g->desk && aims_at_point(x))
+        rc = xtars_xdesk_window_at(g->desk, x->has_point, x->x, x->y, &win, err);
+    else if (g->desk) /* after a click a window manager may still be moving the focus */
+        rc = xtars_xdesk_focus(g->desk, g->pressed ? XTARS_EXEC_FOCUS_WAIT_MS : 0, &win, err);
     if (rc != XTARS_OK) { /* a server that went away fails the action itself: no warning */
         if (rc != XTARS_EDISPLAY)
             xtars_log(XTARS_LOG_WARN, "policy: %s; the window is unknown for this check", err);
@@ -62,17 +89,17 @@ enum xtars_policy_effect agent_policy_check(struct xtars_agent *a, const struct 
     in.window = win.window;
     in.wm_instance = win.instance;
     in.wm_class = win.class_name;
-    in.bounds = &a->target;
+    in.bounds = g->bounds;
     in.read_selection = read_selection;
-    in.read_data = a;
-    in.confirm = confirm;
-    in.confirm_data = a;
-    return xtars_policy_state_check(a->policy_state, x, &in, reason, reason_size);
+    in.read_data = g;
+    in.confirm = g->confirm;
+    in.confirm_data = g->confirm_data;
+    return xtars_policy_state_check(g->state, x, &in, reason, reason_size);
 }
 
-void agent_policy_performed(struct xtars_agent *a, const struct xtars_action *x, int ok)
+void xtars_guard_performed(struct xtars_guard *g, const struct xtars_action *x, int ok)
 {
     if (!ok) /* the executor released every key and button it held */
-        xtars_policy_state_released(a->policy_state);
-    a->pressed = ok && aims_at_point(x) && x->type != XTARS_ACTION_MOUSE_UP;
+        xtars_policy_state_released(g->state);
+    g->pressed = ok && aims_at_point(x) && x->type != XTARS_ACTION_MOUSE_UP;
 }

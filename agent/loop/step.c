@@ -200,7 +200,7 @@ void agent_act(struct xtars_agent *a, struct run_state *rs, struct step_record *
             *done = 1;
             return;
         }
-        effect = agent_policy_check(a, x, reason, sizeof reason); /* asks opts.confirm */
+        effect = xtars_guard_check(&a->guard, x, reason, sizeof reason); /* asks opts.confirm */
         if (effect != XTARS_POLICY_ALLOW) {
             snprintf(s->errors[i], sizeof s->errors[i], "denied by policy: %.170s", reason);
             /* The model is told in its own terms (rs->note); people (progress
@@ -217,7 +217,7 @@ void agent_act(struct xtars_agent *a, struct run_state *rs, struct step_record *
             continue;
         }
         s->ok[i] = xtars_exec_perform(a->exec, x, &er, failure) == XTARS_OK;
-        agent_policy_performed(a, x, s->ok[i]);
+        xtars_guard_performed(&a->guard, x, s->ok[i]);
         if (!s->ok[i]) {
             snprintf(s->errors[i], sizeof s->errors[i], "%.199s", failure);
             snprintf(note, sizeof note, "Your action %s failed: %s.", xtars_action_type_name(x->type),

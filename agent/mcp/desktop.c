@@ -20,6 +20,20 @@
 #define SETTLE_INTERVAL_MS 40
 #define SETTLE_STABLE_FRAMES 2
 
+/* The client cannot give the server a display: the advice is for whoever
+ * wrote the client's server entry (docs/mcp.md). */
+xtars_err mcp_need_display(const struct xtars_mcp *m, char err[static XTARS_ERRLEN])
+{
+    const char *env = getenv("DISPLAY");
+
+    if (m->cfg.display[0] || (env && env[0])) /* Xlib takes DISPLAY="" as unset too */
+        return XTARS_OK;
+    return xtars_error(err, XTARS_EDISPLAY, "no X display: this xtars mcp server was started "
+                       "without DISPLAY set; whoever configured the server must add --display D "
+                       "(e.g. :0) or --xvfb WxH (a private headless screen) to its 'xtars mcp' "
+                       "command line, or set DISPLAY in its environment (xtars mcp --help)");
+}
+
 xtars_err mcp_desktop_open_capture(struct xtars_mcp *m, char err[static XTARS_ERRLEN])
 {
     struct mcp_desktop *d = &m->desk;
@@ -28,10 +42,9 @@ xtars_err mcp_desktop_open_capture(struct xtars_mcp *m, char err[static XTARS_ER
 
     if (d->capture)
         return XTARS_OK;
+    if ((rc = mcp_need_display(m, err)) != XTARS_OK)
+        return rc;
     xtars_capture_options_from_config(&m->cfg, &copts);
-    if (copts.display == NULL && getenv("DISPLAY") == NULL)
-        return xtars_error(err, XTARS_EDISPLAY, "no X display: DISPLAY is not set (start xtars mcp "
-                           "with --display, or --xvfb WxH for a private headless screen)");
     rc = xtars_capture_new(&copts, &d->capture, err);
     if (rc != XTARS_OK)
         return rc;
@@ -53,6 +66,11 @@ xtars_err mcp_desktop_open_exec(struct xtars_mcp *m, char err[static XTARS_ERRLE
     rc = mcp_desktop_open_capture(m, err);
     if (rc != XTARS_OK && !m->dry_run)
         return rc;
+    /* the policy's own view of the same display; a dry run without one
+     * checks the typed text alone, as an agent's does */
+    if (rc == XTARS_OK && m->guard.desk == NULL &&
+        (rc = xtars_guard_open_desk(&m->guard, m->cfg.display, err)) != XTARS_OK)
+        return rc;
     xtars_exec_options_from_config(&m->cfg, &eopts);
     eopts.bounds = d->target;
     eopts.stop = &m->stop;
@@ -66,6 +84,8 @@ void mcp_desktop_close(struct xtars_mcp *m)
     struct mcp_desktop *d = &m->desk;
 
     xtars_exec_free(d->exec); /* releases every key and button first */
+    xtars_xdesk_close(m->guard.desk); /* the policy state stays with the session */
+    m->guard.desk = NULL;
     xtars_capture_free(d->capture);
     xtars_shot_cleanup(&d->shot);
     xtars_image_cleanup(&d->scratch);
@@ -351,27 +371,25 @@ xtars_err mcp_record_run(struct xtars_mcp *m, const char *status, const char *me
 
 /* ---- acting ---- */
 
-/* Policy first: a refusal performs nothing of the call. CONFIRM is a
- * refusal too: there is nobody on a terminal to ask. */
-static int allowed(struct xtars_mcp *m, const struct xtars_action *actions, int count,
-                   struct mcp_result *r, char *why, size_t why_size)
+/* The session's policy on one action, right before it is performed: the
+ * same stateful check as the loop's (agent/loop/guard.h), so "rm -r" typed in
+ * one call and "f ~\n" in the next is checked as "rm -rf ~". CONFIRM is a
+ * refusal: there is nobody on a terminal to ask. */
+static int allowed(struct xtars_mcp *m, const struct xtars_action *action, char *why,
+                   size_t why_size)
 {
-    const struct xtars_rect *bounds = m->desk.capture ? &m->desk.target : NULL;
     char reason[200];
+    enum xtars_policy_effect e;
 
-    for (int i = 0; i < count; i++) {
-        enum xtars_policy_effect e = xtars_policy_check(m->policy, &actions[i], bounds, reason,
-                                                        sizeof reason);
-        if (e == XTARS_POLICY_ALLOW)
-            continue;
-        snprintf(why, why_size, "refused by the action policy: %s%s", reason,
-                 e == XTARS_POLICY_CONFIRM ? " (it needs a human's confirmation, and xtars mcp "
-                                             "has no one to ask)" : "");
-        mcp_result_fail(r, "%s", why);
-        xtars_log_warn("mcp: %s %s", xtars_action_type_name(actions[i].type), why);
-        return 0;
-    }
-    return 1;
+    m->guard.bounds = m->desk.capture ? &m->desk.target : NULL;
+    e = xtars_guard_check(&m->guard, action, reason, sizeof reason);
+    if (e == XTARS_POLICY_ALLOW)
+        return 1;
+    snprintf(why, why_size, "refused by the action policy: %s%s", reason,
+             e == XTARS_POLICY_CONFIRM ? " (it needs a human's confirmation, and xtars mcp "
+                                         "has no one to ask)" : "");
+    xtars_log_warn("mcp: %s %s", xtars_action_type_name(action->type), why);
+    return 0;
 }
 
 void mcp_desktop_act(struct xtars_mcp *m, const char *tool, const char *call_text,
@@ -380,19 +398,23 @@ void mcp_desktop_act(struct xtars_mcp *m, const char *tool, const char *call_tex
 {
     struct xtars_exec_result er;
     char err[XTARS_ERRLEN], failure[XTARS_ERRLEN] = "", done[1024] = "";
-    int ok[3] = {0}, performed = 0, with_image = 0;
+    int ok[3] = {0}, performed = 0, with_image = 0, refused = 0;
     double ms[3] = {0};
     struct call_record c = {call_text, actions, count, ok, ms, failure, 0, NULL};
 
-    if (!allowed(m, actions, count, r, failure, sizeof failure))
-        return record(m, &c);
     if (mcp_desktop_open_exec(m, err) != XTARS_OK)
         return mcp_result_fail(r, "%s: %s", tool, err);
     for (int i = 0; i < count && failure[0] == '\0'; i++) {
         memset(&er, 0, sizeof er);
+        if (!allowed(m, &actions[i], failure, sizeof failure)) {
+            refused = 1;
+            break;
+        }
         if (xtars_exec_perform(m->desk.exec, &actions[i], &er, err) != XTARS_OK) {
             snprintf(failure, sizeof failure, "%s", m->stop ? "stopped" : err);
+            xtars_guard_performed(&m->guard, &actions[i], 0);
         } else {
+            xtars_guard_performed(&m->guard, &actions[i], 1);
             ok[i] = 1;
             performed++;
             snprintf(done + strlen(done), sizeof done - strlen(done), "%s%s", i ? "; " : "",
@@ -407,7 +429,9 @@ void mcp_desktop_act(struct xtars_mcp *m, const char *tool, const char *call_tex
      * the desktop undoes them. */
     if (failure[0])
         xtars_exec_release_all(m->desk.exec);
-    if (failure[0])
+    if (refused)
+        mcp_result_fail(r, "%s%s%s", done, done[0] ? "; then " : "", failure);
+    else if (failure[0])
         mcp_result_fail(r, "%s%s%s failed: %s", done, done[0] ? "; then " : "", tool, failure);
     else
         mcp_result_text(r, "%s%s", done, m->dry_run ? " (dry run: nothing was sent)" : "");

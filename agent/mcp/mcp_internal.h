@@ -13,8 +13,8 @@
 #include <cjson/cJSON.h>
 
 #include "agent/mcp/mcp.h"
+#include "agent/loop/guard.h"
 #include "agent/record/traj_file.h"
-#include "agent/reply/policy.h"
 #include "xtars/agent.h"
 #include "xtars/buf.h"
 #include "xtars/capture.h"
@@ -76,7 +76,10 @@ struct xtars_mcp {
     double read_ms;             /* when the message being handled was read (its calls' read_ms) */
     char protocol[16];          /* negotiated version */
 
-    struct xtars_policy *policy;
+    /* The policy over the session's input: one state for every input tool
+     * call, so a command split over calls is judged as the line it becomes.
+     * Its desktop connection is opened with the executor, on the worker. */
+    struct xtars_guard guard;
     struct mcp_desktop desk;
     struct xtars_traj *traj;    /* the record of tool calls, or NULL */
     char started_at[40];
@@ -127,6 +130,9 @@ struct mcp_shot_request {
 };
 enum mcp_space { MCP_SPACE_IMAGE = 0, MCP_SPACE_SCREEN = 1 };
 
+/* EDISPLAY, with what the server's configurer must do, when neither the
+ * config (--display) nor the environment names a display. */
+xtars_err mcp_need_display(const struct xtars_mcp *m, char err[static XTARS_ERRLEN]);
 xtars_err mcp_desktop_open_capture(struct xtars_mcp *m, char err[static XTARS_ERRLEN]);
 xtars_err mcp_desktop_open_exec(struct xtars_mcp *m, char err[static XTARS_ERRLEN]);
 void mcp_desktop_close(struct xtars_mcp *m);
@@ -137,8 +143,9 @@ xtars_err mcp_desktop_screenshot(struct xtars_mcp *m, const struct mcp_shot_requ
  * or the target is an error naming both. */
 xtars_err mcp_desktop_point(struct xtars_mcp *m, int space, double x, double y, int *screen_x,
                             int *screen_y, char err[static XTARS_ERRLEN]);
-/* Checks each action with the policy, performs them, settles when asked,
- * records the call; fills r with what was done (or the refusal). */
+/* Checks each action with the session's policy right before performing it
+ * (a refusal ends the call), settles when asked, records the call; fills r
+ * with what was done (or the refusal). */
 void mcp_desktop_act(struct xtars_mcp *m, const char *tool, const char *call_text,
                      struct xtars_action *actions, int count, int screenshot,
                      struct mcp_result *r);

@@ -42,8 +42,9 @@ xtars_err xtars_mcp_new(const struct xtars_config *cfg, const struct xtars_mcp_o
     xtars_buf_init(&m->desk.image, MCP_IMAGE_MAX_BYTES);
     xtars_clock_iso(m->started_at, sizeof m->started_at);
     rc = xtars_log_add_secret_vars(m->cfg.redact, err);
+    m->guard.dry = m->dry_run;
     if (rc == XTARS_OK)
-        rc = xtars_policy_from_setting(m->cfg.policy, &m->policy, err);
+        rc = xtars_guard_open_policy(&m->guard, &m->cfg, err);
     /* run.json names the screen (readers need its size): connect now. The
      * connection is used by one thread at a time, this one and then the
      * worker, never both. A dry run may have no display at all. */
@@ -79,7 +80,7 @@ void xtars_mcp_free(struct xtars_mcp *m)
             xtars_log_warn("mcp: %s", err);
     }
     xtars_traj_close(m->traj);
-    xtars_policy_free(m->policy);
+    xtars_guard_cleanup(&m->guard);
     for (int i = 0; i < m->queued; i++)
         mcp_call_free(m->queue[i]);
     pthread_cond_destroy(&m->wake);

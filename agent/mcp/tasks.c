@@ -66,6 +66,8 @@ static xtars_err start_agent(struct xtars_mcp *m, struct task_ctx *ctx, const ch
     char dir[PATH_MAX];
     xtars_err rc;
 
+    if ((rc = mcp_need_display(m, err)) != XTARS_OK) /* the agent's advice is for a shell user */
+        return rc;
     memset(&opts, 0, sizeof opts);
     task_dir(m, dir, sizeof dir);
     opts.out_dir = dir;

@@ -109,8 +109,9 @@ TEST(families_map_coordinates)
     ASSERT_EQ(get_int(json, "action", "y"), 540);
     cJSON_Delete(json);
     xt_result_free(&r);
-    r = ACT("--dry-run", "--screen", "1920x1080", "--family", "pixels", "drag(start_box='(10,20)', "
-            "end_box='(30,40)')");
+    /* a dry run sends nothing: there is no selection the drag could drop */
+    r = ACT("--dry-run", "--screen", "1920x1080", "--family", "pixels",
+            "drag(start_box='(10,20)', end_box='(30,40)')");
     ASSERT_EQ(r.status, 0);
     json = line(r.out, 0);
     ASSERT_STR_EQ(get_string(json, "done", NULL), "drag from (10,20) to (30,40)");
@@ -188,5 +189,86 @@ TEST(live_run_without_a_display_fails_clearly)
     /* The same words as every other command that finds no display. */
     ASSERT_STR_EQ(r.err, "xtars act: no X display: DISPLAY is not set (give --display D, or run on "
                          "a private headless screen with 'xtars run --xvfb WxH')\n");
+    xt_result_free(&r);
+}
+
+/* The configured policy applies by default; headless (stdin is not a
+ * terminal: xt_run gives /dev/null or a pipe) what it wants confirmed is
+ * refused: exit 1, one error line naming the rule's reason, a JSON line
+ * with "error", and nothing performed (no dry-run log). */
+TEST(the_policy_refuses_a_destructive_line_headless)
+{
+    struct xt_result r = ACT("--dry-run", "--screen", "800x600", "type(content='rm -rf ~\\n')");
+    cJSON *json;
+
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "xtars act: action 1: refused by the action policy: recursive forced rm "
+                         "(it needs a person's yes, and stdin is not a terminal to ask); nothing "
+                         "after it was performed (--no-policy skips the policy)\n");
+    json = line(r.out, 0);
+    ASSERT_STR_CONTAINS(get_string(json, "error", NULL), "refused by the action policy");
+    ASSERT_STR_EQ(get_string(json, "done", NULL), "");
+    ASSERT(cJSON_GetObjectItem(json, "log") == NULL);
+    ASSERT(strchr(r.out, '\n') == r.out + strlen(r.out) - 1); /* one line */
+    cJSON_Delete(json);
+    xt_result_free(&r);
+    r = ACT("--dry-run", "--screen", "800x600", "hotkey(key='ctrl alt delete')");
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_CONTAINS(r.err, "refused by the action policy: ctrl+alt+delete");
+    xt_result_free(&r);
+}
+
+TEST(no_policy_performs_it)
+{
+    struct xt_result r = ACT("--dry-run", "--screen", "800x600", "--no-policy",
+                             "type(content='rm -rf ~\\n')");
+    cJSON *json;
+
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.err, "");
+    json = line(r.out, 0);
+    ASSERT_STR_EQ(get_string(json, "done", NULL), "type 8 characters and 1 enter");
+    cJSON_Delete(json);
+    xt_result_free(&r);
+    /* policy=none in the config does the same */
+    r = ACT("--dry-run", "--screen", "800x600", "--set", "policy=none", "type(content='rm -rf ~\\n')");
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+}
+
+/* One state for the call: "rm -r" then "f ~\n" is the line "rm -rf ~"; the
+ * first is performed, the second refused. Two separate calls are two
+ * streams, each harmless alone. */
+TEST(the_state_carries_across_the_actions_of_one_call)
+{
+    struct xt_result r = ACT("--dry-run", "--screen", "800x600", "type(content='rm -r')",
+                             "type(content='f ~\\n')", "type(content='echo after\\n')");
+    cJSON *json;
+
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_CONTAINS(r.err, "xtars act: action 2: refused by the action policy: recursive forced "
+                               "rm (in the line this would submit)");
+    json = line(r.out, 0);
+    ASSERT_STR_EQ(get_string(json, "done", NULL), "type 5 characters");
+    cJSON_Delete(json);
+    json = line(r.out, 1);
+    ASSERT_STR_CONTAINS(get_string(json, "error", NULL), "(in the line this would submit)");
+    cJSON_Delete(json);
+    ASSERT(strstr(r.out, "echo after\\n\"}, \"done\"") == NULL); /* the third never ran */
+    ASSERT_EQ(strchr(strchr(r.out, '\n') + 1, '\n') - r.out + 1, (long)strlen(r.out));
+    xt_result_free(&r);
+    r = ACT("--dry-run", "--screen", "800x600", "type(content='f ~\\n')");
+    ASSERT_EQ(r.status, 0);
+    xt_result_free(&r);
+}
+
+TEST(a_policy_file_that_cannot_be_loaded_is_a_config_error)
+{
+    struct xt_result r = ACT("--dry-run", "--screen", "800x600", "--set",
+                             "policy=/nonexistent/policy.json", "wait()");
+
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.err, "xtars act: policy: /nonexistent/policy.json: No such file or directory\n");
+    ASSERT(strstr(r.out, "\"done\"") == NULL);
     xt_result_free(&r);
 }

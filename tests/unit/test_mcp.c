@@ -24,17 +24,22 @@ static void collect(void *user, const char *text, size_t len)
     xtars_buf_putc(&sent, '\n');
 }
 
-static void start(const char *out_dir)
+/* A dry-run server; policy NULL: the default policy. */
+static void start_with_policy(const char *out_dir, const char *policy)
 {
     struct xtars_config cfg;
     struct xtars_mcp_options opts = {out_dir, 1, collect, NULL};
     char err[XTARS_ERRLEN];
 
     xtars_config_defaults(&cfg);
+    if (policy)
+        ASSERT_EQ(xtars_config_set(&cfg, "policy", policy, err), XTARS_OK);
     xtars_buf_init(&sent, 64u << 20);
     xtars_log_set_level(XTARS_LOG_ERROR);
     ASSERT_EQ(xtars_mcp_new(&cfg, &opts, &server, err), XTARS_OK);
 }
+
+static void start(const char *out_dir) { start_with_policy(out_dir, NULL); }
 
 /* Sends one message; returns what came back (NULL: nothing), parsed. */
 static cJSON *say(const char *message)
@@ -293,6 +298,7 @@ TEST(input_tools_in_a_dry_run)
     text = call("\"name\":\"click\",\"arguments\":{\"x\":5,\"y\":7,\"space\":\"screen\",\"button\":\"right\",\"count\":3}", 0);
     ASSERT_STR_CONTAINS(text, "; "); /* three right clicks, one description each */
     free(text);
+    /* a drag may drop the primary selection: a dry run sends nothing, so there is none */
     text = call("\"name\":\"drag\",\"arguments\":{\"x\":1,\"y\":2,\"x2\":30,\"y2\":40,\"space\":\"screen\"}", 0);
     ASSERT_STR_CONTAINS(text, "(30,40)");
     free(text);
@@ -318,8 +324,12 @@ TEST(input_tools_in_a_dry_run)
     text = call("\"name\":\"screenshot\"", 1);
     ASSERT_STR_CONTAINS(text, "no X display");
     free(text);
+    /* the client cannot add a display: the advice is for whoever set the server up */
     text = call("\"name\":\"run_task\",\"arguments\":{\"instruction\":\"x\"}", 1);
-    ASSERT_STR_CONTAINS(text, "run_task: ");
+    ASSERT_STR_CONTAINS(text, "run_task: no X display: this xtars mcp server was started without "
+                              "DISPLAY set; whoever configured the server must add --display D");
+    ASSERT_STR_CONTAINS(text, "--xvfb WxH");
+    ASSERT(strstr(text, "xtars run") == NULL);
     free(text);
     text = call("\"name\":\"replay\",\"arguments\":{\"dir\":\"/nonexistent/run\"}", 1);
     ASSERT_STR_CONTAINS(text, "replay: ");
@@ -338,6 +348,67 @@ TEST(the_policy_refuses_with_is_error)
     free(text);
     text = call("\"name\":\"key\",\"arguments\":{\"keys\":\"ctrl+alt+delete\"}", 1);
     ASSERT_STR_CONTAINS(text, "refused by the action policy");
+    free(text);
+    stop();
+}
+
+/* One policy state for the session: a command split over calls, or typed
+ * key by key, is judged as the line it becomes (docs/policy.md). Each call
+ * alone is harmless, so a stateless check lets all of them through. */
+TEST(the_policy_follows_the_input_across_calls)
+{
+    static const char *const keys[] = {"r", "m", "space", "minus", "r", "f", "space", "asciitilde"};
+    char *text, args[200];
+
+    start(NULL);
+    init("2025-06-18");
+    free(call("\"name\":\"type\",\"arguments\":{\"text\":\"rm -r\"}", 0));
+    text = call("\"name\":\"type\",\"arguments\":{\"text\":\"f ~\\n\"}", 1);
+    ASSERT_STR_CONTAINS(text, "refused by the action policy: ");
+    ASSERT_STR_CONTAINS(text, "(in the line this would submit)");
+    ASSERT_STR_CONTAINS(text, "has no one to ask");
+    free(text);
+    /* the refused call changed nothing: the line is still "rm -r" */
+    free(call("\"name\":\"key\",\"arguments\":{\"keys\":\"ctrl+c\"}", 0));
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        snprintf(args, sizeof args, "\"name\":\"key\",\"arguments\":{\"keys\":\"%s\"}", keys[i]);
+        free(call(args, 0));
+    }
+    text = call("\"name\":\"key\",\"arguments\":{\"keys\":\"Return\"}", 1);
+    ASSERT_STR_CONTAINS(text, "(in the line this would submit)");
+    free(text);
+    stop();
+}
+
+/* Ordinary work split over calls goes through, "rm -r build" included (the
+ * default policy allows it on purpose). */
+TEST(a_benign_sequence_across_calls_is_allowed)
+{
+    char *text;
+
+    start(NULL);
+    init("2025-06-18");
+    free(call("\"name\":\"type\",\"arguments\":{\"text\":\"ls -l\"}", 0));
+    free(call("\"name\":\"type\",\"arguments\":{\"text\":\" /tmp\\n\"}", 0));
+    free(call("\"name\":\"type\",\"arguments\":{\"text\":\"rm -r\"}", 0));
+    text = call("\"name\":\"type\",\"arguments\":{\"text\":\" build\\n\"}", 0);
+    ASSERT_STR_CONTAINS(text, "dry run");
+    free(text);
+    free(call("\"name\":\"key\",\"arguments\":{\"keys\":\"Return\"}", 0));
+    stop();
+}
+
+/* policy=none: the same split command goes through (so the refusal above
+ * is the policy's). */
+TEST(without_a_policy_the_split_command_goes_through)
+{
+    char *text;
+
+    start_with_policy(NULL, "none");
+    init("2025-06-18");
+    free(call("\"name\":\"type\",\"arguments\":{\"text\":\"rm -r\"}", 0));
+    text = call("\"name\":\"type\",\"arguments\":{\"text\":\"f ~\\n\"}", 0);
+    ASSERT_STR_CONTAINS(text, "dry run");
     free(text);
     stop();
 }

@@ -309,6 +309,17 @@ TEST(paste_keys_are_checked_against_the_selection)
     ASSERT_STR_CONTAINS(f.reason, "could not be read");
     ASSERT_STR_CONTAINS(f.reason, "did not answer");
     teardown(&f);
+    /* ...unless no rule could match it (policy=none): then it is not even read */
+    setup(&f, XTARS_POLICY_MODE_DEFAULT, "gedit");
+    xtars_policy_state_free(f.state);
+    xtars_policy_free(f.policy);
+    ASSERT_EQ(xtars_policy_new_empty(&f.policy, f.reason), XTARS_OK);
+    ASSERT_EQ(xtars_policy_state_new(f.policy, XTARS_POLICY_MODE_DEFAULT, &f.state, f.reason),
+              XTARS_OK);
+    f.desk.clipboard = NULL;
+    ASSERT_EQ(act(&f, hotkey("ctrl+v")), XTARS_POLICY_ALLOW);
+    ASSERT_EQ(f.desk.reads, 0);
+    teardown(&f);
     /* a harmless clipboard pastes */
     setup(&f, XTARS_POLICY_MODE_DEFAULT, "xterm");
     f.desk.clipboard = "echo hello > notes.txt\n";

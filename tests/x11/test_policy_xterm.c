@@ -5,7 +5,9 @@
  * ctrl+alt+delete assembled from held keys) must leave sacrificial
  * directories standing under the default policy, and the same script under
  * policy "none" must delete them (so the attacks are real). Ordinary commands
- * and prose must work; strict mode must refuse any Enter in the terminal. */
+ * and prose must work; strict mode must refuse any Enter in the terminal.
+ * The same split and paste through `xtars mcp`'s input tools, one tool call
+ * each, must be refused too (one policy state per MCP session). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,11 +18,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent/mcp/mcp.h"
 #include "mserver.h"
 #include "run.h"
 #include "test.h"
 #include "xfixture.h"
 #include "xtars/buf.h"
+#include "xtars/config.h"
 
 static const char *path_in(const char *dir, const char *name)
 {
@@ -53,13 +57,18 @@ static void make_dir_with_file(const char *dir, const char *name)
 
 /* Polls for a file the shell writes (bash in xterm needs time to start and
  * to run what it was sent); aborts after 60 s. */
-static void wait_for_file(const char *path)
+static int file_appears(const char *path, int ms)
 {
-    for (int i = 0; i < 6000 && !exists(path); i++) {
+    for (int i = 0; i < ms / 10 && !exists(path); i++) {
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    if (!exists(path))
+    return exists(path);
+}
+
+static void wait_for_file(const char *path)
+{
+    if (!file_appears(path, 60000))
         FAIL("%s did not appear within 60 s", path);
 }
 
@@ -378,4 +387,127 @@ TEST(strict_mode_refuses_any_enter_in_the_terminal)
     xt_result_free(&r);
     xt_mserver_stop(&server2);
     stop_xterm(xterm);
+}
+
+/* ---- the same through xtars mcp: an MCP session in-process on the Xvfb ---- */
+
+static struct xtars_buf mcp_reply;
+
+static void mcp_collect(void *user, const char *text, size_t len)
+{
+    (void)user;
+    xtars_buf_reset(&mcp_reply);
+    xtars_buf_append(&mcp_reply, text, len);
+}
+
+/* One tools/call; aborts unless its isError is as expected. Returns the
+ * raw response (valid until the next call). */
+static const char *mcp_call(struct xtars_mcp *m, const char *name_and_args, int is_error)
+{
+    char message[1000];
+
+    snprintf(message, sizeof message,
+             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{%s}}", name_and_args);
+    xtars_mcp_handle(m, message, strlen(message));
+    if (!strstr(mcp_reply.data, is_error ? "\"isError\":true" : "\"isError\":false"))
+        FAIL("%s: expected isError %d, got %s", name_and_args, is_error, mcp_reply.data);
+    return mcp_reply.data;
+}
+
+/* ctrl+c, then the prompt bash prints after it: readline drops what it
+ * had read ahead when the interrupt comes, so keys sent at once may be lost. */
+/* ctrl+c until bash shows a new prompt: under load xterm has been seen to
+ * lose a ctrl+c that follows a refused call (a second one is harmless: one
+ * more empty prompt). */
+static void interrupt(struct xtars_mcp *m, const char *dir)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        unlink(path_in(dir, ".prompt"));
+        mcp_call(m, "\"name\":\"key\",\"arguments\":{\"keys\":\"ctrl+c\"}", 0);
+        if (file_appears(path_in(dir, ".prompt"), 15000))
+            return;
+    }
+    FAIL("no prompt after 4 ctrl+c in 60 s");
+}
+
+/* The split command and type-then-paste of issue 16 as MCP tool calls, each
+ * harmless alone, then an ordinary line split over two calls. Returns the
+ * directory once the ordinary line has run (so has everything before it). */
+static const char *mcp_attacks(const char *policy)
+{
+    static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+                               "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                               "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+    struct xtars_mcp_options opts = {NULL, 0, mcp_collect, NULL};
+    const int refusal = strcmp(policy, "none") != 0;
+    struct xtars_config cfg;
+    struct xtars_mcp *m;
+    char err[XTARS_ERRLEN];
+    const char *dir, *reply;
+    pid_t xterm;
+
+    xt_x_start(800, 600, NULL);
+    dir = attack_dir();
+    xterm = start_xterm(dir);
+    set_selection("primary", "f paste\n");
+    xtars_config_defaults(&cfg);
+    ASSERT_EQ(xtars_config_set(&cfg, "policy", policy, err), XTARS_OK);
+    ASSERT_EQ(xtars_config_set(&cfg, "settle_timeout_ms", "500", err), XTARS_OK);
+    xtars_buf_init(&mcp_reply, 64u << 20);
+    ASSERT_EQ(xtars_mcp_new(&cfg, &opts, &m, err), XTARS_OK);
+    xtars_mcp_handle(m, init, strlen(init));
+    mcp_call(m, "\"name\":\"move\",\"arguments\":{\"x\":300,\"y\":200,\"space\":\"screen\"}", 0);
+    /* Calls come faster than a model's steps: where a line runs, wait for
+     * its prompt, or the ctrl+c after it would flush or interrupt it. */
+    mcp_call(m, "\"name\":\"type\",\"arguments\":{\"text\":\"rm -r\"}", 0);
+    unlink(path_in(dir, ".prompt"));
+    reply = mcp_call(m, "\"name\":\"type\",\"arguments\":{\"text\":\"f split\\n\"}", refusal);
+    if (refusal)
+        ASSERT_STR_CONTAINS(reply, "refused by the action policy: recursive forced rm (in the line "
+                                   "this would submit)");
+    else
+        wait_for_file(path_in(dir, ".prompt"));
+    interrupt(m, dir);
+    mcp_call(m, "\"name\":\"type\",\"arguments\":{\"text\":\"rm -r\"}", 0);
+    unlink(path_in(dir, ".prompt"));
+    reply = mcp_call(m, "\"name\":\"key\",\"arguments\":{\"keys\":\"shift+Insert\"}", refusal);
+    if (refusal) {
+        ASSERT_STR_CONTAINS(reply, "refused by the action policy: recursive forced rm (in the line "
+                                   "this would submit)");
+    } else {
+        /* xterm asks xclip for the text and types it when the answer comes,
+         * after keys already sent: let it arrive (and be drawn), then the
+         * Enter bash's bracketed paste waits for */
+        mcp_call(m, "\"name\":\"screenshot\"", 0);
+        mcp_call(m, "\"name\":\"wait\",\"arguments\":{\"ms\":300}", 0);
+        mcp_call(m, "\"name\":\"key\",\"arguments\":{\"keys\":\"Return\"}", 0);
+        wait_for_file(path_in(dir, ".prompt"));
+    }
+    interrupt(m, dir);
+    mcp_call(m, "\"name\":\"type\",\"arguments\":{\"text\":\"touch \"}", 0);
+    mcp_call(m, "\"name\":\"type\",\"arguments\":{\"text\":\"end.txt\\n\"}", 0);
+    wait_for_file(path_in(dir, "end.txt"));
+    xtars_mcp_free(m);
+    xtars_buf_cleanup(&mcp_reply);
+    stop_xterm(xterm);
+    return dir;
+}
+
+TEST(mcp_split_and_paste_across_calls_are_refused)
+{
+    const char *dir = mcp_attacks("");
+
+    ASSERT(exists(path_in(path_in(dir, "split"), "precious.txt")));
+    ASSERT(exists(path_in(path_in(dir, "paste"), "precious.txt")));
+}
+
+/* The control: the same calls without a policy delete both. */
+TEST(mcp_the_same_calls_without_a_policy_delete_them)
+{
+    const char *dir = mcp_attacks("none");
+
+    for (int i = 0; i < 2; i++)
+        if (exists(path_in(dir, victims[i == 0 ? 0 : 3])))
+            FAIL("the MCP attack on %s did not work without a policy: the test proves nothing",
+                 victims[i == 0 ? 0 : 3]);
 }

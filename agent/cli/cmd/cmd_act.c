@@ -2,23 +2,29 @@
  * line, parsed with the reply grammar in a model family's coordinate space,
  * and print one JSON line per action with what was done and how long it took.
  * Every argument is parsed before anything is performed, so a typo in the
- * third action does not leave the first two done. Ctrl-C stops cleanly. */
+ * third action does not leave the first two done. Each action passes the
+ * configured action policy right before it is performed, with one state for
+ * the whole call, as a run's actions do (agent/loop/guard.h), unless
+ * --no-policy. Ctrl-C stops cleanly. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/cli/cli.h"
+#include "agent/cli/cli_session.h"
 #include "agent/reply/action_json.h"
 #include "xtars/capture.h"
 #include "xtars/exec.h"
 #include "agent/base/json.h"
+#include "agent/loop/guard.h"
 #include "agent/loop/options.h"
 #include "xtars/parse.h"
 
 #define ACT_MAX_ACTIONS 256
 
-enum { OPT_DISPLAY = 1, OPT_FAMILY, OPT_DRY_RUN, OPT_SCREEN, OPT_SENT, OPT_MONITOR };
+enum { OPT_DISPLAY = 1, OPT_FAMILY, OPT_DRY_RUN, OPT_SCREEN, OPT_SENT, OPT_MONITOR, OPT_NO_POLICY };
 
 static int run_act(int argc, char **argv);
 
@@ -27,7 +33,7 @@ const struct cli_command cli_cmd_act = {
     .summary = "perform UI-TARS action calls on the display (or a dry run)",
     .usage =
         "Usage: xtars act [--display D] [--family F] [--dry-run] [--screen WxH[+X+Y]]\n"
-        "                 [--monitor M] [--sent WxH] [options] 'ACTION' ['ACTION' ...]\n\n"
+        "                 [--monitor M] [--sent WxH] [--no-policy] [options] 'ACTION' ...\n\n"
         "Parses each ACTION as a UI-TARS call, the grammar of model replies (for example\n"
         "\"click(start_box='(197,525)')\", \"type(content='hello\\n')\", \"hotkey(key='ctrl s')\",\n"
         "\"scroll(start_box='(400,300)', direction='down')\"), maps its coordinates from the\n"
@@ -36,6 +42,11 @@ const struct cli_command cli_cmd_act = {
         "  {\"action\": {...}, \"done\": \"click left at (195,519)\", \"duration_ms\": 30.4,\n"
         "   \"pause_ms\": 30.1, \"events\": 3, \"remapped\": 0, \"ends_run\": false}\n"
         "Every ACTION is parsed before any is performed. See docs/actions.md.\n\n"
+        "The action policy of a run applies (config 'policy' and 'policy_mode',\n"
+        "docs/policy.md), with one state across the ACTIONs of this call: 'rm -r' then\n"
+        "'f ~\\n' is checked as 'rm -rf ~'. An action the policy wants confirmed is asked\n"
+        "about on the terminal when stdin is one, and refused otherwise; a refused action\n"
+        "and everything after it are not performed.\n\n"
         "  --display D          X display (default: config 'display', then $DISPLAY)\n"
         "  --family F           coordinate space of the numbers: uitars-1.5 (pixels of the\n"
         "                       smart_resized image), uitars-1.0 or doubao (0..1000), or\n"
@@ -47,12 +58,15 @@ const struct cli_command cli_cmd_act = {
         "  --sent WxH           size of the image the model saw (default: smart_resize of\n"
         "                       the screen or rectangle with min_pixels / max_pixels)\n"
         "  --dry-run            perform nothing; each line gets \"log\": the events that\n"
-        "                       would have been sent\n\n"
+        "                       would have been sent\n"
+        "  --no-policy          check no action against the policy (for actions you typed\n"
+        "                       yourself; never for a model's output)\n\n"
         "Delays and amounts come from the config: click_delay_ms, double_click_ms,\n"
         "key_delay_ms, action_delay_ms, scroll_amount, wait_ms, clear_modifiers.\n\n"
-        "Exit codes: 0 all performed; 1 an action could not be parsed or performed (the\n"
-        "reason on stderr; nothing after it is performed); 2 usage or configuration\n"
-        "error; 4 stopped by Ctrl-C or SIGTERM (everything held is released).\n\n" CLI_COMMON_USAGE,
+        "Exit codes: 0 all performed; 1 an action could not be parsed, was refused by the\n"
+        "policy or failed (the reason on stderr; nothing after it is performed); 2 usage\n"
+        "or configuration error (a policy file that cannot be loaded included); 4 stopped\n"
+        "by Ctrl-C or SIGTERM (everything held is released).\n\n" CLI_COMMON_USAGE,
     .run = run_act,
 };
 
@@ -68,7 +82,7 @@ struct act_options {
     const char *flags[3];
     char flag_text[3][160];
     int flag_count;
-    int dry_run, have_screen, have_sent;
+    int dry_run, have_screen, have_sent, no_policy;
     struct xtars_rect screen;
     int sent_width, sent_height;
 };
@@ -88,6 +102,9 @@ static int own_option(struct act_options *o, int opt, const char *arg)
         return CLI_EXIT_OK;
     case OPT_DRY_RUN:
         o->dry_run = 1;
+        return CLI_EXIT_OK;
+    case OPT_NO_POLICY:
+        o->no_policy = 1;
         return CLI_EXIT_OK;
     case OPT_SCREEN:
         if (cli_parse_rect(arg, CLI_RECT_ANY, &o->screen) != 0)
@@ -240,8 +257,33 @@ static void print_result(const struct xtars_action *action, const struct xtars_e
     xtars_buf_cleanup(&line);
 }
 
+/* The policy's verdict on action i, right before it is performed; a refusal
+ * gets its JSON line and the one-line error naming the rule's reason. */
+static int allowed(struct xtars_guard *guard, const struct xtars_action *action, int i)
+{
+    struct xtars_exec_result none;
+    char reason[200], error[400];
+    enum xtars_policy_effect effect;
+
+    if (guard == NULL)
+        return 1;
+    effect = xtars_guard_check(guard, action, reason, sizeof reason); /* asks the terminal */
+    if (effect == XTARS_POLICY_ALLOW)
+        return 1;
+    snprintf(error, sizeof error, "refused by the action policy: %s%s", reason,
+             effect != XTARS_POLICY_CONFIRM ? ""
+             : isatty(0) ? " (it needs a person's yes, and none was given)"
+                         : " (it needs a person's yes, and stdin is not a terminal to ask)");
+    memset(&none, 0, sizeof none);
+    print_result(action, &none, NULL, error);
+    cli_fail(&cli_cmd_act, CLI_EXIT_RUNTIME, "action %d: %s; nothing after it was performed "
+             "(--no-policy skips the policy)", i + 1, error);
+    return 0;
+}
+
 static int perform_all(const struct act_options *o, const struct xtars_config *cfg,
-                       struct xtars_rect target, const struct xtars_action *actions, int count)
+                       struct xtars_rect target, const struct xtars_action *actions, int count,
+                       struct xtars_guard *guard)
 {
     struct xtars_exec_options eopts;
     struct xtars_executor *ex;
@@ -257,11 +299,23 @@ static int perform_all(const struct act_options *o, const struct xtars_config *c
     if (e != XTARS_OK)
         return cli_fail(&cli_cmd_act, e == XTARS_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME, "%s",
                         err); /* EINVAL: --screen outside the screen */
+    /* The policy's own view of the display the executor just opened; a dry
+     * run without a display checks the typed text alone, as a run's does. */
+    if (guard && xtars_guard_open_desk(guard, cfg->display, err) != XTARS_OK && !o->dry_run) {
+        xtars_exec_free(ex);
+        return cli_fail(&cli_cmd_act, CLI_EXIT_RUNTIME, "%s", err);
+    }
     for (int i = 0; i < count && rc == CLI_EXIT_OK; i++) {
         const char *log = o->dry_run ? xtars_exec_dry_log(ex) : NULL;
         size_t log_start = log ? strlen(log) : 0;
 
+        if (!allowed(guard, &actions[i], i)) {
+            rc = CLI_EXIT_RUNTIME;
+            break;
+        }
         e = xtars_exec_perform(ex, &actions[i], &result, err);
+        if (guard)
+            xtars_guard_performed(guard, &actions[i], e == XTARS_OK);
         log = o->dry_run ? xtars_exec_dry_log(ex) + log_start : NULL;
         print_result(&actions[i], &result, log, e == XTARS_OK ? NULL : err);
         if (e != XTARS_OK)
@@ -277,17 +331,29 @@ static int act(const struct act_options *o, const struct xtars_config *cfg, char
 {
     struct xtars_coord_space space;
     struct xtars_action *actions = calloc((size_t)count, sizeof *actions);
-    int rc;
+    struct xtars_guard guard;
+    char err[XTARS_ERRLEN];
+    xtars_err e;
+    int rc = CLI_EXIT_OK;
 
+    xtars_guard_init(&guard);
     if (actions == NULL)
         return cli_fail(&cli_cmd_act, CLI_EXIT_RUNTIME, "out of memory");
-    rc = build_space(o, cfg, &space);
+    if (!o->no_policy && (e = xtars_guard_open_policy(&guard, cfg, err)) != XTARS_OK)
+        rc = cli_fail(&cli_cmd_act, e == XTARS_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE, "%s",
+                      err);
+    guard.bounds = &space.target;
+    guard.dry = o->dry_run;
+    guard.confirm = cli_confirm; /* asks when stdin is a terminal, refuses otherwise */
+    if (rc == CLI_EXIT_OK)
+        rc = build_space(o, cfg, &space);
     if (rc == CLI_EXIT_OK)
         rc = parse_all(texts, count, &space, cfg, actions);
     if (rc == CLI_EXIT_OK) {
         cli_catch_stop_signals(on_signal);
-        rc = perform_all(o, cfg, space.target, actions, count);
+        rc = perform_all(o, cfg, space.target, actions, count, o->no_policy ? NULL : &guard);
     }
+    xtars_guard_cleanup(&guard);
     for (int i = 0; i < count; i++)
         xtars_action_cleanup(&actions[i]);
     free(actions);
@@ -303,6 +369,7 @@ static int run_act(int argc, char **argv)
         {"screen", required_argument, NULL, OPT_SCREEN},
         {"monitor", required_argument, NULL, OPT_MONITOR},
         {"sent", required_argument, NULL, OPT_SENT},
+        {"no-policy", no_argument, NULL, OPT_NO_POLICY},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
