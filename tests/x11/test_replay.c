@@ -7,19 +7,16 @@
  * imported back replays like the original. Expected coordinates are worked
  * out by hand from docs/replay.md and docs/coordinates.md. */
 #include <cjson/cJSON.h>
-#include <poll.h>
-#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mserver.h"
 #include "run.h"
 #include "test.h"
+#include "tty.h"
 #include "xclient_ctl.h"
 #include "xfixture.h"
 #include "xtars/image.h"
@@ -517,24 +514,6 @@ TEST(exported_run_imported_back_replays_the_same)
     xt_result_free(&r);
 }
 
-/* Reads the pty until `text` has appeared (or 20 s pass). */
-static void expect_on_tty(int master, struct xtars_buf *seen, const char *text)
-{
-    for (int waited = 0; strstr(seen->data ? seen->data : "", text) == NULL; waited += 10) {
-        struct pollfd p = {.fd = master, .events = POLLIN};
-        char chunk[512];
-        ssize_t n;
-        if (waited > 20000)
-            FAIL("never saw \"%s\" on the terminal; saw: %s", text, seen->data ? seen->data : "");
-        if (poll(&p, 1, 10) <= 0)
-            continue;
-        n = read(master, chunk, sizeof chunk);
-        if (n <= 0)
-            FAIL("terminal closed before \"%s\"; saw: %s", text, seen->data ? seen->data : "");
-        xtars_buf_append(seen, chunk, (size_t)n);
-    }
-}
-
 TEST(step_asks_on_the_terminal_before_each_step)
 {
     const char *rec = path_in("rec"), *out = path_in("stepped");
@@ -543,35 +522,19 @@ TEST(step_asks_on_the_terminal_before_each_step)
     cJSON *recorded = record(rec, 640, 480, "400x300+0+0", script, "pixels"), *replayed;
     const char *display = xt_x_start(640, 480, NULL);
     struct xt_client client;
-    struct xtars_buf seen;
-    int master, slave, status;
+    struct xt_tty tty;
     char *run;
-    pid_t pid;
 
     xt_client_start(&client, "400x300+0+0");
-    ASSERT_EQ(openpty(&master, &slave, NULL, NULL, NULL), 0);
-    pid = fork();
-    if (pid == 0) {
-        const char *bin = getenv("XTARS_BIN");
-        setsid();
-        ioctl(slave, TIOCSCTTY, 0);
-        dup2(slave, 0), dup2(slave, 1), dup2(slave, 2);
-        close(master);
-        execl(bin, bin, "replay", "--display", display, "--step", "--quiet", "--no-report", "--out",
-              out, rec, (char *)NULL);
-        _exit(127);
-    }
-    close(slave);
-    xtars_buf_init(&seen, 1 << 20);
-    expect_on_tty(master, &seen, "xtars: recorded step 1 (1 action) - Enter to replay it, q to stop: ");
-    ASSERT_EQ(write(master, "\n", 1), 1);
-    expect_on_tty(master, &seen, "xtars: recorded step 2 (1 action) - Enter to replay it, q to stop: ");
-    ASSERT_EQ(write(master, "q\n", 2), 2);
-    expect_on_tty(master, &seen, "replay stopped after 1 step: stopped before recorded step 2");
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 4);
-    close(master);
+    xt_tty_start(&tty, (const char *const[]){"@xtars", "replay", "--display", display, "--step",
+                                             "--quiet", "--no-report", "--out", out, rec, NULL},
+                 NULL);
+    xt_tty_expect(&tty, "xtars: recorded step 1 (1 action) - Enter to replay it, q to stop: ");
+    xt_tty_type(&tty, "\n");
+    xt_tty_expect(&tty, "xtars: recorded step 2 (1 action) - Enter to replay it, q to stop: ");
+    xt_tty_type(&tty, "q\n");
+    xt_tty_expect(&tty, "replay stopped after 1 step: stopped before recorded step 2");
+    ASSERT_EQ(xt_tty_finish(&tty), 4);
     replayed = xt_client_events(&client);
     xt_client_stop(&client);
     press_at(replayed, 0, 100, 80);
@@ -579,7 +542,7 @@ TEST(step_asks_on_the_terminal_before_each_step)
     run = run_json(out);
     ASSERT_STR_CONTAINS(run, "\"status\": \"stopped\"");
     free(run);
-    xtars_buf_cleanup(&seen);
+    xtars_buf_cleanup(&tty.seen);
     cJSON_Delete(recorded);
     cJSON_Delete(replayed);
 }
