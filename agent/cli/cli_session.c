@@ -369,23 +369,56 @@ int cli_progress(const struct xtars_agent_step_info *info, void *user)
     return 0;
 }
 
-int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
+#define CONFIRM_SHOWN 400 /* bytes of typed text a confirmation prompt shows */
+
+/* Asks on the terminal whether `who` may perform action; denies without one.
+ * The typed text is redacted and escaped (term.h), each newline shown as
+ * U+23CE so the text cannot draw lines of its own under the question, and
+ * a cut says how much it left out. */
+static int confirm_on_tty(const char *who, const struct xtars_action *action, const char *reason)
 {
     FILE *tty;
-    char answer[16] = "", shown[81], *safe;
+    char answer[16] = "", shown[CONFIRM_SHOWN * 3 + 8], more[48] = "", *safe;
+    size_t len, cut;
 
-    (void)user;
     if (!isatty(0) || (tty = fopen("/dev/tty", "r+")) == NULL)
         return 0; /* no human to ask: deny (fail closed) */
     safe = xtars_term_clean(action->text); /* redacted before the cut, then escaped */
-    snprintf(shown, sizeof shown, "%s", safe ? safe : "[withheld]");
+    len = safe ? strlen(safe) : 0;
+    cut = len;
+    if (len > CONFIRM_SHOWN) {
+        cut = CONFIRM_SHOWN;
+        while (cut > 0 && ((unsigned char)safe[cut] & 0xC0) == 0x80)
+            cut--; /* not inside a UTF-8 sequence */
+        snprintf(more, sizeof more, " and %zu more bytes", len - cut);
+        safe[cut] = '\0';
+    }
+    show_newlines(safe ? safe : "[withheld]", shown, sizeof shown);
     free(safe);
-    fprintf(tty, "xtars: the model wants to %s%s%s%s (%s). Allow? [y/N] ",
+    fprintf(tty, "xtars: %s %s%s%s%s%s (%s). Allow? [y/N] ", who,
             xtars_action_type_name(action->type), action->text ? " '" : "", shown,
-            action->text ? "'" : "", reason);
+            action->text ? "'" : "", more, reason);
     fflush(tty);
     if (fgets(answer, sizeof answer, tty) == NULL)
         answer[0] = '\0';
     fclose(tty);
     return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+int cli_confirm(const struct xtars_action *action, const char *reason, void *user)
+{
+    (void)user;
+    return confirm_on_tty("the model wants to", action, reason);
+}
+
+int cli_confirm_recorded(const struct xtars_action *action, const char *reason, void *user)
+{
+    (void)user;
+    return confirm_on_tty("the recorded step would", action, reason);
+}
+
+int cli_confirm_typed(const struct xtars_action *action, const char *reason, void *user)
+{
+    (void)user;
+    return confirm_on_tty("about to", action, reason);
 }

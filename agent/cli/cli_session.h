@@ -125,7 +125,11 @@ int cli_progress(const struct xtars_agent_step_info *info, void *user);
  * and logs each launched app that exited during the step, once. */
 int cli_step_note(char *note, size_t size, void *user);
 
-/* Policy confirmation: asks on the terminal, denies without one. */
+/* Policy confirmation: asks on the terminal, denies without one. The
+ * question names who wants the action: the model (run, task), the recorded
+ * step (replay), or nobody but the person at the terminal (act). */
 int cli_confirm(const struct xtars_action *action, const char *reason, void *user);
+int cli_confirm_recorded(const struct xtars_action *action, const char *reason, void *user);
+int cli_confirm_typed(const struct xtars_action *action, const char *reason, void *user);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "run.h"
 #include "test.h"
+#include "tty.h"
 
 static const char *const no_display[] = {"DISPLAY=", NULL};
 
@@ -271,4 +272,56 @@ TEST(a_policy_file_that_cannot_be_loaded_is_a_config_error)
     ASSERT_STR_EQ(r.err, "xtars act: policy: /nonexistent/policy.json: No such file or directory\n");
     ASSERT(strstr(r.out, "\"done\"") == NULL);
     xt_result_free(&r);
+}
+
+/* On a terminal the policy asks instead of refusing: the question names
+ * the action's text whole, with its newlines as the return symbol (text
+ * typed by a model cannot draw lines of its own under the question), and
+ * says who wants it. "n" refuses, "y" performs. */
+TEST(on_a_terminal_the_policy_asks_and_the_answer_counts)
+{
+    static const char *const attack[] = {
+        "@xtars", "act", "--dry-run", "--screen", "800x600",
+        "type(content='ls\\nxtars: checked, safe\\nrm -rf ~\\n')", NULL};
+    static const char *const env[] = {"DISPLAY=", NULL};
+    struct xt_tty tty;
+
+    xt_tty_start(&tty, attack, env);
+    xt_tty_expect(&tty, "xtars: about to type 'ls\xe2\x8f\x8extars: checked, safe\xe2\x8f\x8erm -rf "
+                        "~\xe2\x8f\x8e' (recursive forced rm");
+    xt_tty_expect(&tty, "Allow? [y/N] ");
+    xt_tty_type(&tty, "n\n");
+    ASSERT_EQ(xt_tty_finish(&tty), 1);
+    ASSERT_STR_CONTAINS(tty.seen.data, "\"done\": \"\", \"duration_ms\": 0.000, \"pause_ms\": 0.000, "
+                                       "\"events\": 0");
+    ASSERT_STR_CONTAINS(tty.seen.data, "refused by the action policy: recursive forced rm (it needs a "
+                                       "person's yes, and none was given)");
+    xtars_buf_cleanup(&tty.seen);
+
+    xt_tty_start(&tty, attack, env);
+    xt_tty_expect(&tty, "Allow? [y/N] ");
+    xt_tty_type(&tty, "y\n");
+    ASSERT_EQ(xt_tty_finish(&tty), 0);
+    ASSERT_STR_CONTAINS(tty.seen.data, "\"done\": \"type ");
+    ASSERT(strstr(tty.seen.data, "refused") == NULL);
+    xtars_buf_cleanup(&tty.seen);
+}
+
+/* A long text is cut in the question, and the cut says how much it hid. */
+TEST(the_question_says_how_much_of_a_long_text_it_left_out)
+{
+    char action[1200], *p = action;
+    struct xt_tty tty;
+
+    p += sprintf(p, "type(content='");
+    for (int i = 0; i < 100; i++)
+        p += sprintf(p, "echo ");
+    sprintf(p, "; rm -rf ~\\n')");
+    xt_tty_start(&tty, (const char *const[]){"@xtars", "act", "--dry-run", "--screen", "800x600",
+                                             action, NULL},
+                 (const char *const[]){"DISPLAY=", NULL});
+    xt_tty_expect(&tty, "echo echo ' and 111 more bytes (recursive forced rm");
+    xt_tty_type(&tty, "n\n");
+    ASSERT_EQ(xt_tty_finish(&tty), 1);
+    xtars_buf_cleanup(&tty.seen);
 }

@@ -344,7 +344,7 @@ static int act(const struct act_options *o, const struct xtars_config *cfg, char
                       err);
     guard.bounds = &space.target;
     guard.dry = o->dry_run;
-    guard.confirm = cli_confirm; /* asks when stdin is a terminal, refuses otherwise */
+    guard.confirm = cli_confirm_typed; /* asks when stdin is a terminal, refuses otherwise */
     if (rc == CLI_EXIT_OK)
         rc = build_space(o, cfg, &space);
     if (rc == CLI_EXIT_OK)

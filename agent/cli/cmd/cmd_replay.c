@@ -337,7 +337,7 @@ static int replay(const struct replay_args *r, struct xtars_config *cfg, struct 
     opts.dry_screen = r->still;
     opts.startup_wait_ms = session->launch_count ? 10000 : 0;
     opts.on_step = on_step;
-    opts.confirm = cli_confirm;
+    opts.confirm = cli_confirm_recorded;
     opts.user = ui;
     if (xtars_agent_new(cfg, &opts, &ui->agent, err) != XTARS_OK)
         return cli_fail(&cli_cmd_replay, CLI_EXIT_RUNTIME, "%s", err);
