@@ -22,7 +22,7 @@
 #include "xtars/buf.h"
 #include "xtars/replay.h"
 
-#define RUN_JSON_CAP (1u << 20)
+#define RUN_JSON_CAP XTARS_TRAJ_RUN_JSON_MAX /* what a trajectory writer makes */
 #define STEPS_CAP (16u << 20)
 #define IMAGE_CAP (64u << 20)
 #define CACHE_SOURCE "task-cache"
