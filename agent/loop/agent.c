@@ -206,6 +206,11 @@ static xtars_err open_executor(struct xtars_agent *a, char *err)
     return xtars_exec_new_xtest(&eopts, &a->exec, err);
 }
 
+struct xtars_guard *xtars_agent_guard(struct xtars_agent *a)
+{
+    return &a->guard;
+}
+
 static xtars_err open_policy(struct xtars_agent *a, char *err)
 {
     a->guard.bounds = &a->target;

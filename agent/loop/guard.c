@@ -37,10 +37,23 @@ xtars_err xtars_guard_open_desk(struct xtars_guard *g, const char *display,
 
 void xtars_guard_cleanup(struct xtars_guard *g)
 {
-    xtars_policy_state_free(g->state);
-    xtars_policy_free(g->policy);
+    if (!g->borrowed) {
+        xtars_policy_state_free(g->state);
+        xtars_policy_free(g->policy);
+    }
     xtars_xdesk_close(g->desk);
     xtars_guard_init(g);
+}
+
+void xtars_guard_share(struct xtars_guard *g, struct xtars_guard *with)
+{
+    if (!g->borrowed) {
+        xtars_policy_state_free(g->state);
+        xtars_policy_free(g->policy);
+    }
+    g->policy = with->policy;
+    g->state = with->state;
+    g->borrowed = 1;
 }
 
 static xtars_err read_selection(void *data, enum xtars_policy_selection which, char **text,

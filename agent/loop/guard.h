@@ -32,6 +32,7 @@ struct xtars_guard {
     int pressed;                    /* the last action pressed a button: focus may be moving */
     int dry;                        /* a dry run: nothing is sent, so without a display there is
                                        no selection a paste could insert (read as empty) */
+    int borrowed;                   /* policy and state belong to another guard (share) */
     /* Asked when the policy wants a person's yes; nonzero allows. NULL refuses. */
     int (*confirm)(const struct xtars_action *action, const char *reason, void *data);
     void *confirm_data;
@@ -49,6 +50,17 @@ xtars_err xtars_guard_open_desk(struct xtars_guard *g, const char *display,
                                 char err[static XTARS_ERRLEN]);
 
 void xtars_guard_cleanup(struct xtars_guard *g);
+
+/* Makes g judge with the policy and the state of `with`, dropping its own:
+ * one input stream fed through two guards (an `xtars mcp` session's input
+ * tools, then the agent its run_task starts, which must not see a fresh
+ * line where the session typed half a command). Borrowed: `with` outlives
+ * g's checks, on the same thread. */
+void xtars_guard_share(struct xtars_guard *g, struct xtars_guard *with);
+
+/* The guard an agent checks its actions with (agent.c), for sharing. */
+struct xtars_agent;
+struct xtars_guard *xtars_agent_guard(struct xtars_agent *a);
 
 /* The verdict on x, about to be performed: learns the window from the
  * desktop (a window that cannot be learnt is logged and taken as unknown),

@@ -79,6 +79,9 @@ static xtars_err start_agent(struct xtars_mcp *m, struct task_ctx *ctx, const ch
     rc = xtars_agent_new(&m->cfg, &opts, agent, err);
     if (rc != XTARS_OK)
         return rc;
+    /* one input stream: the agent goes on from the line the session's own
+     * input tools left (a half-typed command is not a fresh, empty line) */
+    xtars_guard_share(xtars_agent_guard(*agent), &m->guard);
     pthread_mutex_lock(&m->lock);
     m->task_agent = *agent;
     if (m->stop) /* cancelled before the agent existed */
