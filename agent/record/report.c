@@ -24,8 +24,6 @@
 
 #define REPORT_MAX (1u << 30)
 #define IMAGE_FILE_MAX (64u << 20)
-#define THUMB_WIDTH 128
-#define THUMB_QUALITY 60
 
 static const char *const phase_names[] = {"capture", "encode", "model", "execute", "settle"};
 
@@ -247,46 +245,12 @@ static void timeline(struct xtars_buf *b, const struct xtars_traj_run *run)
                       "note</span><span><i class=\"o-fail\"></i>failed</span></div></div>\n");
 }
 
-/* Decodes a screenshot (a file name in the run's directory) for its size
- * and appends a small JPEG of it. */
-static void thumbnail(struct xtars_buf *b, const struct xtars_traj_run *run, const char *name,
-                      struct report_shot *shot)
-{
-    struct xtars_buf file, jpeg;
-    struct xtars_image img, small;
-    char path[4400], err[XTARS_ERRLEN];
-    int ok = 0;
-
-    memset(shot, 0, sizeof *shot);
-    xtars_image_init(&img);
-    xtars_image_init(&small);
-    xtars_buf_init(&jpeg, 1 << 20);
-    snprintf(path, sizeof path, "%s/%s", run->dir, name);
-    if (xtars_buf_read_file_nofollow(&file, path, IMAGE_FILE_MAX, err) == XTARS_OK) {
-        shot->present = 1;
-        if (xtars_image_decode(file.data, file.len, &img, err) == XTARS_OK && img.width > 0) {
-            int h = (int)((double)img.height * THUMB_WIDTH / img.width + 0.5);
-            shot->width = img.width, shot->height = img.height;
-            ok = xtars_image_resize(&img, THUMB_WIDTH, h > 0 ? h : 1, &small, err) == XTARS_OK &&
-                 xtars_image_encode_jpeg(&small, THUMB_QUALITY, &jpeg, err) == XTARS_OK;
-        }
-        xtars_buf_cleanup(&file);
-    }
-    if (ok)
-        report_embed_bytes(b, jpeg.data, jpeg.len, "alt=\"\" loading=\"lazy\"", 1);
-    else
-        xtars_buf_puts(b, shot->present ? "<span class=\"nothumb\">no preview</span>"
-                                        : "<span class=\"nothumb\">missing</span>");
-    xtars_buf_cleanup(&jpeg);
-    xtars_image_cleanup(&small);
-    xtars_image_cleanup(&img);
-}
-
 /* The step list: a thumbnail and a line per step, linking to it; the
  * screen after the last action (final, a file name or NULL) last, its
- * thumbnail's facts in shots[step_count]. */
+ * thumbnail in thumbs[step_count]. */
 static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
-                      struct report_shot *shots, const char *final)
+                      const struct report_shot *shots, const struct report_thumb *thumbs,
+                      const char *final)
 {
     struct report_class c;
     char words[300];
@@ -298,7 +262,7 @@ static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
         xtars_buf_printf(b, "<a href=\"#step-%d\" data-step=\"step-%d\" class=\"%s\">", s->step,
                          s->step, report_outcome_name(c.outcome));
         if (s->screenshot)
-            thumbnail(b, run, s->screenshot, &shots[i]);
+            report_thumb_html(b, &shots[i], &thumbs[i]);
         else
             xtars_buf_printf(b, "<span class=\"nothumb\">%s</span>", report_kind_name(c.kind));
         words[0] = '\0';
@@ -316,7 +280,7 @@ static void filmstrip(struct xtars_buf *b, const struct xtars_traj_run *run,
     }
     if (final) {
         xtars_buf_puts(b, "<a href=\"#final\" data-step=\"final\">");
-        thumbnail(b, run, final, &shots[run->step_count]);
+        report_thumb_html(b, &shots[run->step_count], &thumbs[run->step_count]);
         xtars_buf_puts(b, "<span><span class=\"n\">end</span> <span class=\"s\">the screen after "
                           "the last action</span></span></a>\n");
     }
@@ -400,6 +364,8 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
 {
     struct xtars_traj_run run;
     struct report_shot *shots = NULL;
+    struct report_thumb *thumbs = NULL;
+    const char **names = NULL;
     struct xtars_buf b;
     char path[4400];
     const char *final;
@@ -409,19 +375,28 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
     if ((rc = xtars_traj_load(dir, &run, err)) != XTARS_OK)
         return rc;
     shots = calloc((size_t)run.step_count + 1, sizeof *shots);
-    if (shots == NULL) {
+    thumbs = calloc((size_t)run.step_count + 1, sizeof *thumbs);
+    names = calloc((size_t)run.step_count + 1, sizeof *names);
+    if (shots == NULL || thumbs == NULL || names == NULL) {
+        free(shots);
+        free(thumbs);
+        free(names);
         xtars_traj_run_cleanup(&run);
         return xtars_error(err, XTARS_ENOMEM, "report: out of memory");
     }
     history_images = config_int(&run, "history_images");
     final = final_shot(&run, path, sizeof path);
+    for (int i = 0; i < run.step_count; i++)
+        names[i] = run.steps[i].screenshot;
+    names[run.step_count] = final;
+    report_thumbs_make(run.dir, names, run.step_count + 1, shots, thumbs);
     xtars_buf_init(&b, REPORT_MAX);
     head(&b, &run, run.step_count + (final != NULL));
     header(&b, &run);
     controls(&b);
     timeline(&b, &run);
     xtars_buf_puts(&b, "</header>\n<div class=\"layout\">\n");
-    filmstrip(&b, &run, shots, final);
+    filmstrip(&b, &run, shots, thumbs, final);
     xtars_buf_puts(&b, "<main>\n");
     for (int i = 0; i < run.step_count; i++) {
         report_step_section(&b, &run, i, shots, history_images);
@@ -447,6 +422,8 @@ xtars_err xtars_report_write(const char *dir, const char *out_path, struct xtars
         stats->bytes = (long)b.len;
     }
     free(shots);
+    report_thumbs_free(thumbs, run.step_count + 1);
+    free(names);
     xtars_buf_cleanup(&b);
     xtars_traj_run_cleanup(&run);
     return rc;

@@ -41,6 +41,24 @@ struct report_shot {
                               (this one's own number when it does), 0: none recorded */
 };
 
+/* A step list thumbnail (report_thumbs.c): a small JPEG of a screenshot,
+ * ok 0 when the file is missing or does not decode. */
+struct report_thumb {
+    struct xtars_buf jpeg;
+    int ok;
+};
+
+/* Reads, decodes and shrinks dir/names[i] for every i < count (a NULL name:
+ * no screenshot) on a few threads, filling shots[i] (size, present) and
+ * thumbs[i]. */
+void report_thumbs_make(const char *dir, const char *const *names, int count,
+                        struct report_shot *shots, struct report_thumb *thumbs);
+/* The thumbnail as an <img>, or why there is none. */
+void report_thumb_html(struct xtars_buf *b, const struct report_shot *shot,
+                       const struct report_thumb *thumb);
+/* Frees thumbs (calloc'd, count of them) and their images. */
+void report_thumbs_free(struct report_thumb *thumbs, int count);
+
 /* HTML-escapes text (NULL: nothing) into b: & < > " ' become entities, so
  * the result is safe in element content and in quoted attributes. */
 void report_html(struct xtars_buf *b, const char *text);
