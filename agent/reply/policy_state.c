@@ -31,6 +31,8 @@ enum {
 struct line {
     char *text;         /* NUL-terminated; NULL while empty */
     size_t len, cursor; /* bytes */
+    size_t cap;         /* bytes allocated at text (grows by doubling: text typed
+                           key by key must not cost a realloc per key) */
     char *kill;         /* what ctrl+y yanks (readline's kill ring, last entry) */
     unsigned flags;
 };
@@ -148,6 +150,7 @@ static int line_copy(struct line *dst, const struct line *src)
 {
     *dst = *src;
     dst->text = src->text ? strdup(src->text) : NULL;
+    dst->cap = src->text ? src->len + 1 : 0;
     dst->kill = src->kill ? strdup(src->kill) : NULL;
     if ((src->text && !dst->text) || (src->kill && !dst->kill)) {
         line_free(dst);
@@ -168,7 +171,7 @@ static void line_clear(struct line *l)
 {
     free(l->text);
     l->text = NULL;
-    l->len = l->cursor = 0;
+    l->len = l->cursor = l->cap = 0;
     l->flags = 0;
 }
 
@@ -182,9 +185,15 @@ static int line_insert(struct line *l, const char *s, size_t n)
         l->flags |= LINE_OVERFLOW;
         return 0;
     }
-    if ((grown = realloc(l->text, l->len + n + 1)) == NULL)
-        return -1;
-    l->text = grown;
+    if (l->len + n + 1 > l->cap) {
+        size_t cap = l->cap ? l->cap : 64;
+        while (cap < l->len + n + 1)
+            cap *= 2;
+        if ((grown = realloc(l->text, cap)) == NULL)
+            return -1;
+        l->text = grown;
+        l->cap = cap;
+    }
     memmove(l->text + l->cursor + n, l->text + l->cursor, l->len - l->cursor);
     memcpy(l->text + l->cursor, s, n);
     l->len += n;
