@@ -12,6 +12,7 @@
 #include "xtars/config.h"
 #include "xtars/parse.h"
 #include "agent/reply/policy.h"
+#include "agent/reply/policy_state.h"
 #include "agent/run/task.h"
 #include "xtars/trajectory.h"
 
@@ -273,4 +274,35 @@ TEST(chat_completion_reader)
     struct job j = {.input = text, .len = sizeof text - 1};
 
     run_job(&j, parse_chat);
+}
+
+/* ---- the stateful policy following a long line ---- */
+
+/* Text typed into a terminal is followed character by character; the line
+ * it builds grows by doubling. It once grew one byte per character, a
+ * realloc each: 10,000 characters were 10,000 reallocations, and a fuzzed
+ * stream of long lines allocated 2.8 GB (docs/reliability.md). */
+TEST(policy_state_follows_a_long_line_in_few_allocations)
+{
+    struct xtars_policy *policy = NULL;
+    struct xtars_policy_state *state = NULL;
+    struct xtars_policy_input in = {.window = 1, .wm_instance = "xterm", .wm_class = "XTerm"};
+    struct xtars_action a = {.type = XTARS_ACTION_TYPE};
+    char err[XTARS_ERRLEN], reason[200], *text = malloc(10001);
+    long live, allocations;
+
+    ASSERT(text != NULL);
+    memset(text, 'a', 10000);
+    text[10000] = '\0';
+    a.text = text;
+    ASSERT_EQ(xtars_policy_new_default(&policy, err), XTARS_OK);
+    ASSERT_EQ(xtars_policy_state_new(policy, XTARS_POLICY_MODE_DEFAULT, &state, err), XTARS_OK);
+    xt_alloc_start(0);
+    ASSERT_EQ(xtars_policy_state_check(state, &a, &in, reason, sizeof reason), XTARS_POLICY_ALLOW);
+    allocations = xt_alloc_stop(&live);
+    printf("%ld allocations to follow 10000 typed characters\n", allocations);
+    ASSERT_LT(allocations, 200);
+    xtars_policy_state_free(state);
+    xtars_policy_free(policy);
+    free(text);
 }
