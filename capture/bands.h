@@ -1,10 +1,11 @@
-/* bands.h: private to capture/: split image work into horizontal bands
- * that a few threads (the caller's plus helpers) take in turn. Not
+/* bands.h: split image work into horizontal bands that a few threads (the
+ * caller's plus helpers) take in turn. Used by capture/ and by the report's
+ * thumbnails (agent/record/report_thumbs.c: one screenshot a band). Not
  * installed. */
 #ifndef XTARS_CAPTURE_BANDS_H
 #define XTARS_CAPTURE_BANDS_H
 
-#define XTARS_BANDS_MAX 16   /* bands per call */
+#define XTARS_BANDS_MAX 16   /* most bands xtars_bands_count() gives (xtars_bands_run takes any number) */
 #define XTARS_WORKERS_MAX 8  /* threads per call, the caller's included */
 
 /* How many bands work on `pixels` pixels should be split into: 1 when only

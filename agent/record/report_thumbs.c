@@ -1,34 +1,30 @@
 /* report_thumbs.c: the step list's thumbnails. Each is a screenshot read,
  * decoded (which also gives the report the screenshot's size) and shrunk to
  * a small JPEG; decoding a long run's screenshots is most of the time
- * `xtars report` takes, so they are made on a few threads at once, each
- * taking the next screenshot from a shared counter, before the page is
+ * `xtars report` takes, so they are made on a few threads at once (the
+ * image code's own fork-join, capture/bands.h, one screenshot a band, as
+ * many threads as xtars_image_set_threads() allows) before the page is
  * written. Never prints. */
 #include "agent/record/report_internal.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "agent/base/files.h"
+#include "capture/bands.h"
 #include "xtars/image.h"
 
 #define IMAGE_FILE_MAX (64u << 20)
 #define THUMB_WIDTH 128
 #define THUMB_QUALITY 60
-#define THUMB_THREADS_MAX 4
 #define THUMB_MAX_BYTES (1u << 20)
 
-struct thumb_pool {
+struct thumb_job {
     const char *dir;
     const char *const *names;
     struct report_shot *shots;
     struct report_thumb *thumbs;
-    int count;
-    atomic_int next;
 };
 
 /* Reads and decodes dir/name for its size and makes its small JPEG. */
@@ -61,38 +57,22 @@ static void make_one(const char *dir, const char *name, struct report_shot *shot
     xtars_image_cleanup(&img);
 }
 
-static void take(struct thumb_pool *p)
+/* One "band" of capture/bands.h's fork-join is one screenshot. */
+static void make_band(void *ctx, int i, int worker)
 {
-    int i;
+    const struct thumb_job *j = ctx;
 
-    while ((i = atomic_fetch_add(&p->next, 1)) < p->count)
-        make_one(p->dir, p->names[i], &p->shots[i], &p->thumbs[i]);
-}
-
-static void *worker(void *arg)
-{
-    take(arg);
-    return NULL;
+    (void)worker;
+    make_one(j->dir, j->names[i], &j->shots[i], &j->thumbs[i]);
 }
 
 void report_thumbs_make(const char *dir, const char *const *names, int count,
                         struct report_shot *shots, struct report_thumb *thumbs)
 {
-    struct thumb_pool pool = {dir, names, shots, thumbs, count, 0};
-    pthread_t threads[THUMB_THREADS_MAX];
-    int started[THUMB_THREADS_MAX] = {0};
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int workers = cpus < 1 ? 1 : cpus > THUMB_THREADS_MAX ? THUMB_THREADS_MAX : (int)cpus;
+    struct thumb_job job = {dir, names, shots, thumbs};
 
-    if (workers > count)
-        workers = count;
-    atomic_init(&pool.next, 0);
-    for (int w = 1; w < workers; w++) /* one that cannot start leaves its share to the others */
-        started[w] = pthread_create(&threads[w], NULL, worker, &pool) == 0;
-    take(&pool);
-    for (int w = 1; w < workers; w++)
-        if (started[w])
-            pthread_join(threads[w], NULL);
+    if (count > 0)
+        xtars_bands_run(count, make_band, &job);
 }
 
 void report_thumb_html(struct xtars_buf *b, const struct report_shot *shot,
