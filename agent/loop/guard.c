@@ -35,22 +35,25 @@ xtars_err xtars_guard_open_desk(struct xtars_guard *g, const char *display,
     return xtars_xdesk_open(display, &g->desk, err);
 }
 
-void xtars_guard_cleanup(struct xtars_guard *g)
+/* Frees the policy and state unless they are another guard's. */
+static void drop_policy(struct xtars_guard *g)
 {
     if (!g->borrowed) {
         xtars_policy_state_free(g->state);
         xtars_policy_free(g->policy);
     }
+}
+
+void xtars_guard_cleanup(struct xtars_guard *g)
+{
+    drop_policy(g);
     xtars_xdesk_close(g->desk);
     xtars_guard_init(g);
 }
 
 void xtars_guard_share(struct xtars_guard *g, struct xtars_guard *with)
 {
-    if (!g->borrowed) {
-        xtars_policy_state_free(g->state);
-        xtars_policy_free(g->policy);
-    }
+    drop_policy(g);
     g->policy = with->policy;
     g->state = with->state;
     g->borrowed = 1;
